@@ -1,0 +1,105 @@
+"""Accounts: creation, password sign-in and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accounts.models import ApiToken, User
+from core.clock import Clock
+from core.enums import Role, StakeholderGroup
+from core.errors import Conflict, InvalidInput
+
+_hasher = PasswordHasher()
+# Verifying against a real hash when the account does not exist keeps the timing the same.
+_DUMMY_HASH = _hasher.hash("not a real password")
+TOKEN_SCOPES = ("read", "write")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class AccountService:
+    def __init__(self, session: Session, *, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    def create_user(
+        self,
+        *,
+        email: str,
+        name: str,
+        role: Role = Role.PARTICIPANT,
+        group: StakeholderGroup | None = None,
+        organisation: str | None = None,
+        country: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        email = normalise_email(email)
+        if "@" not in email or not name.strip():
+            raise InvalidInput("An email address and a name are required.")
+        if self.by_email(email) is not None:
+            raise Conflict(f"An account for {email} exists already.")
+        user = User(
+            email=email,
+            name=name.strip(),
+            role=role,
+            stakeholder_group=group,
+            organisation=organisation or None,
+            country=country.upper() if country else None,
+            password_hash=_hasher.hash(password) if password else None,
+            created_at=self.clock.now(),
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def by_email(self, email: str) -> User | None:
+        query = select(User).where(func.lower(User.email) == normalise_email(email))
+        return self.session.scalars(query).first()
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        """The user if the password matches; None otherwise, without saying which part failed."""
+        user = self.by_email(email)
+        stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or not user.is_active or not user.password_hash:
+            return None
+        return user
+
+    def create_token(self, user: User, scope: str = "write") -> str:
+        """Return a new secret token; only its hash is kept."""
+        if scope not in TOKEN_SCOPES:
+            raise InvalidInput(f"Scope must be one of {', '.join(TOKEN_SCOPES)}.")
+        secret = "rt_" + secrets.token_urlsafe(32)
+        self.session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=_digest(secret),
+                prefix=secret[:10],
+                scope=scope,
+                created_at=self.clock.now(),
+            )
+        )
+        self.session.flush()
+        return secret
+
+    def token(self, secret: str) -> ApiToken | None:
+        query = select(ApiToken).where(
+            ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
+        )
+        token = self.session.scalars(query).first()
+        return token if token and token.user.is_active else None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

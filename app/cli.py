@@ -1,0 +1,199 @@
+"""The `roundtable` command. Configuration is read lazily, when a command runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+
+
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    from core.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def _ensure_var_dir(settings: Settings) -> None:
+    """The default SQLite file and index live under ./var/; create it on first use."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    settings.search_index_dir.parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Roundtable: multistakeholder policy consultations."""
+    ctx.obj = Settings.from_env()
+    _ensure_var_dir(ctx.obj)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app."""
+    import uvicorn
+
+    click.echo(f"Roundtable is running at http://{host}:{port}/")
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Apply migrations (alembic upgrade head)."""
+    from alembic.config import Config
+
+    from alembic import command
+
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "alembic"))
+    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+    click.echo("Database is at the latest schema.")
+
+
+@main.group()
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["participant", "editor", "admin"]), default="participant")
+@click.option(
+    "--group",
+    type=click.Choice(
+        ["government", "private_sector", "academia", "civil_society", "technical_community"]
+    ),
+)
+@click.option("--org", "organisation")
+@click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. UA")
+@click.option("--password", help="Prompted for when omitted.")
+@click.pass_obj
+def users_create(settings: Settings, **options: str | None) -> None:
+    """Add an account."""
+    from accounts.services import AccountService
+    from core.clock import SystemClock
+    from core.db import unit_of_work
+    from core.enums import Role, StakeholderGroup
+
+    password = options.pop("password") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    group = options.pop("group")
+    with _domain_errors(), unit_of_work(_sessions(settings)) as session:
+        user = AccountService(session, clock=SystemClock()).create_user(
+            email=str(options["email"]),
+            name=str(options["name"]),
+            role=Role(options["role"]),
+            group=StakeholderGroup(group) if group else None,
+            organisation=options["organisation"],
+            country=options["country"],
+            password=password,
+        )
+        click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True)
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True)
+@click.pass_obj
+def tokens_create(settings: Settings, email: str, scope: str) -> None:
+    """Print a new API token alone on the last line."""
+    from accounts.services import AccountService
+    from core.clock import SystemClock
+    from core.db import unit_of_work
+
+    with _domain_errors(), unit_of_work(_sessions(settings)) as session:
+        service = AccountService(session, clock=SystemClock())
+        user = service.by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account for {email}.")
+        secret = service.create_token(user, scope)
+    click.echo(f"Token for {email} ({scope}); it is shown only once:", err=True)
+    click.echo(secret)
+
+
+@main.command("import-draft")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", required=True)
+@click.option("--topic", "topics", multiple=True, help="Repeat for several topics.")
+@click.option("--title", help="Defaults to the document's title or first heading.")
+@click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True)
+@click.option("--opens", help="ISO 8601; with --closes the consultation opens (at once or when due).")
+@click.option("--closes", help="ISO 8601")
+@click.option("--editor", "editor_email", help="Editor account to record as author.")
+@click.pass_obj
+def import_draft(settings: Settings, file: Path, **options: object) -> None:
+    """Create a consultation from Markdown (or .docx)."""
+    from app.importer import import_draft_file
+
+    with _domain_errors():
+        slug = import_draft_file(_sessions(settings), file, **options)  # type: ignore[arg-type]
+    click.echo(f"Created {settings.base_url}/consultations/{slug}")
+
+
+@main.command()
+@click.pass_obj
+def demo(settings: Settings) -> None:
+    """Load a realistic sample: consultations, comments from every group, a brief."""
+    from app.demo import load_demo
+
+    with _domain_errors():
+        summary = load_demo(_sessions(settings), settings)
+    click.echo(summary)
+
+
+@main.command()
+@click.pass_obj
+def reindex(settings: Settings) -> None:
+    """Rebuild the search index from the database."""
+    from rich.progress import Progress
+
+    from search.index import SearchIndex
+
+    with Progress() as progress:
+        task = progress.add_task("Indexing", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = SearchIndex(settings.search_index_dir).rebuild(_sessions(settings), report)
+    click.echo(f"Indexed {count} documents.")
+
+
+class _domain_errors:  # noqa: N801 - used like a function, as a context manager
+    """Domain errors become a one-line message and exit status 1, never a traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> bool:
+        from core.errors import DomainError
+
+        if isinstance(error, DomainError):
+            details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+            click.echo(f"Error: {error.message} {details}".rstrip(), err=True)
+            sys.exit(1)
+        return False

@@ -1,0 +1,68 @@
+"""The application factory: settings, database, templates, middleware and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.errors import EXCEPTION_HANDLERS
+from app.middleware import LanguageMiddleware, SecurityHeadersMiddleware, csrf_middleware
+from app.routes import ROUTES
+from app.settings import Settings
+from app.templating import make_templates
+from app.worker import OutboxWorker
+from core.clock import Clock, SystemClock
+from core.db import make_engine, make_sessionmaker
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+    run_worker: bool = True,
+) -> Starlette:
+    """Build the app. Tests pass their own session factory (bound to a rolled-back
+    transaction) and a clock; production reads everything from the environment."""
+    settings = settings or Settings.from_env()
+    sessions = sessions or make_sessionmaker(make_engine(settings.database_url))
+    clock = clock or SystemClock()
+    worker = OutboxWorker.from_settings(settings, sessions, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if run_worker and settings.outbox_poll_seconds > 0:
+            async with worker.running(settings.outbox_poll_seconds):
+                yield
+        else:
+            yield
+
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(LanguageMiddleware),
+            Middleware(csrf_middleware, secret=settings.secret_key, secure=settings.secure_cookies),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="roundtable_session",
+                same_site="lax",
+                https_only=settings.secure_cookies,
+                max_age=14 * 24 * 3600,
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.clock = clock
+    app.state.templates = make_templates()
+    app.state.worker = worker
+    return app

@@ -1,0 +1,18 @@
+"""The route table. Order matters where literal paths share a prefix with parameters."""
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from app.routes import auth, consultations, editor, pages, search
+from app.templating import TEMPLATES_DIR
+
+STATIC_DIR = TEMPLATES_DIR.parent / "static"
+
+ROUTES: list[BaseRoute] = [
+    *pages.routes,
+    *auth.routes,
+    *editor.routes,
+    *consultations.routes,
+    *search.routes,
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]

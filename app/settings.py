@@ -1,0 +1,84 @@
+"""All configuration, read once from the environment (12-factor). Documented in README.md;
+a test fails when a setting here is missing from it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside development
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class OIDCProvider:
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    search_index_dir: Path
+    smtp_url: str | None
+    base_url: str
+    environment: str
+    outbox_poll_seconds: float
+    mail_from: str
+    oidc_providers: tuple[OIDCProvider, ...] = field(default_factory=tuple)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var = Path(env.get("ROUNDTABLE_VAR_DIR", "var"))
+        settings = cls(
+            database_url=env.get("DATABASE_URL", f"sqlite:///{var / 'roundtable.db'}"),
+            secret_key=env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+            search_index_dir=Path(env.get("SEARCH_INDEX_DIR", str(var / "search-index"))),
+            smtp_url=env.get("SMTP_URL") or None,
+            base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            environment=env.get("ROUNDTABLE_ENV", "development"),
+            outbox_poll_seconds=float(env.get("OUTBOX_POLL_SECONDS", "0.5")),
+            mail_from=env.get("MAIL_FROM", "Roundtable <noreply@roundtable.invalid>"),
+            oidc_providers=_parse_providers(env.get("OIDC_PROVIDERS", "")),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigurationError("SECRET_KEY must be set in production")
+
+
+def _parse_providers(raw: str) -> tuple[OIDCProvider, ...]:
+    """OIDC_PROVIDERS is a JSON list of {name, issuer, client_id, client_secret, display_name}."""
+    if not raw.strip():
+        return ()
+    try:
+        items: list[dict[str, Any]] = json.loads(raw)
+        return tuple(
+            OIDCProvider(
+                name=item["name"],
+                issuer=item["issuer"].rstrip("/"),
+                client_id=item["client_id"],
+                client_secret=item["client_secret"],
+                display_name=item.get("display_name", item["name"]),
+            )
+            for item in items
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ConfigurationError(f"OIDC_PROVIDERS is not a valid JSON list: {error}") from error

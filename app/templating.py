@@ -1,0 +1,69 @@
+"""Jinja2 environment: autoescaping, i18n callables and the filters our templates share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.templating import Jinja2Templates
+
+from app import i18n
+from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
+from consultations.diff import diff_html
+from core import markdown
+from core.enums import StakeholderGroup
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def group_label(group: StakeholderGroup | str | None) -> str:
+    if group is None:
+        return i18n.gettext("Anonymous")
+    return i18n.gettext(GROUP_LABELS[StakeholderGroup(group)])
+
+
+def author_label(author: PublicAuthor) -> str:
+    """The translated version of `PublicAuthor.label`."""
+    if author.group is None:
+        return i18n.gettext("Anonymous")
+    who = ", ".join(part for part in (author.name, author.organisation) if part)
+    group = group_label(author.group)
+    return f"{who} ({group})" if who else group
+
+
+def format_datetime(moment: datetime | None, style: str = "long") -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M UTC" if style == "long" else "%Y-%m-%d")
+
+
+def render_markdown(source: str | None) -> Markup:
+    """User Markdown is rendered with raw HTML disabled and unsafe links refused."""
+    return Markup(markdown.render(source or ""))  # noqa: S704 - core.markdown output is safe
+
+
+def suggestion_diff(old: str, new: str) -> Markup:
+    return Markup(diff_html(old, new))  # noqa: S704 - diff_html escapes both texts
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        group_label=group_label,
+        author_label=author_label,
+        dt=format_datetime,
+        markdown=render_markdown,
+        suggestion_diff=suggestion_diff,
+        public_author=public_author,
+    )
+    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language.get)
+    return Jinja2Templates(env=env)

@@ -1,0 +1,165 @@
+"""Consultations, their immutable draft versions and paragraphs, threads and comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column
+from core.enums import (
+    Attribution,
+    ConsultationStatus,
+    Disposition,
+    Language,
+    StakeholderGroup,
+    Stance,
+    ThreadStatus,
+)
+
+consultation_topics = Table(
+    "consultation_topics",
+    Base.metadata,
+    Column("consultation_id", ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[Language] = mapped_column(enum_column(Language))
+    status: Mapped[ConsultationStatus] = mapped_column(
+        enum_column(ConsultationStatus), default=ConsultationStatus.DRAFT
+    )
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    allow_anonymous: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    topics: Mapped[list[Topic]] = relationship(secondary=consultation_topics, order_by=Topic.slug)
+    versions: Mapped[list[DraftVersion]] = relationship(
+        back_populates="consultation", order_by="DraftVersion.number"
+    )
+
+
+class DraftVersion(Base):
+    """An immutable revision of the draft text."""
+
+    __tablename__ = "draft_versions"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE")
+    )
+    number: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    consultation: Mapped[Consultation] = relationship(back_populates="versions")
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="version", order_by="Paragraph.ordinal"
+    )
+
+
+class Paragraph(Base):
+    """A commentable block of one version; `key` stays the same across versions."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        Index("ix_paragraphs_version_ordinal", "version_id", "ordinal"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(16))
+    ordinal: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    change: Mapped[str] = mapped_column(String(10), default="new")
+
+    version: Mapped[DraftVersion] = relationship(back_populates="paragraphs")
+
+
+class Thread(Base):
+    """A discussion anchored to a paragraph key, with the editor's disposition."""
+
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_consultation_key", "consultation_id", "paragraph_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE")
+    )
+    paragraph_key: Mapped[str] = mapped_column(String(16))
+    version_number: Mapped[int]
+    quote: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ThreadStatus] = mapped_column(
+        enum_column(ThreadStatus), default=ThreadStatus.OPEN
+    )
+    disposition: Mapped[Disposition | None] = mapped_column(enum_column(Disposition))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    consultation: Mapped[Consultation] = relationship()
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="thread", order_by="Comment.id"
+    )
+
+
+class Comment(Base):
+    """A comment or reply. Who the author was is snapshotted: later profile edits don't
+    rewrite history, and `attribution` decides how much of it the public sees."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    stance: Mapped[Stance | None] = mapped_column(enum_column(Stance))
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    attribution: Mapped[Attribution] = mapped_column(enum_column(Attribution))
+    author_name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    stakeholder_group: Mapped[StakeholderGroup] = mapped_column(enum_column(StakeholderGroup))
+    created_at: Mapped[datetime]
+
+    thread: Mapped[Thread] = relationship(back_populates="comments")
+
+
+class Endorsement(Base):
+    """A participant's +1 on a comment; one per person and comment."""
+
+    __tablename__ = "endorsements"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime]

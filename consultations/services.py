@@ -1,0 +1,414 @@
+"""Consultation lifecycle: drafts and versions, the comment period, comments and threads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from accounts.models import User
+from consultations.models import (
+    Comment,
+    Consultation,
+    DraftVersion,
+    Paragraph,
+    Thread,
+    Topic,
+)
+from consultations.paragraphs import assign_keys, new_paragraph_key, split_blocks
+from core import audit, outbox
+from core.clock import Clock, as_utc
+from core.enums import Attribution, ConsultationStatus, Language, Stance
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_COMMENT_CHARS = 10_000
+MAX_DRAFT_CHARS = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInput:
+    body: str
+    stance: str | None
+    attribution: str
+    suggestion: str | None = None
+    parent_id: int | None = None
+    quote: str | None = None
+
+
+def require_editor(user: User | None) -> User:
+    if user is None or not user.is_editor:
+        raise NotAllowed("Only editors may do this.")
+    return user
+
+
+class ConsultationService:
+    def __init__(self, session: Session, *, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, slug: str) -> Consultation:
+        query = select(Consultation).where(Consultation.slug == slug)
+        consultation = self.session.scalars(query).first()
+        if consultation is None:
+            raise NotFound(f"No consultation called “{slug}”.")
+        return consultation
+
+    def listing(
+        self, *, topic: str | None = None, status: str | None = None, include_drafts: bool = False
+    ) -> list[Consultation]:
+        query = select(Consultation).options(selectinload(Consultation.topics))
+        if topic:
+            query = query.where(Consultation.topics.any(Topic.slug == topic))
+        if status:
+            query = query.where(Consultation.status == status)
+        if not include_drafts:
+            query = query.where(Consultation.status != ConsultationStatus.DRAFT)
+        return list(self.session.scalars(query.order_by(Consultation.created_at.desc())))
+
+    def version(self, consultation: Consultation, number: int | None = None) -> DraftVersion:
+        """A given version, or the current (latest) one."""
+        query = select(DraftVersion).where(DraftVersion.consultation_id == consultation.id)
+        if number is None:
+            query = query.order_by(DraftVersion.number.desc()).limit(1)
+        else:
+            query = query.where(DraftVersion.number == number)
+        version = self.session.scalars(query).first()
+        if version is None:
+            raise NotFound(f"Version {number} of this consultation does not exist.")
+        return version
+
+    def paragraphs(self, version: DraftVersion) -> list[Paragraph]:
+        query = select(Paragraph).where(Paragraph.version_id == version.id)
+        return list(self.session.scalars(query.order_by(Paragraph.ordinal)))
+
+    def paragraph(self, consultation: Consultation, key: str) -> Paragraph:
+        """The paragraph in the latest version that has it (so orphans stay readable)."""
+        query = (
+            select(Paragraph)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id, Paragraph.key == key)
+            .order_by(DraftVersion.number.desc())
+            .limit(1)
+        )
+        paragraph = self.session.scalars(query).first()
+        if paragraph is None:
+            raise NotFound(f"No paragraph “{key}” in this consultation.")
+        return paragraph
+
+    def thread_counts(self, consultation: Consultation) -> dict[str, int]:
+        """Margin counts: threads per paragraph key."""
+        query = (
+            select(Thread.paragraph_key, func.count(Thread.id))
+            .where(Thread.consultation_id == consultation.id)
+            .group_by(Thread.paragraph_key)
+        )
+        return {key: count for key, count in self.session.execute(query).tuples()}
+
+    def is_accepting_comments(self, consultation: Consultation) -> bool:
+        """Deadlines are enforced here, on the server, whatever the page showed."""
+        if consultation.status != ConsultationStatus.OPEN:
+            return False
+        now = self.clock.now()
+        if consultation.opens_at and now < as_utc(consultation.opens_at):
+            return False
+        return not (consultation.closes_at and now >= as_utc(consultation.closes_at))
+
+    def effective_status(self, consultation: Consultation) -> str:
+        """The status a reader should see: an open consultation past its deadline is closed."""
+        if consultation.status != ConsultationStatus.OPEN:
+            return consultation.status.value
+        if self.is_accepting_comments(consultation):
+            return "open"
+        now = self.clock.now()
+        if consultation.opens_at and now < as_utc(consultation.opens_at):
+            return "scheduled"
+        return "closed"
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        editor: User | None,
+        slug: str,
+        title: str,
+        markdown: str,
+        language: str = "en",
+        summary: str = "",
+        topics: Sequence[str] = (),
+        opens_at: datetime | None = None,
+        closes_at: datetime | None = None,
+    ) -> Consultation:
+        editor = require_editor(editor)
+        self._validate_new(slug, title, language)
+        self._validate_period(opens_at, closes_at)
+        consultation = Consultation(
+            slug=slug,
+            title=title.strip(),
+            summary=summary.strip(),
+            language=Language(language),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            created_by_id=editor.id,
+            created_at=self.clock.now(),
+            topics=self._topics(topics),
+        )
+        self.session.add(consultation)
+        self.session.flush()
+        self._add_version(consultation, editor, markdown, "Initial draft")
+        self._audit(editor, "consultation.create", consultation, title=consultation.title)
+        return consultation
+
+    def publish_version(
+        self, consultation: Consultation, *, editor: User | None, markdown: str, change_note: str
+    ) -> DraftVersion:
+        """A new version; comments stay on their paragraph keys (see `assign_keys`)."""
+        editor = require_editor(editor)
+        if consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED):
+            raise Conflict("A published consultation cannot be revised.")
+        version = self._add_version(consultation, editor, markdown, change_note)
+        self._audit(editor, "consultation.version", consultation, number=version.number)
+        return version
+
+    def set_period(
+        self,
+        consultation: Consultation,
+        *,
+        editor: User | None,
+        opens_at: datetime | None,
+        closes_at: datetime | None,
+    ) -> None:
+        editor = require_editor(editor)
+        self._validate_period(opens_at, closes_at)
+        consultation.opens_at, consultation.closes_at = opens_at, closes_at
+        self._audit(editor, "consultation.period", consultation, closes_at=str(closes_at))
+
+    def set_status(
+        self, consultation: Consultation, status: ConsultationStatus, *, editor: User | None
+    ) -> None:
+        """Move along draft → open → closed → synthesis → published → archived."""
+        editor = require_editor(editor)
+        order = list(ConsultationStatus)
+        if order.index(status) < order.index(consultation.status) and not (
+            consultation.status == ConsultationStatus.CLOSED and status == ConsultationStatus.OPEN
+        ):
+            raise Conflict(f"A {consultation.status.value} consultation cannot go back to {status}.")
+        if status == ConsultationStatus.OPEN and consultation.opens_at is None:
+            consultation.opens_at = self.clock.now()
+        if status == ConsultationStatus.CLOSED:
+            consultation.closes_at = min(
+                as_utc(consultation.closes_at or self.clock.now()), self.clock.now()
+            )
+        consultation.status = status
+        self._audit(editor, f"consultation.{status.value}", consultation)
+        self._reindex(consultation)
+
+    # -- comments --------------------------------------------------------------------------
+
+    def post_comment(
+        self, consultation: Consultation, key: str, data: CommentInput, *, author: User | None
+    ) -> Comment:
+        """Validate everything first, then write the thread, comment and outbox row together."""
+        if author is None:
+            raise NotAllowed("Sign in to comment.")
+        if not self.is_accepting_comments(consultation):
+            raise Conflict("This consultation is not open for comments.")
+        if author.stakeholder_group is None:
+            raise InvalidInput(
+                "Choose your stakeholder group on your profile before commenting.",
+                fields={"stakeholder_group": "required"},
+            )
+        fields = self._comment_problems(consultation, data)
+        if fields:
+            raise InvalidInput("The comment could not be posted.", fields=fields)
+        current = self.version(consultation)
+        keys = {p.key for p in self.paragraphs(current)}
+        thread = self._thread_for(consultation, key, data, current.number, keys)
+        comment = Comment(
+            thread=thread,
+            parent_id=data.parent_id,
+            author_id=author.id,
+            body=data.body.strip(),
+            stance=Stance(data.stance) if data.stance else None,
+            suggestion=(data.suggestion or "").strip() or None,
+            attribution=Attribution(data.attribution),
+            author_name=author.name,
+            organisation=author.organisation,
+            stakeholder_group=author.stakeholder_group,
+            created_at=self.clock.now(),
+        )
+        self.session.add(comment)
+        self.session.flush()
+        outbox.emit(self.session, outbox.SEARCH, "comment", self.clock.now(), id=comment.id)
+        self._notify_reply(comment)
+        return comment
+
+    def threads(self, consultation: Consultation, key: str | None = None) -> list[Thread]:
+        query = (
+            select(Thread)
+            .where(Thread.consultation_id == consultation.id)
+            .options(selectinload(Thread.comments))
+            .order_by(Thread.id)
+        )
+        if key is not None:
+            query = query.where(Thread.paragraph_key == key)
+        return list(self.session.scalars(query))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _comment_problems(self, consultation: Consultation, data: CommentInput) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        body = data.body.strip()
+        if not body:
+            fields["body"] = "The comment is empty."
+        elif len(body) > MAX_COMMENT_CHARS:
+            fields["body"] = f"Comments are limited to {MAX_COMMENT_CHARS:,} characters."
+        if data.parent_id is None and data.stance not in set(Stance):
+            fields["stance"] = "Choose a stance: " + ", ".join(Stance) + "."
+        if data.parent_id is not None and data.stance and data.stance not in set(Stance):
+            fields["stance"] = "Unknown stance."
+        if data.attribution not in set(Attribution):
+            fields["attribution"] = "Choose how the comment is attributed."
+        elif data.attribution == Attribution.ANONYMOUS and not consultation.allow_anonymous:
+            fields["attribution"] = "This consultation does not accept anonymous comments."
+        if data.suggestion and len(data.suggestion) > MAX_COMMENT_CHARS:
+            fields["suggestion"] = f"Suggestions are limited to {MAX_COMMENT_CHARS:,} characters."
+        return fields
+
+    def _thread_for(
+        self,
+        consultation: Consultation,
+        key: str,
+        data: CommentInput,
+        version_number: int,
+        keys: set[str],
+    ) -> Thread:
+        if data.parent_id is None:
+            if key not in keys:
+                raise NotFound(f"No paragraph “{key}” in the current version.")
+            thread = Thread(
+                consultation_id=consultation.id,
+                paragraph_key=key,
+                version_number=version_number,
+                quote=(data.quote or "").strip() or None,
+                created_at=self.clock.now(),
+            )
+            self.session.add(thread)
+            return thread
+        parent = self.session.get(Comment, data.parent_id)
+        if parent is None or parent.thread.consultation_id != consultation.id:
+            raise NotFound("The comment you reply to does not exist.")
+        if parent.thread.paragraph_key != key:
+            raise InvalidInput("The reply is not on the same paragraph as its comment.")
+        return parent.thread
+
+    def _notify_reply(self, comment: Comment) -> None:
+        """Tell the parent's author by email (through the outbox) that someone replied."""
+        if comment.parent_id is None:
+            return
+        parent = self.session.get(Comment, comment.parent_id)
+        if parent is None or parent.author_id in (None, comment.author_id):
+            return
+        outbox.emit(
+            self.session, outbox.MAIL, "reply", self.clock.now(), comment_id=comment.id
+        )
+
+    def _add_version(
+        self, consultation: Consultation, editor: User, markdown: str, change_note: str
+    ) -> DraftVersion:
+        blocks = self._parse(markdown)
+        previous = self.session.scalars(
+            select(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id)
+            .order_by(DraftVersion.number.desc())
+            .limit(1)
+        ).first()
+        old = [(p.key, p.text) for p in self.paragraphs(previous)] if previous else []
+        version = DraftVersion(
+            consultation_id=consultation.id,
+            number=previous.number + 1 if previous else 1,
+            source=markdown,
+            change_note=change_note.strip(),
+            created_by_id=editor.id,
+            created_at=self.clock.now(),
+        )
+        self.session.add(version)
+        self.session.flush()
+        keyed = assign_keys(old, blocks, new_paragraph_key)
+        self.session.add_all(
+            Paragraph(
+                version_id=version.id,
+                key=item.key,
+                ordinal=ordinal,
+                kind=item.block.kind,
+                source=item.block.source,
+                text=item.block.text,
+                html=item.block.html,
+                change=item.change,
+            )
+            for ordinal, item in enumerate(keyed, start=1)
+        )
+        self.session.flush()
+        self._reindex(consultation)
+        return version
+
+    def _parse(self, markdown: str) -> list:  # type: ignore[type-arg]
+        if len(markdown) > MAX_DRAFT_CHARS:
+            raise InvalidInput("The draft is too long.", fields={"markdown": "too long"})
+        blocks = split_blocks(markdown)
+        if not blocks:
+            raise InvalidInput("The draft has no text.", fields={"markdown": "empty"})
+        return blocks
+
+    def _validate_new(self, slug: str, title: str, language: str) -> None:
+        fields = {}
+        if not SLUG_PATTERN.match(slug) or len(slug) > 120:
+            fields["slug"] = "Use lowercase letters, digits and single hyphens."
+        elif self.session.scalars(select(Consultation.id).where(Consultation.slug == slug)).first():
+            fields["slug"] = "This slug is taken."
+        if not title.strip() or len(title) > 300:
+            fields["title"] = "A title of up to 300 characters is required."
+        if language not in set(Language):
+            fields["language"] = "Language must be en or uk."
+        if fields:
+            raise InvalidInput("The consultation could not be created.", fields=fields)
+
+    @staticmethod
+    def _validate_period(opens_at: datetime | None, closes_at: datetime | None) -> None:
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise InvalidInput(
+                "The comment period must close after it opens.",
+                fields={"closes_at": "before opens_at"},
+            )
+
+    def _topics(self, slugs: Sequence[str]) -> list[Topic]:
+        topics = []
+        for slug in dict.fromkeys(s.strip().lower() for s in slugs if s.strip()):
+            topic = self.session.scalars(select(Topic).where(Topic.slug == slug)).first()
+            if topic is None:
+                topic = Topic(slug=slug, name=slug.replace("-", " ").capitalize())
+                self.session.add(topic)
+            topics.append(topic)
+        return topics
+
+    def _audit(self, editor: User, action: str, consultation: Consultation, **details: object) -> None:
+        audit.record(
+            self.session,
+            actor_id=editor.id,
+            action=action,
+            subject=("consultation", consultation.id),
+            now=self.clock.now(),
+            **details,
+        )
+
+    def _reindex(self, consultation: Consultation) -> None:
+        outbox.emit(
+            self.session, outbox.SEARCH, "consultation", self.clock.now(), id=consultation.id
+        )

@@ -1,0 +1,40 @@
+"""Domain errors. The web layer maps each class to an HTTP status in one table."""
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """Base for errors a user can act on; `message` is shown to them."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class NotAllowed(DomainError):
+    """The actor is known but may not do this."""
+
+    code = "forbidden"
+
+
+class NotSignedIn(DomainError):
+    code = "unauthorized"
+
+
+class InvalidInput(DomainError):
+    """Input that fails validation; `fields` names the offending fields."""
+
+    code = "invalid"
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (e.g. a closed consultation)."""
+
+    code = "conflict"

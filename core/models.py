@@ -1,0 +1,33 @@
+"""Import every context's models so metadata is complete (for Alembic and test set-up)."""
+
+from accounts.models import ApiToken, User
+from briefs.models import Brief, BriefVersion
+from consultations.models import (
+    Comment,
+    Consultation,
+    DraftVersion,
+    Endorsement,
+    Paragraph,
+    Thread,
+    Topic,
+)
+from core.audit import AuditEvent
+from core.db import Base
+from core.outbox import OutboxEvent
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Brief",
+    "BriefVersion",
+    "Comment",
+    "Consultation",
+    "DraftVersion",
+    "Endorsement",
+    "OutboxEvent",
+    "Paragraph",
+    "Thread",
+    "Topic",
+    "User",
+]

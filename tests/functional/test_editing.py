@@ -1,0 +1,181 @@
+"""Journey 2 (editor), consultation part: create, open, revise mid-consultation."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import docx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultations.models import Consultation
+from consultations.services import ConsultationService
+from core.clock import FixedClock
+from core.enums import ConsultationStatus
+from tests.corpora import CORPORA
+from tests.factories import comment_on, editor, make_user, open_consultation
+from tests.functional.conftest import Browser, page
+
+CENTRALIZATION = CORPORA / "ietf" / "rfc9518-centralization" / "versions"
+
+
+def draft(n: int) -> str:
+    return (CENTRALIZATION / f"draft-nottingham-avoiding-internet-centralization-{n:02d}.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_editor_creates_opens_and_publishes_a_consultation(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
+    chief = editor(session, clock)
+    session.commit()
+    browser.sign_in(chief.email)
+    closes = (clock.now() + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
+
+    response = browser.form(
+        "/consultations",
+        {
+            "title": "Avoiding Internet Centralization",
+            "slug": "centralization",
+            "summary": "The IAB's view, for comment.",
+            "language": "en",
+            "topics": "fragmentation, standards",
+            "closes_at": closes,
+            "markdown": draft(0),
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/consultations/centralization/manage"
+
+    manage = page(browser.get("/consultations/centralization/manage"))
+    assert "Participation by stakeholder group" in manage.get_text()
+    assert browser.form("/consultations/centralization/status", {"status": "open"}).status_code == 303
+
+    public = page(browser.get("/consultations/centralization"))
+    assert public.select_one("h1").get_text(strip=True) == "Avoiding Internet Centralization"  # type: ignore[union-attr]
+    assert len(public.select("section.block")) > 80
+    assert public.select_one(".badge").get_text(strip=True) == "Open"  # type: ignore[union-attr]
+    consultation = session.scalars(select(Consultation).where(Consultation.slug == "centralization")).one()
+    assert [t.slug for t in consultation.topics] == ["fragmentation", "standards"]
+    assert consultation.closes_at == datetime.fromisoformat(closes).replace(tzinfo=UTC)
+
+
+def test_drafts_are_hidden_from_the_public(browser: Browser, anonymous: Browser, session: Session, clock: FixedClock) -> None:
+    chief = editor(session, clock)
+    ConsultationService(session, clock=clock).create(
+        editor=chief, slug="not-yet", title="Not yet", markdown="Secret plan."
+    )
+    session.commit()
+    assert anonymous.get("/consultations/not-yet").status_code == 404
+    assert "Not yet" not in anonymous.get("/consultations").text
+    browser.sign_in(chief.email)
+    assert browser.get("/consultations/not-yet").status_code == 200
+
+
+def test_docx_upload_becomes_paragraphs(browser: Browser, session: Session, clock: FixedClock) -> None:
+    chief = editor(session, clock)
+    session.commit()
+    browser.sign_in(chief.email)
+    document = docx.Document()
+    document.add_heading("Про електронні комунікації", level=1)
+    document.add_paragraph("Шифрування захищає користувачів.")
+    document.add_paragraph("Перший пункт", style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    response = browser.post(
+        "/consultations",
+        data={"csrftoken": browser.cookies["csrftoken"], "title": "Комунікації", "slug": "komunikatsii", "language": "uk"},
+        files={"file": ("draft.docx", buffer.getvalue())},
+    )
+
+    assert response.status_code == 303, response.text
+    blocks = page(browser.get("/consultations/komunikatsii")).select("section.block")
+    assert [b["class"][1] for b in blocks] == ["block--heading", "block--paragraph", "block--list_item"]
+    assert "Шифрування захищає користувачів." in blocks[1].get_text()
+
+
+def test_version_two_keeps_comments_marks_outdated_and_queues_orphans(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
+    chief = editor(session, clock)
+    consultation = open_consultation(session, clock, markdown=draft(0), slug="centralization", by=chief)
+    service = ConsultationService(session, clock=clock)
+    v1 = service.paragraphs(service.version(consultation))
+    participant = make_user(session, clock)
+    unchanged_key = v1[0].key  # the title heading stays the same across drafts
+    on_first = comment_on(session, clock, consultation, author=participant, ordinal=1)
+    session.commit()
+    browser.sign_in(chief.email)
+
+    response = browser.form(
+        "/consultations/centralization/versions",
+        {"markdown": draft(1), "change_note": "Revised after the first round"},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/consultations/centralization/v/2"
+    v2 = service.paragraphs(service.version(consultation))
+    assert unchanged_key in {p.key for p in v2}
+    assert on_first.thread.paragraph_key == unchanged_key
+    current = page(browser.get("/consultations/centralization"))
+    assert "1 comment" in current.select_one(f"#p-{unchanged_key} .margin-count").get_text()  # type: ignore[union-attr]
+    diff = page(browser.get("/consultations/centralization/diff/1..2"))
+    assert diff.select("ins") and diff.select(".diff-block--changed")
+    old = page(browser.get("/consultations/centralization/v/1"))
+    assert len(old.select("section.block")) == len(v1)
+
+
+def test_a_comment_on_a_deleted_paragraph_waits_to_be_reanchored(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
+    chief = editor(session, clock)
+    markdown = "# Title\n\nKeep this paragraph about routing security.\n\nDelete this one about MANRS entirely.\n"
+    consultation = open_consultation(session, clock, markdown=markdown, slug="routing", by=chief)
+    thread = comment_on(session, clock, consultation, author=make_user(session, clock), ordinal=3).thread
+    session.commit()
+    browser.sign_in(chief.email)
+
+    browser.form(
+        "/consultations/routing/versions",
+        {"markdown": "# Title\n\nKeep this paragraph about routing security.\n", "change_note": "Shorter"},
+    )
+
+    manage = page(browser.get("/consultations/routing/manage"))
+    orphans = manage.select("#orphans-title + p + ul a")
+    assert [a["href"] for a in orphans] == [f"/consultations/routing/p/{thread.paragraph_key}#t-{thread.id}"]
+    paragraph = page(browser.get(f"/consultations/routing/p/{thread.paragraph_key}"))
+    assert "not in the current version" in paragraph.get_text()
+
+
+def test_participants_cannot_edit(browser: Browser, session: Session, clock: FixedClock) -> None:
+    consultation = open_consultation(session, clock, slug="guarded")
+    participant = make_user(session, clock)
+    session.commit()
+    browser.sign_in(participant.email)
+
+    assert browser.get("/consultations/new").status_code == 403
+    assert browser.get("/consultations/guarded/manage").status_code == 403
+    created = browser.form("/consultations", {"title": "Mine", "slug": "mine", "markdown": "Text"})
+    assert created.status_code == 403
+    assert browser.form("/consultations/guarded/status", {"status": "closed"}).status_code == 403
+    session.refresh(consultation)
+    assert consultation.status == ConsultationStatus.OPEN
+
+
+def test_invalid_consultation_form_keeps_what_was_typed(browser: Browser, session: Session, clock: FixedClock) -> None:
+    chief = editor(session, clock)
+    session.commit()
+    browser.sign_in(chief.email)
+
+    response = browser.form(
+        "/consultations",
+        {"title": "Routing security", "slug": "Bad Slug!", "markdown": "Some text", "closes_at": "tomorrow"},
+    )
+
+    assert response.status_code == 422
+    html = page(response)
+    assert html.select_one("#title")["value"] == "Routing security"  # type: ignore[index]
+    assert html.select_one(".notice--error") is not None
