@@ -75,7 +75,9 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["participant", "editor", "admin"]), default="participant")
+@click.option(
+    "--role", type=click.Choice(["participant", "editor", "admin"]), default="participant"
+)
 @click.option(
     "--group",
     type=click.Choice(
@@ -141,7 +143,9 @@ def tokens_create(settings: Settings, email: str, scope: str) -> None:
 @click.option("--topic", "topics", multiple=True, help="Repeat for several topics.")
 @click.option("--title", help="Defaults to the document's title or first heading.")
 @click.option("--language", type=click.Choice(["en", "uk"]), default="en", show_default=True)
-@click.option("--opens", help="ISO 8601; with --closes the consultation opens (at once or when due).")
+@click.option(
+    "--opens", help="ISO 8601; with --closes the consultation opens (at once or when due)."
+)
 @click.option("--closes", help="ISO 8601")
 @click.option("--editor", "editor_email", help="Editor account to record as author.")
 @click.pass_obj
@@ -170,7 +174,6 @@ def demo(settings: Settings) -> None:
 def reindex(settings: Settings) -> None:
     """Rebuild the search index from the database."""
     from rich.progress import Progress
-
     from search.index import SearchIndex
 
     with Progress() as progress:

@@ -42,7 +42,9 @@ def public_author(comment: Comment) -> PublicAuthor:
     """The author as the public may see them, under the attribution they chose."""
     match comment.attribution:
         case Attribution.NAMED:
-            return PublicAuthor(comment.author_name, comment.organisation, comment.stakeholder_group)
+            return PublicAuthor(
+                comment.author_name, comment.organisation, comment.stakeholder_group
+            )
         case Attribution.ORGANISATION:
             return PublicAuthor(None, comment.organisation, comment.stakeholder_group)
         case Attribution.GROUP:

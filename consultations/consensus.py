@@ -42,7 +42,8 @@ def stance_map(session: Session, consultation: Consultation) -> dict[str, Paragr
     )
     result: dict[str, ParagraphStances] = defaultdict(ParagraphStances)
     for key, group, stance, count in session.execute(query).tuples():
-        result[key].by_group.setdefault(group, Counter())[stance] = count
+        if stance is not None:  # filtered in SQL; this tells the type checker
+            result[key].by_group.setdefault(group, Counter())[stance] = count
     return dict(result)
 
 
@@ -66,6 +67,4 @@ def participation(session: Session, consultation: Consultation) -> list[GroupPar
         .group_by(Comment.stakeholder_group)
     )
     counts = {group: (c, p) for group, c, p in session.execute(query).tuples()}
-    return [
-        GroupParticipation(group, *counts.get(group, (0, 0))) for group in StakeholderGroup
-    ]
+    return [GroupParticipation(group, *counts.get(group, (0, 0))) for group in StakeholderGroup]

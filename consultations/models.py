@@ -64,9 +64,7 @@ class DraftVersion(Base):
     __table_args__ = (UniqueConstraint("consultation_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE")
-    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     number: Mapped[int]
     source: Mapped[str] = mapped_column(Text)
     change_note: Mapped[str] = mapped_column(Text, default="")
@@ -108,9 +106,7 @@ class Thread(Base):
     __table_args__ = (Index("ix_threads_consultation_key", "consultation_id", "paragraph_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE")
-    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     paragraph_key: Mapped[str] = mapped_column(String(16))
     version_number: Mapped[int]
     quote: Mapped[str | None] = mapped_column(Text)
@@ -124,9 +120,7 @@ class Thread(Base):
     created_at: Mapped[datetime]
 
     consultation: Mapped[Consultation] = relationship()
-    comments: Mapped[list[Comment]] = relationship(
-        back_populates="thread", order_by="Comment.id"
-    )
+    comments: Mapped[list[Comment]] = relationship(back_populates="thread", order_by="Comment.id")
 
 
 class Comment(Base):
@@ -161,5 +155,7 @@ class Endorsement(Base):
     comment_id: Mapped[int] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     created_at: Mapped[datetime]

@@ -109,7 +109,7 @@ class ConsultationService:
             .where(Thread.consultation_id == consultation.id)
             .group_by(Thread.paragraph_key)
         )
-        return {key: count for key, count in self.session.execute(query).tuples()}
+        return dict(self.session.execute(query).tuples().all())
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""
@@ -199,7 +199,9 @@ class ConsultationService:
         if order.index(status) < order.index(consultation.status) and not (
             consultation.status == ConsultationStatus.CLOSED and status == ConsultationStatus.OPEN
         ):
-            raise Conflict(f"A {consultation.status.value} consultation cannot go back to {status}.")
+            raise Conflict(
+                f"A {consultation.status.value} consultation cannot go back to {status}."
+            )
         if status == ConsultationStatus.OPEN and consultation.opens_at is None:
             consultation.opens_at = self.clock.now()
         if status == ConsultationStatus.CLOSED:
@@ -316,9 +318,7 @@ class ConsultationService:
         parent = self.session.get(Comment, comment.parent_id)
         if parent is None or parent.author_id in (None, comment.author_id):
             return
-        outbox.emit(
-            self.session, outbox.MAIL, "reply", self.clock.now(), comment_id=comment.id
-        )
+        outbox.emit(self.session, outbox.MAIL, "reply", self.clock.now(), comment_id=comment.id)
 
     def _add_version(
         self, consultation: Consultation, editor: User, markdown: str, change_note: str
@@ -398,7 +398,9 @@ class ConsultationService:
             topics.append(topic)
         return topics
 
-    def _audit(self, editor: User, action: str, consultation: Consultation, **details: object) -> None:
+    def _audit(
+        self, editor: User, action: str, consultation: Consultation, **details: object
+    ) -> None:
         audit.record(
             self.session,
             actor_id=editor.id,

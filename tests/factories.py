@@ -43,7 +43,9 @@ def make_user(
 
 
 def editor(session: Session, clock: FixedClock, **traits: object) -> User:
-    return make_user(session, clock, role=Role.EDITOR, group=StakeholderGroup.CIVIL_SOCIETY, **traits)  # type: ignore[arg-type]
+    return make_user(
+        session, clock, role=Role.EDITOR, group=StakeholderGroup.CIVIL_SOCIETY, **traits
+    )  # type: ignore[arg-type]
 
 
 def numbered_markdown(paragraphs: int) -> str:
@@ -53,9 +55,7 @@ def numbered_markdown(paragraphs: int) -> str:
         for line in RFC8890.read_text(encoding="utf-8").splitlines()
         if len(line.strip()) > 80 and not line.startswith(("#", "-", "{", "|", ">"))
     ]
-    return "\n\n".join(
-        f"{sentences[i % len(sentences)]} ({i + 1})" for i in range(paragraphs)
-    )
+    return "\n\n".join(f"{sentences[i % len(sentences)]} ({i + 1})" for i in range(paragraphs))
 
 
 def open_consultation(

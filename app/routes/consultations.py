@@ -75,8 +75,12 @@ async def diff(request: Request) -> Response:
     with transaction(request) as session:
         service = _service(request, session)
         consultation = _visible(request, service, slug)
-        old = [(p.key, p.text) for p in service.paragraphs(service.version(consultation, old_number))]
-        new = [(p.key, p.text) for p in service.paragraphs(service.version(consultation, new_number))]
+        old = [
+            (p.key, p.text) for p in service.paragraphs(service.version(consultation, old_number))
+        ]
+        new = [
+            (p.key, p.text) for p in service.paragraphs(service.version(consultation, new_number))
+        ]
     context = {
         "consultation": consultation,
         "old": old_number,

@@ -57,7 +57,19 @@ async def new_page(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     form = await request.form(max_part_size=5 * 1024 * 1024)
-    fields = {name: _text(form, name) for name in ("slug", "title", "summary", "language", "topics", "opens_at", "closes_at", "markdown")}
+    fields = {
+        name: _text(form, name)
+        for name in (
+            "slug",
+            "title",
+            "summary",
+            "language",
+            "topics",
+            "opens_at",
+            "closes_at",
+            "markdown",
+        )
+    }
     try:
         with transaction(request) as session:
             consultation = _service(request, session).create(

@@ -40,7 +40,7 @@ def page(response: httpx.Response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-def test_settings(tmp_path: Path, database_url: str = "sqlite://") -> Settings:
+def settings_for_tests(tmp_path: Path, database_url: str = "sqlite://") -> Settings:
     return Settings.from_env(
         {
             "DATABASE_URL": database_url,
@@ -53,7 +53,9 @@ def test_settings(tmp_path: Path, database_url: str = "sqlite://") -> Settings:
 
 @pytest.fixture
 def app(sessions: sessionmaker[Session], clock: FixedClock, tmp_path: Path) -> Starlette:
-    return create_app(test_settings(tmp_path), sessions=sessions, clock=clock, run_worker=False)
+    return create_app(
+        settings_for_tests(tmp_path), sessions=sessions, clock=clock, run_worker=False
+    )
 
 
 @pytest.fixture

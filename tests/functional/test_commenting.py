@@ -22,6 +22,13 @@ def comment_count(session: Session) -> int:
     return session.scalar(select(func.count(Comment.id))) or 0
 
 
+@dataclass
+class Setting:
+    consultation: Consultation
+    keys: list[str]
+    participant: User
+
+
 @pytest.fixture
 def setting(session: Session, clock: FixedClock) -> Setting:
     consultation = open_consultation(session, clock, paragraphs=12, slug="end-users")
@@ -81,15 +88,17 @@ def test_comment_without_javascript_redirects_back_to_the_paragraph(
     assert comment.select_one(".suggestion ins") is not None
 
 
-def test_comment_with_htmx_returns_the_threads_fragment(
-    browser: Browser, setting: Setting
-) -> None:
+def test_comment_with_htmx_returns_the_threads_fragment(browser: Browser, setting: Setting) -> None:
     key = setting.keys[6]
     browser.sign_in(setting.participant.email)
 
     response = browser.form(
         f"/consultations/end-users/p/{key}/comments",
-        {"body": "Support, with care for small operators.", "stance": "support", "attribution": "named"},
+        {
+            "body": "Support, with care for small operators.",
+            "stance": "support",
+            "attribution": "named",
+        },
         headers={"HX-Request": "true"},
     )
 
@@ -126,7 +135,12 @@ def test_editor_sees_the_author_of_a_group_only_comment(
     browser: Browser, setting: Setting, session: Session, clock: FixedClock
 ) -> None:
     comment_on(
-        session, clock, setting.consultation, author=setting.participant, ordinal=2, attribution="group"
+        session,
+        clock,
+        setting.consultation,
+        author=setting.participant,
+        ordinal=2,
+        attribution="group",
     )
     chief = editor(session, clock)
     session.commit()
@@ -198,7 +212,9 @@ def test_comment_after_the_deadline_is_refused(
     assert draft.select_one(".badge").get_text(strip=True) == "Closed"
 
 
-def test_anonymous_visitors_cannot_comment(anonymous: Browser, setting: Setting, session: Session) -> None:
+def test_anonymous_visitors_cannot_comment(
+    anonymous: Browser, setting: Setting, session: Session
+) -> None:
     key = setting.keys[0]
     before = comment_count(session)
     response = anonymous.form(
@@ -236,10 +252,16 @@ def test_reply_is_threaded_under_its_comment(
 
     browser.form(
         f"/consultations/end-users/p/{setting['keys'][2]}/comments",
-        {"body": "Thank you, we will reflect this.", "attribution": "named", "parent_id": str(first.id)},
+        {
+            "body": "Thank you, we will reflect this.",
+            "attribution": "named",
+            "parent_id": str(first.id),
+        },
     )
 
-    thread = page(browser.get(f"/consultations/end-users/p/{setting['keys'][2]}")).select_one(f"#t-{first.thread_id}")
+    thread = page(browser.get(f"/consultations/end-users/p/{setting['keys'][2]}")).select_one(
+        f"#t-{first.thread_id}"
+    )
     assert thread is not None
     replies = thread.select(".comment--reply")
     assert len(replies) == 1 and "Editor Ivanna" in replies[0].get_text()

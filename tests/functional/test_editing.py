@@ -21,9 +21,9 @@ CENTRALIZATION = CORPORA / "ietf" / "rfc9518-centralization" / "versions"
 
 
 def draft(n: int) -> str:
-    return (CENTRALIZATION / f"draft-nottingham-avoiding-internet-centralization-{n:02d}.md").read_text(
-        encoding="utf-8"
-    )
+    return (
+        CENTRALIZATION / f"draft-nottingham-avoiding-internet-centralization-{n:02d}.md"
+    ).read_text(encoding="utf-8")
 
 
 def test_editor_creates_opens_and_publishes_a_consultation(
@@ -51,18 +51,24 @@ def test_editor_creates_opens_and_publishes_a_consultation(
 
     manage = page(browser.get("/consultations/centralization/manage"))
     assert "Participation by stakeholder group" in manage.get_text()
-    assert browser.form("/consultations/centralization/status", {"status": "open"}).status_code == 303
+    assert (
+        browser.form("/consultations/centralization/status", {"status": "open"}).status_code == 303
+    )
 
     public = page(browser.get("/consultations/centralization"))
     assert public.select_one("h1").get_text(strip=True) == "Avoiding Internet Centralization"  # type: ignore[union-attr]
     assert len(public.select("section.block")) > 80
     assert public.select_one(".badge").get_text(strip=True) == "Open"  # type: ignore[union-attr]
-    consultation = session.scalars(select(Consultation).where(Consultation.slug == "centralization")).one()
+    consultation = session.scalars(
+        select(Consultation).where(Consultation.slug == "centralization")
+    ).one()
     assert [t.slug for t in consultation.topics] == ["fragmentation", "standards"]
     assert consultation.closes_at == datetime.fromisoformat(closes).replace(tzinfo=UTC)
 
 
-def test_drafts_are_hidden_from_the_public(browser: Browser, anonymous: Browser, session: Session, clock: FixedClock) -> None:
+def test_drafts_are_hidden_from_the_public(
+    browser: Browser, anonymous: Browser, session: Session, clock: FixedClock
+) -> None:
     chief = editor(session, clock)
     ConsultationService(session, clock=clock).create(
         editor=chief, slug="not-yet", title="Not yet", markdown="Secret plan."
@@ -74,7 +80,9 @@ def test_drafts_are_hidden_from_the_public(browser: Browser, anonymous: Browser,
     assert browser.get("/consultations/not-yet").status_code == 200
 
 
-def test_docx_upload_becomes_paragraphs(browser: Browser, session: Session, clock: FixedClock) -> None:
+def test_docx_upload_becomes_paragraphs(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
     chief = editor(session, clock)
     session.commit()
     browser.sign_in(chief.email)
@@ -87,13 +95,22 @@ def test_docx_upload_becomes_paragraphs(browser: Browser, session: Session, cloc
 
     response = browser.post(
         "/consultations",
-        data={"csrftoken": browser.cookies["csrftoken"], "title": "Комунікації", "slug": "komunikatsii", "language": "uk"},
+        data={
+            "csrftoken": browser.cookies["csrftoken"],
+            "title": "Комунікації",
+            "slug": "komunikatsii",
+            "language": "uk",
+        },
         files={"file": ("draft.docx", buffer.getvalue())},
     )
 
     assert response.status_code == 303, response.text
     blocks = page(browser.get("/consultations/komunikatsii")).select("section.block")
-    assert [b["class"][1] for b in blocks] == ["block--heading", "block--paragraph", "block--list_item"]
+    assert [b["class"][1] for b in blocks] == [
+        "block--heading",
+        "block--paragraph",
+        "block--list_item",
+    ]
     assert "Шифрування захищає користувачів." in blocks[1].get_text()
 
 
@@ -101,7 +118,9 @@ def test_version_two_keeps_comments_marks_outdated_and_queues_orphans(
     browser: Browser, session: Session, clock: FixedClock
 ) -> None:
     chief = editor(session, clock)
-    consultation = open_consultation(session, clock, markdown=draft(0), slug="centralization", by=chief)
+    consultation = open_consultation(
+        session, clock, markdown=draft(0), slug="centralization", by=chief
+    )
     service = ConsultationService(session, clock=clock)
     v1 = service.paragraphs(service.version(consultation))
     participant = make_user(session, clock)
@@ -132,20 +151,30 @@ def test_a_comment_on_a_deleted_paragraph_waits_to_be_reanchored(
     browser: Browser, session: Session, clock: FixedClock
 ) -> None:
     chief = editor(session, clock)
-    markdown = "# Title\n\nKeep this paragraph about routing security.\n\nDelete this one about MANRS entirely.\n"
+    markdown = (
+        "# Title\n\nKeep this paragraph about routing security.\n\n"
+        "Delete this one about MANRS entirely.\n"
+    )
     consultation = open_consultation(session, clock, markdown=markdown, slug="routing", by=chief)
-    thread = comment_on(session, clock, consultation, author=make_user(session, clock), ordinal=3).thread
+    thread = comment_on(
+        session, clock, consultation, author=make_user(session, clock), ordinal=3
+    ).thread
     session.commit()
     browser.sign_in(chief.email)
 
     browser.form(
         "/consultations/routing/versions",
-        {"markdown": "# Title\n\nKeep this paragraph about routing security.\n", "change_note": "Shorter"},
+        {
+            "markdown": "# Title\n\nKeep this paragraph about routing security.\n",
+            "change_note": "Shorter",
+        },
     )
 
     manage = page(browser.get("/consultations/routing/manage"))
     orphans = manage.select("#orphans-title + p + ul a")
-    assert [a["href"] for a in orphans] == [f"/consultations/routing/p/{thread.paragraph_key}#t-{thread.id}"]
+    assert [a["href"] for a in orphans] == [
+        f"/consultations/routing/p/{thread.paragraph_key}#t-{thread.id}"
+    ]
     paragraph = page(browser.get(f"/consultations/routing/p/{thread.paragraph_key}"))
     assert "not in the current version" in paragraph.get_text()
 
@@ -165,14 +194,21 @@ def test_participants_cannot_edit(browser: Browser, session: Session, clock: Fix
     assert consultation.status == ConsultationStatus.OPEN
 
 
-def test_invalid_consultation_form_keeps_what_was_typed(browser: Browser, session: Session, clock: FixedClock) -> None:
+def test_invalid_consultation_form_keeps_what_was_typed(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
     chief = editor(session, clock)
     session.commit()
     browser.sign_in(chief.email)
 
     response = browser.form(
         "/consultations",
-        {"title": "Routing security", "slug": "Bad Slug!", "markdown": "Some text", "closes_at": "tomorrow"},
+        {
+            "title": "Routing security",
+            "slug": "Bad Slug!",
+            "markdown": "Some text",
+            "closes_at": "tomorrow",
+        },
     )
 
     assert response.status_code == 422
