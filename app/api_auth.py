@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the JSON API, and the API's HTTP-level problems.
+"""Bearer-token authentication for the JSON API.
 
 The API never looks at the session cookie: a browser that happens to be signed in must not
 be able to write through the API (the API has no CSRF protection, it relies on the token).
@@ -6,40 +6,15 @@ be able to write through the API (the API has no CSRF protection, it relies on t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from starlette.requests import Request
 
 from accounts.services import AccountService
+from app.api_protocol import ApiProblem
 from app.web import clock, transaction
 
 REALM = 'Bearer realm="roundtable"'
 # Which token scopes satisfy a call that needs a given scope.
 GRANTING_SCOPES = {"read": {"read", "write"}, "write": {"write"}}
-
-
-class ApiProblem(Exception):
-    """A request the API refuses before the domain sees it: credentials, size, syntax.
-
-    Domain errors (`core.errors`) keep going through the one handler table in `app.errors`;
-    these carry what that table cannot, such as a 400 or a `WWW-Authenticate` header.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        fields: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = dict(fields or {})
-        self.headers = dict(headers or {})
 
 
 def bearer_secret(request: Request) -> str | None:

@@ -11,7 +11,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.errors import EXCEPTION_HANDLERS
-from app.middleware import LanguageMiddleware, SecurityHeadersMiddleware, csrf_middleware
+from app.csrf import CSRFMiddleware
+from app.middleware import LanguageMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTES
 from app.settings import Settings
 from app.templating import make_templates
@@ -47,7 +48,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(LanguageMiddleware),
-            Middleware(csrf_middleware, secret=settings.secret_key, secure=settings.secure_cookies),
+            Middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -1,10 +1,7 @@
-"""ASGI middleware: security headers, interface language, CSRF."""
+"""ASGI middleware: security headers and the interface language (CSRF is in app/csrf.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from asgi_csrf import asgi_csrf
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,36 +68,3 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
         finally:
             i18n.current_language.reset(token)
-
-
-def csrf_middleware(app: ASGIApp, *, secret: str, secure: bool) -> ASGIApp:
-    """Double-submit-cookie CSRF for every form (field `csrftoken`) and htmx request (header
-    `x-csrftoken`). The JSON API authenticates with bearer tokens, never cookies."""
-    return asgi_csrf(  # type: ignore[no-any-return]
-        app,
-        signing_secret=secret,
-        cookie_secure=secure,
-        skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
-        send_csrf_failed=_csrf_failed,
-    )
-
-
-async def _csrf_failed(scope: Scope, send: Send, _reason: Any = None) -> None:
-    language = i18n.negotiate(Request(scope).cookies.get("lang"), None)
-    token = i18n.current_language.set(language)
-    try:
-        text = i18n.gettext(
-            "This form has expired or was sent from another site. "
-            "Go back, reload the page and send it again."
-        )
-    finally:
-        i18n.current_language.reset(token)
-    body = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -22,9 +22,10 @@ from core.enums import (
     Stance,
     ThreadStatus,
 )
+from search.documents import TYPES as SEARCH_TYPES
+from search.queries import MAX_PAGE, SORTS
 
 Schema = dict[str, Any]
-SEARCH_TYPES = ("brief", "paragraph", "comment")
 # `scheduled`: open, but its comment period has not begun; an open one past its deadline
 # reads `closed`. Readers see what they can do, not the editor's last click.
 PUBLIC_STATUSES = [s.value for s in ConsultationStatus if s != ConsultationStatus.DRAFT]
@@ -42,8 +43,10 @@ def nullable(schema: Schema) -> Schema:
     """JSON Schema 2020-12 spelling of "or null" (OpenAPI 3.1 dropped `nullable`)."""
     if "$ref" in schema:
         return {"anyOf": [schema, {"type": "null"}]}
-    kind = schema["type"]
-    return schema | {"type": [kind, "null"]}
+    widened = schema | {"type": [schema["type"], "null"]}
+    if "enum" in schema:
+        widened["enum"] = [*schema["enum"], None]
+    return widened
 
 
 def string(description: str | None = None, **extra: Any) -> Schema:
@@ -88,3 +91,432 @@ def obj(
 
 def counts() -> Schema:
     return {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+
+
+# -- components: what the API returns -----------------------------------------------------------
+
+
+def error_schemas() -> dict[str, Schema]:
+    detail = obj(
+        {
+            "code": string(
+                "Machine-readable: not_found, unauthorized, insufficient_scope, forbidden, "
+                "invalid, invalid_parameter, invalid_body, malformed_json, conflict, "
+                "method_not_allowed, payload_too_large, unsupported_media_type."
+            ),
+            "message": string("For people; may change wording between releases."),
+            "fields": {
+                "type": "object",
+                "description": "Offending input fields (or parameters) and what is wrong.",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+        optional=["fields"],
+    )
+    return {"Error": obj({"error": detail}, description="Every 4xx answer has this shape.")}
+
+
+def consultation_schemas() -> dict[str, Schema]:
+    summary = {
+        "slug": string(),
+        "title": string(),
+        "status": enum(PUBLIC_STATUSES, "What a reader can do now (see `accepting_comments`)."),
+        "topics": array(string("Topic slug.")),
+        "language": enum(Language),
+        "opens_at": nullable(datetime_()),
+        "closes_at": nullable(datetime_()),
+        "current_version": integer("Number of the latest draft version.", minimum=1),
+    }
+    paragraph = {
+        "key": string("Stable across versions; the anchor `#p-{key}` on the draft page."),
+        "ordinal": integer(minimum=1),
+        "kind": string("Block kind: heading, paragraph, list item, quote, table row…"),
+        "text": string("Plain text."),
+        "html": string("Sanitised HTML of the block."),
+        "thread_count": integer(minimum=0),
+    }
+    detail = summary | {
+        "summary": string(),
+        "accepting_comments": {"type": "boolean"},
+        "version": integer("The version shown (the current one).", minimum=1),
+        "paragraphs": array(ref("Paragraph")),
+    }
+    return {
+        "ConsultationSummary": obj(summary),
+        "ConsultationPage": obj(
+            {"items": array(ref("ConsultationSummary")), "next": nullable(string("Cursor."))}
+        ),
+        "Paragraph": obj(paragraph),
+        "Consultation": obj(detail),
+    }
+
+
+def comment_properties() -> dict[str, Schema]:
+    return {
+        "id": integer(),
+        "parent_id": nullable(integer("The comment this one replies to.")),
+        "body": string(),
+        "stance": nullable(enum(Stance)),
+        "suggestion": nullable(string("Proposed replacement text for the paragraph.")),
+        "stakeholder_group": nullable(
+            enum(StakeholderGroup, "Null when the author chose to be anonymous.")
+        ),
+        "author_label": string("All the public may know of the author, as they chose."),
+        "created_at": datetime_(),
+    }
+
+
+def thread_schemas() -> dict[str, Schema]:
+    thread = {
+        "id": integer(),
+        "paragraph_key": string(),
+        "status": enum(ThreadStatus),
+        "disposition": nullable(enum(Disposition)),
+        "rationale": nullable(string("The editor's reason for the disposition.")),
+        "comments": array(ref("Comment")),
+    }
+    new_comment = {
+        "body": string(minLength=1, maxLength=10_000),
+        "stance": nullable(enum(Stance, "Required for a new thread; optional on a reply.")),
+        "attribution": enum(Attribution, "How much of the author the public sees."),
+        "suggestion": nullable(string(maxLength=10_000)),
+        "parent_id": nullable(integer("Reply to this comment (same paragraph).", minimum=1)),
+        "quote": nullable(string("The span of the paragraph the new thread is about.")),
+    }
+    request = obj(new_comment, optional=["stance", "suggestion", "parent_id", "quote"])
+    request["additionalProperties"] = False
+    created = comment_properties() | {"thread_id": integer(), "paragraph_key": string()}
+    return {
+        "Comment": obj(comment_properties()),
+        "Thread": obj(thread),
+        "ThreadList": obj({"items": array(ref("Thread"))}),
+        "NewComment": request,
+        "CreatedComment": obj(created),
+    }
+
+
+# -- parameters and responses -------------------------------------------------------------------
+
+
+def param(name: str, where: str, schema: Schema, description: str, **extra: Any) -> Schema:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+        **extra,
+    }
+
+
+def parameters() -> dict[str, Schema]:
+    return {
+        "slug": param("slug", "path", string(pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$"), "The slug."),
+        "key": param("key", "path", string(pattern="^[a-z0-9]{1,16}$"), "A paragraph key."),
+        "limit": param(
+            "limit", "query", integer(minimum=1, maximum=100, default=20), "Items per page."
+        ),
+        "cursor": param(
+            "cursor", "query", string(), "The `next` value of the previous page, as given."
+        ),
+    }
+
+
+ERRORS = {
+    400: ("BadRequest", "Malformed JSON, a body that is not an object, or a bad parameter."),
+    401: ("Unauthorized", "No bearer token, or an unknown or revoked one."),
+    403: ("Forbidden", "The token's scope or the account's rights do not allow this."),
+    404: ("NotFound", "No such resource (drafts are never public)."),
+    409: ("Conflict", "The consultation is not open for comments."),
+    413: ("PayloadTooLarge", "The body is over 64 KiB."),
+    415: ("UnsupportedMediaType", "The body is not application/json."),
+    422: ("Unprocessable", "Well-formed but invalid input; `fields` says what to fix."),
+}
+
+
+def error_responses() -> dict[str, Schema]:
+    challenge = {"WWW-Authenticate": {"schema": string(), "description": "RFC 6750."}}
+    responses = {}
+    for status, (name, description) in ERRORS.items():
+        response: Schema = {
+            "description": description,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+        if status in (401, 403):
+            response["headers"] = challenge
+        responses[name] = response
+    return responses
+
+
+def errors(*statuses: int) -> dict[str, Schema]:
+    return {
+        str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in statuses
+    }
+
+
+def ok(schema: Schema, description: str = "OK") -> dict[str, Schema]:
+    return {
+        "200": {"description": description, "content": {"application/json": {"schema": schema}}}
+    }
+
+
+def uses(*names: str) -> list[Schema]:
+    return [{"$ref": f"#/components/parameters/{name}"} for name in names]
+
+
+# -- paths ----------------------------------------------------------------------------------------
+
+
+def consultation_paths() -> dict[str, Schema]:
+    paragraph_filter = param("paragraph", "query", string(), "Only threads on this paragraph.")
+    return {
+        "/consultations": {
+            "get": {
+                "operationId": "listConsultations",
+                "tags": ["consultations"],
+                "summary": "Consultations, newest first (drafts are never listed).",
+                "parameters": uses("limit", "cursor"),
+                "responses": ok(ref("ConsultationPage")) | errors(400),
+            }
+        },
+        "/consultations/{slug}": {
+            "get": {
+                "operationId": "getConsultation",
+                "tags": ["consultations"],
+                "summary": "The current draft, paragraph by paragraph, with thread counts.",
+                "parameters": uses("slug"),
+                "responses": ok(ref("Consultation")) | errors(404),
+            }
+        },
+        "/consultations/{slug}/threads": {
+            "get": {
+                "operationId": "listThreads",
+                "tags": ["consultations"],
+                "summary": "Every thread with its comments, attribution honoured.",
+                "parameters": [*uses("slug"), paragraph_filter],
+                "responses": ok(ref("ThreadList")) | errors(404),
+            }
+        },
+        "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},
+    }
+
+
+def post_comment_operation() -> Schema:
+    created = {
+        "description": "Posted. `Location` lists the paragraph's threads, this comment among them.",
+        "headers": {"Location": {"schema": string(), "description": "Where to read it."}},
+        "content": {"application/json": {"schema": ref("CreatedComment")}},
+    }
+    return {
+        "operationId": "postComment",
+        "tags": ["consultations"],
+        "summary": "Comment on a paragraph of the current version, or reply to a comment.",
+        "description": (
+            "Needs a token with the `write` scope. The same rules apply as in the browser: "
+            "the comment period is enforced on the server, the author's stakeholder group "
+            "is taken from their profile, and anonymous comments only where allowed."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "parameters": uses("slug", "key"),
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("NewComment")}},
+        },
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
+    }
+
+
+def document_path() -> dict[str, Schema]:
+    return {
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApiDocument",
+                "tags": ["meta"],
+                "summary": "This document.",
+                "responses": ok({"type": "object"}),
+            }
+        }
+    }
+
+
+# -- briefs and search ---------------------------------------------------------------------------
+
+
+def annex_schemas() -> dict[str, Schema]:
+    disposition = {
+        "thread_id": integer(),
+        "paragraph_key": string(),
+        "paragraph_ordinal": nullable(integer()),
+        "excerpt": string("The opening words of the thread's first comment."),
+        "author_label": string("As the author chose to be seen."),
+        "stakeholder_group": nullable(enum(StakeholderGroup)),
+        "stance": nullable(enum(Stance)),
+        "disposition": nullable(enum(Disposition)),
+        "rationale": nullable(string()),
+        "url": string("Permalink of the thread on the consultation."),
+    }
+    participation = {"group": enum(StakeholderGroup), "comments": integer(), "people": integer()}
+    return {"AnnexDisposition": obj(disposition), "Participation": obj(participation)}
+
+
+def brief_schemas() -> dict[str, Schema]:
+    summary = {
+        "slug": string(),
+        "title": string(),
+        "topics": array(string("Topic slug.")),
+        "language": enum(Language),
+        "version": integer("The latest published version.", minimum=1),
+        "published_at": datetime_(),
+    }
+    annex = {
+        "dispositions": array(ref("AnnexDisposition")),
+        "participation": array(ref("Participation")),
+    }
+    brief = summary | {
+        "version": integer("The version shown.", minimum=1),
+        "body_markdown": string(),
+        "html": string("The body rendered, citations linked."),
+        "citations": array(integer("Id of a cited thread.")),
+        "annex": obj(annex, description="Frozen when the version was published."),
+    }
+    return {
+        "BriefSummary": obj(summary),
+        "BriefPage": obj({"items": array(ref("BriefSummary")), "next": nullable(string())}),
+        "Brief": obj(brief),
+    } | annex_schemas()
+
+
+def brief_paths() -> dict[str, Schema]:
+    version = param(
+        "version",
+        "query",
+        integer(minimum=1),
+        "A published version (default: the latest). Each keeps its permalink.",
+    )
+    return {
+        "/briefs": {
+            "get": {
+                "operationId": "listBriefs",
+                "tags": ["briefs"],
+                "summary": "Published briefs (latest version of each), newest first.",
+                "parameters": uses("limit", "cursor"),
+                "responses": ok(ref("BriefPage")) | errors(400),
+            }
+        },
+        "/briefs/{slug}": {
+            "get": {
+                "operationId": "getBrief",
+                "tags": ["briefs"],
+                "summary": "A published brief with its citations and annex.",
+                "parameters": [*uses("slug"), version],
+                "responses": ok(ref("Brief")) | errors(400, 404),
+            }
+        },
+    }
+
+
+def search_schemas() -> dict[str, Schema]:
+    hit = {
+        "type": enum(SEARCH_TYPES),
+        "url": string("Permalink: a brief version, or a paragraph or comment anchor."),
+        "title": string(),
+        "snippet": string("HTML: the text around the match, escaped, words in <mark>."),
+        "score": {"type": "number"},
+        "topics": array(string("Topic slug.")),
+        "language": enum(Language),
+        "date": nullable(datetime_()),
+    }
+    facets = {name: counts() for name in ("type", "topic", "group", "lang")}
+    results = {
+        "total": integer(minimum=0),
+        "hits": array(ref("SearchHit")),
+        "facets": obj(facets, description="Value → number of matches, for each filter."),
+        "suggestion": nullable(string("A spelling the archive knows better, if any.")),
+        "notes": array(string("How the query was read: shortened, repaired, index not ready.")),
+    }
+    return {"SearchHit": obj(hit), "SearchResults": obj(results)}
+
+
+def search_paths() -> dict[str, Schema]:
+    date_or_year = string("2024 or 2024-05-31.", pattern=r"^\d{4}(-\d{2}-\d{2})?$")
+    filters = [
+        param("q", "query", string(), "Words to find (Ukrainian and English, inflections too)."),
+        param("type", "query", enum(SEARCH_TYPES), "Only this kind of result."),
+        param("topic", "query", string(), "Topic slug."),
+        param("group", "query", enum(StakeholderGroup), "Stakeholder group."),
+        param("lang", "query", enum(Language), "Language."),
+        param("from", "query", date_or_year, "From this year or day (UTC)."),
+        param("to", "query", date_or_year, "Up to this year or day, inclusive."),
+        param("sort", "query", enum(SORTS), "Default: relevance."),
+        param(
+            "page", "query", integer(minimum=1, maximum=MAX_PAGE, default=1), "10 hits per page."
+        ),
+    ]
+    return {
+        "/search": {
+            "get": {
+                "operationId": "search",
+                "tags": ["search"],
+                "summary": "Search the archive of consultations, comments and briefs.",
+                "description": (
+                    'Query language: words, "phrases", AND, OR, NOT, prefix*. A query '
+                    "it cannot read is searched as plain words, and `notes` says so; a "
+                    "filter it cannot apply is a 400 naming the parameter."
+                ),
+                "parameters": filters,
+                "responses": ok(ref("SearchResults")) | errors(400),
+            }
+        }
+    }
+
+
+# -- the document -------------------------------------------------------------------------------
+
+DESCRIPTION = """\
+Public consultations, their paragraph-by-paragraph comments, policy briefs and the archive
+search of Roundtable. Reads are public and show each comment's author only as far as the
+author chose (`author_label`). Writes need a bearer token of a user (`roundtable tokens
+create`, or the account page), and follow the same rules as the web pages.
+
+Every 4xx answer is `{"error": {"code", "message", "fields"?}}`. Lists are paged with an
+opaque `next` cursor: pass it back as `cursor` until it is null.
+"""
+
+
+def components() -> dict[str, Any]:
+    schemas = error_schemas() | consultation_schemas() | thread_schemas()
+    return {
+        "schemas": schemas | brief_schemas() | search_schemas(),
+        "parameters": parameters(),
+        "responses": error_responses(),
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A user's API token; scope `read` or `write`.",
+            }
+        },
+    }
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The whole document, built once per process (it never changes while running)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Roundtable API",
+            "version": "1.0.0",
+            "description": DESCRIPTION,
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [
+            {"name": "consultations", "description": "Drafts, threads and comments."},
+            {"name": "briefs", "description": "Published policy briefs."},
+            {"name": "search", "description": "The public archive."},
+            {"name": "meta", "description": "About the API itself."},
+        ],
+        "paths": consultation_paths() | brief_paths() | search_paths() | document_path(),
+        "components": components(),
+    }

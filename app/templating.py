@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from app import i18n
@@ -66,4 +68,9 @@ def make_templates() -> Jinja2Templates:
         public_author=public_author,
     )
     env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language.get)
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=env, context_processors=[csrf_context])
+
+
+def csrf_context(request: Request) -> dict[str, Any]:
+    """`csrftoken()` for the hidden field of every form (and the htmx header)."""
+    return {"csrftoken": request.scope["csrftoken"]}

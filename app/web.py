@@ -35,22 +35,19 @@ def settings(request: Request) -> Settings:
 
 
 def current_user(request: Request, session: Session) -> User | None:
-    """The user of this request: a bearer token (set by the API) or the signed session.
-    Remembered on the request so the page header needs no second query."""
+    """The user of this request: a bearer token (set by the API) or the signed session."""
     user_id = request.scope.get("token_user_id") or request.session.get(SESSION_USER_KEY)
     user = session.get(User, user_id) if user_id is not None else None
-    if user is not None and not user.is_active:
-        user = None
-    request.state.user = user
-    return user
+    return user if user is not None and user.is_active else None
 
 
 def viewer(request: Request) -> User | None:
-    """The signed-in user for templates, loaded once per request."""
-    if "user" not in request.state._state:
+    """The signed-in user for the page header, loaded once per request in its own short
+    transaction (the route's may have been rolled back by an error)."""
+    if not hasattr(request.state, "viewer"):
         with transaction(request) as session:
-            current_user(request, session)
-    return request.state.user  # type: ignore[no-any-return]
+            request.state.viewer = current_user(request, session)
+    return request.state.viewer  # type: ignore[no-any-return]
 
 
 def require_user(request: Request, session: Session) -> User:

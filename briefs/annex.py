@@ -40,7 +40,7 @@ def paragraph_ordinals(session: Session, consultation: Consultation) -> dict[str
         .where(DraftVersion.consultation_id == consultation.id)
         .order_by(DraftVersion.number)
     )
-    return {key: ordinal for key, ordinal in session.execute(query).tuples()}
+    return {row.key: row.ordinal for row in session.execute(query)}
 
 
 def _thread_entry(thread: Thread, slug: str, ordinals: dict[str, int]) -> dict[str, Any]:

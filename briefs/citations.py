@@ -74,13 +74,14 @@ def _expand(child: Token, urls: Mapping[int, str]) -> list[Token]:
     return pieces
 
 
-def render_brief(markdown: str, threads_by_id: Mapping[int, Thread]) -> str:
+def render_brief(markdown: str, threads_by_id: Mapping[int, Thread], base_url: str = "") -> str:
     """Safe HTML of a brief body, each citation a link to the cited thread.
 
     A citation of a thread missing from ``threads_by_id`` is shown as ``[42?]``; only a
-    working copy can have those, because publishing refuses them.
+    working copy can have those, because publishing refuses them. ``base_url`` makes the
+    links absolute, for documents read away from the site (exports, feeds).
     """
-    urls = {thread_id: thread_url(thread) for thread_id, thread in threads_by_id.items()}
+    urls = {thread_id: base_url + thread_url(thread) for thread_id, thread in threads_by_id.items()}
     tokens, env = parse(markdown)
     for token in tokens:
         if token.type == "inline" and token.children:

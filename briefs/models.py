@@ -60,9 +60,7 @@ class BriefVersion(Base):
     change_note: Mapped[str] = mapped_column(Text, default="")
     annex: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[datetime | None]
-    published_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
 
     brief: Mapped[Brief] = relationship(back_populates="versions")

@@ -80,7 +80,10 @@ class BriefService:
             select(BriefVersion)
             .join(Brief)
             .where(Brief.slug == slug, BriefVersion.published_at.is_not(None))
-            .options(selectinload(BriefVersion.cited_threads).selectinload(Thread.consultation))
+            .options(
+                selectinload(BriefVersion.cited_threads).selectinload(Thread.consultation),
+                selectinload(BriefVersion.brief).selectinload(Brief.topics),
+            )
         )
         if number is None:
             query = query.order_by(BriefVersion.number.desc()).limit(1)
@@ -145,7 +148,7 @@ class BriefService:
             .order_by(Brief.slug, BriefVersion.number)
         )
         result: dict[int, list[CitedIn]] = {}
-        for thread_id, slug, title, number in self.session.execute(query).tuples():
+        for thread_id, slug, title, number in self.session.execute(query):
             result.setdefault(thread_id, []).append(CitedIn(slug, title, number))
         return result
 
@@ -278,11 +281,11 @@ class BriefService:
         """The cited threads; citing one that is missing, or from another consultation, fails."""
         ids = cited_thread_ids(markdown)
         threads = self.threads_by_id(ids)
+        home = brief.consultation_id
         bad = [
             thread_id
             for thread_id in ids
-            if thread_id not in threads
-            or (brief.consultation_id and threads[thread_id].consultation_id != brief.consultation_id)
+            if thread_id not in threads or (home and threads[thread_id].consultation_id != home)
         ]
         if bad:
             names = ", ".join(f"[[thread:{thread_id}]]" for thread_id in bad)

@@ -41,7 +41,7 @@ def stance_map(session: Session, consultation: Consultation) -> dict[str, Paragr
         .group_by(Thread.paragraph_key, Comment.stakeholder_group, Comment.stance)
     )
     result: dict[str, ParagraphStances] = defaultdict(ParagraphStances)
-    for key, group, stance, count in session.execute(query).tuples():
+    for key, group, stance, count in session.execute(query):
         if stance is not None:  # filtered in SQL; this tells the type checker
             result[key].by_group.setdefault(group, Counter())[stance] = count
     return dict(result)
@@ -66,5 +66,5 @@ def participation(session: Session, consultation: Consultation) -> list[GroupPar
         .where(Thread.consultation_id == consultation.id)
         .group_by(Comment.stakeholder_group)
     )
-    counts = {group: (c, p) for group, c, p in session.execute(query).tuples()}
+    counts = {group: (c, p) for group, c, p in session.execute(query)}
     return [GroupParticipation(group, *counts.get(group, (0, 0))) for group in StakeholderGroup]

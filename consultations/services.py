@@ -23,7 +23,7 @@ from consultations.paragraphs import assign_keys, new_paragraph_key, split_block
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language, Stance
-from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_COMMENT_CHARS = 10_000
@@ -54,7 +54,11 @@ class ConsultationService:
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, slug: str) -> Consultation:
-        query = select(Consultation).where(Consultation.slug == slug)
+        query = (
+            select(Consultation)
+            .where(Consultation.slug == slug)
+            .options(selectinload(Consultation.topics))
+        )
         consultation = self.session.scalars(query).first()
         if consultation is None:
             raise NotFound(f"No consultation called “{slug}”.")
@@ -109,7 +113,7 @@ class ConsultationService:
             .where(Thread.consultation_id == consultation.id)
             .group_by(Thread.paragraph_key)
         )
-        return dict(self.session.execute(query).tuples().all())
+        return {key: count for key, count in self.session.execute(query)}
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""
@@ -219,7 +223,7 @@ class ConsultationService:
     ) -> Comment:
         """Validate everything first, then write the thread, comment and outbox row together."""
         if author is None:
-            raise NotAllowed("Sign in to comment.")
+            raise NotSignedIn("Sign in to comment.")
         if not self.is_accepting_comments(consultation):
             raise Conflict("This consultation is not open for comments.")
         if author.stakeholder_group is None:

@@ -36,8 +36,8 @@ def migrate(engine: Engine) -> None:
 
 
 def _postgres_engine(worker: str) -> Engine:
-    """A schema of its own per xdist worker, so parallel workers never share tables."""
-    schema = f"roundtable_test_{worker}"
+    """A schema of its own per test process, so parallel runs never share tables."""
+    schema = f"roundtable_test_{worker}_{os.getpid()}"
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         with engine.begin() as connection:
@@ -64,6 +64,10 @@ def engine(
         engine = _postgres_engine(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     migrate(engine)
     yield engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     engine.dispose()
 
 

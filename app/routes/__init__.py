@@ -3,7 +3,17 @@
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from app.routes import auth, consultations, editor, pages, search
+from app.routes import (
+    api,
+    auth,
+    briefs,
+    consultations,
+    editor,
+    feeds,
+    pages,
+    search,
+    synthesis,
+)
 from app.templating import TEMPLATES_DIR
 
 STATIC_DIR = TEMPLATES_DIR.parent / "static"
@@ -13,6 +23,10 @@ ROUTES: list[BaseRoute] = [
     *auth.routes,
     *editor.routes,
     *consultations.routes,
+    *synthesis.routes,
+    *briefs.routes,
+    *feeds.routes,
     *search.routes,
+    *api.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

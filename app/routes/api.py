@@ -2,198 +2,47 @@
 
 Reads are public and go through the same services and attribution rules as the pages;
 writes need a bearer token (see `app.api_auth`). Domain errors become JSON in `app.errors`;
-problems the domain never sees (syntax, size, credentials) are answered here.
+problems the domain never sees (syntax, size, credentials) in `app.api_protocol`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
-import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, Mount, Router
 
 from app import openapi
-from app.api_auth import ApiProblem, authenticate
-from app.errors import json_error
+from app.api_auth import authenticate
+from app.api_protocol import (
+    ApiProblem,
+    ApiRoute,
+    SortKey,
+    iso,
+    optional_int_param,
+    paginate,
+    read_json_object,
+    unknown_endpoint,
+)
 from app.web import clock, current_user, transaction
+from briefs import exports
+from briefs.models import BriefVersion
+from briefs.services import BriefService
 from consultations.attribution import public_author
 from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, CommentInput, ConsultationService
 from core.clock import as_utc
 from core.enums import ConsultationStatus
 from core.errors import InvalidInput, NotFound
+from search.queries import SearchQuery
 
 PREFIX = "/api/v1"
-MAX_BODY_BYTES = 64 * 1024
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
-
-T = TypeVar("T")
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-# -- protocol: errors, routes, bodies, parameters ---------------------------------------------
-
-
-def problem_response(problem: ApiProblem) -> Response:
-    response = json_error(problem.status, problem.code, problem.message, problem.fields or None)
-    response.headers.update(problem.headers)
-    return response
-
-
-def answers_problems(handler: Endpoint) -> Endpoint:
-    """Turn an `ApiProblem` raised anywhere below an endpoint into the JSON error shape."""
-
-    @functools.wraps(handler)
-    async def endpoint(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiProblem as problem:
-            return problem_response(problem)
-
-    return endpoint
-
-
-class ApiRoute(Route):
-    """A route whose errors are JSON, including the wrong-method answer (with `Allow`),
-    which Starlette would otherwise raise as an HTTPException that loses its headers."""
-
-    def __init__(self, path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",)) -> None:
-        super().__init__(path, answers_problems(endpoint), methods=list(methods))
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            allowed = ", ".join(sorted(self.methods))
-            problem = ApiProblem(
-                405,
-                "method_not_allowed",
-                f"{scope['method']} is not allowed here; use {allowed}.",
-                headers={"Allow": allowed},
-            )
-            await problem_response(problem)(scope, receive, send)
-            return
-        await super().handle(scope, receive, send)
-
-
-async def unknown_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-    response = json_error(404, "not_found", "There is no such endpoint in API version 1.")
-    await response(scope, receive, send)
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, refusing what is too big, not JSON, or not an object."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
-        raise ApiProblem(415, "unsupported_media_type", "Send the body as application/json.")
-    value = parse_json(await read_body(request))
-    if not isinstance(value, dict):
-        raise ApiProblem(400, "invalid_body", "The request body must be a JSON object.")
-    return value
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """Read at most `limit` bytes; a larger body is refused before it is all in memory."""
-    too_large = ApiProblem(
-        413, "payload_too_large", f"Request bodies are limited to {limit // 1024} KiB."
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def parse_json(raw: bytes) -> object:
-    """Strict JSON: UTF-8, no NaN or Infinity, bounded nesting (Python's own recursion limit)."""
-    if not raw.strip():
-        raise ApiProblem(400, "malformed_json", "The request body is empty; send a JSON object.")
-    try:
-        return json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        raise ApiProblem(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
-    except (ValueError, RecursionError):
-        raise ApiProblem(400, "malformed_json", "The body is not valid UTF-8 JSON.") from None
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdecimal() or not low <= int(raw) <= high:
-        raise ApiProblem(
-            400,
-            "invalid_parameter",
-            f"“{name}” must be a whole number from {low} to {high}.",
-            fields={name: f"integer {low}..{high}"},
-        )
-    return int(raw)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 with the zone spelled out, as the contract promises."""
-    return as_utc(moment).isoformat() if moment is not None else None
-
-
-# -- cursor pagination ------------------------------------------------------------------------
-
-SortKey = tuple[datetime, int]
-
-
-def encode_cursor(key: SortKey) -> str:
-    raw = json.dumps([key[0].isoformat(), key[1]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> SortKey:
-    """The position a cursor points after. Cursors are opaque to clients, so any change
-    to them is reported as an invalid parameter, never as a server error."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment, ident = json.loads(raw)
-        return as_utc(datetime.fromisoformat(moment)), int(ident)
-    except (ValueError, TypeError, binascii.Error):
-        raise ApiProblem(
-            400,
-            "invalid_parameter",
-            "The cursor is not one this API handed out.",
-            fields={"cursor": "invalid"},
-        ) from None
-
-
-def paginate(
-    request: Request, items: Sequence[T], key: Callable[[T], SortKey]
-) -> tuple[list[T], str | None]:
-    """A page of `items`, newest first, after the request's cursor. Keyset pagination, not
-    offsets: items added between two calls neither repeat nor push others out of the walk."""
-    limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    cursor = request.query_params.get("cursor")
-    ordered = sorted(items, key=key, reverse=True)
-    if cursor:
-        after = decode_cursor(cursor)
-        ordered = [item for item in ordered if key(item) < after]
-    page = ordered[:limit]
-    following = encode_cursor(key(page[-1])) if len(ordered) > limit else None
-    return page, following
 
 
 # -- consultations ----------------------------------------------------------------------------
@@ -373,6 +222,81 @@ def _encodes(value: str) -> bool:
     return True
 
 
+# -- briefs ------------------------------------------------------------------------------------
+
+
+def brief_summary_json(version: BriefVersion) -> dict[str, Any]:
+    return {
+        "slug": version.brief.slug,
+        "title": version.title,
+        "topics": [topic.slug for topic in version.brief.topics],
+        "language": version.brief.language.value,
+        "version": version.number,
+        "published_at": iso(version.published_at),
+    }
+
+
+def _published_key(version: BriefVersion) -> SortKey:
+    assert version.published_at is not None  # the listing holds published versions only
+    return as_utc(version.published_at), version.id
+
+
+async def list_briefs(request: Request) -> Response:
+    with transaction(request) as session:
+        service = BriefService(session, clock=clock(request))
+        page, following = paginate(request, service.listing(), _published_key)
+        items = [brief_summary_json(version) for version in page]
+    return JSONResponse({"items": items, "next": following})
+
+
+async def get_brief(request: Request) -> Response:
+    """A published version (the latest by default); working copies are never public."""
+    slug = request.path_params["slug"]
+    number = optional_int_param(request, "version", 1, MAX_ID)
+    if not SLUG_PATTERN.match(slug) or len(slug) > 120:
+        raise NotFound(f"No brief called “{slug}”.")
+    with transaction(request) as session:
+        version = BriefService(session, clock=clock(request)).published(slug, number)
+        body = exports.as_json(version)
+    return JSONResponse(body)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+SEARCH_PARAMS = ("type", "topic", "group", "lang", "from", "to", "sort", "page")
+
+
+def search_query(request: Request) -> SearchQuery:
+    """The page explains a filter it cannot use and searches without it; a program should
+    rather learn its mistake than receive unfiltered results, so the API refuses it."""
+    params = request.query_params
+    fields = {
+        name: notes[0]
+        for name in SEARCH_PARAMS
+        if params.get(name) and (notes := SearchQuery.from_params({name: params[name]}).notes)
+    }
+    if fields:
+        raise ApiProblem(
+            400, "invalid_parameter", "Some search parameters are invalid.", fields=fields
+        )
+    return SearchQuery.from_params(params)
+
+
+async def search(request: Request) -> Response:
+    query = search_query(request)
+    # Whoosh is synchronous and CPU-bound: keep it off the event loop.
+    results = await run_in_threadpool(request.app.state.worker.index.search, query)
+    return JSONResponse(
+        {
+            "total": results.total,
+            "hits": [hit.as_json() for hit in results.hits],
+            "facets": results.facets,
+            "suggestion": results.suggestion,
+            "notes": list(results.notes),
+        }
+    )
+
+
 # -- the document and the route table -----------------------------------------------------------
 
 
@@ -385,9 +309,10 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations", list_consultations),
     ApiRoute("/consultations/{slug}", get_consultation),
     ApiRoute("/consultations/{slug}/threads", list_threads),
-    ApiRoute(
-        "/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]
-    ),
+    ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
+    ApiRoute("/briefs", list_briefs),
+    ApiRoute("/briefs/{slug}", get_brief),
+    ApiRoute("/search", search),
 ]
 
 routes: list[BaseRoute] = [

@@ -146,7 +146,7 @@ def test_editor_sees_the_author_of_a_group_only_comment(
     session.commit()
     browser.sign_in(chief.email)
 
-    html = page(browser.get(f"/consultations/end-users/p/{setting['keys'][1]}"))
+    html = page(browser.get(f"/consultations/end-users/p/{setting.keys[1]}"))
 
     assert "Olena Kovalenko" in html.select_one(".moderation-only").get_text()
 
@@ -251,7 +251,7 @@ def test_reply_is_threaded_under_its_comment(
     browser.sign_in(chief.email)
 
     browser.form(
-        f"/consultations/end-users/p/{setting['keys'][2]}/comments",
+        f"/consultations/end-users/p/{setting.keys[2]}/comments",
         {
             "body": "Thank you, we will reflect this.",
             "attribution": "named",
@@ -259,7 +259,7 @@ def test_reply_is_threaded_under_its_comment(
         },
     )
 
-    thread = page(browser.get(f"/consultations/end-users/p/{setting['keys'][2]}")).select_one(
+    thread = page(browser.get(f"/consultations/end-users/p/{setting.keys[2]}")).select_one(
         f"#t-{first.thread_id}"
     )
     assert thread is not None

@@ -1,0 +1,449 @@
+"""`roundtable demo`: a realistic sample, built through the same services an editor uses.
+
+Everything goes through `ConsultationService`, `SynthesisService` and `BriefService` rather
+than inserting rows, so the demo exercises the real rules (comment periods, keys that survive
+revisions, citations checked on publishing) and writes the same outbox events the search
+index consumes. It runs in one transaction and only once: `make run` calls it on every start.
+
+Timestamps are spread over the weeks before "now" with a settable clock, so the sample reads
+like a consultation season: a finished consultation with its brief, and two still open.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session, sessionmaker
+
+import core.models  # noqa: F401 - every mapper must be configured before the first query
+from accounts.models import User
+from accounts.services import AccountService
+from app import demo_content as content
+from app.demo_content import Remark
+from app.settings import Settings
+from briefs.services import BriefService
+from briefs.synthesis import SynthesisService
+from consultations.attribution import GROUP_LABELS
+from consultations.models import Comment, Consultation, Paragraph, Thread
+from consultations.services import CommentInput, ConsultationService
+from core.clock import SystemClock
+from core.db import unit_of_work
+from core.enums import ConsultationStatus
+from core.errors import InvalidInput
+from core.markdown import strip_front_matter
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+RFC9614 = Path("ietf/rfc9614-privacy-partitioning/draft-iab-privacy-partitioning.md")
+RFC9518 = Path("ietf/rfc9518-centralization/draft-nottingham-avoiding-internet-centralization.md")
+UA_LAW = Path("uk-laws/01437-ua-electronic-communications.json")
+LAW_PROVISIONS = 25
+LAW_PARAGRAPHS_PER_PROVISION = 6  # Article 2 alone has 170 definitions: keep the page readable
+DAY = timedelta(days=1)
+
+
+class DemoClock:
+    """A clock the loader moves by hand, so each step is stamped when it 'happened'."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class DemoReport:
+    """What was created, for the summary printed by the CLI."""
+
+    consultations: list[tuple[Consultation, str]] = field(default_factory=list)
+    briefs: list[tuple[str, str]] = field(default_factory=list)  # (slug, title)
+    comments: Counter[str] = field(default_factory=Counter)  # per consultation slug
+    decided: int = 0
+
+
+# --- corpora ---------------------------------------------------------------------------------
+
+
+def read_corpus(corpora: Path, relative: Path) -> str:
+    """A corpus file's text, or a message saying where the demo expected it."""
+    path = corpora / relative
+    if not path.is_file():
+        raise InvalidInput(
+            f"The demo needs the shared corpora, but {path} is missing. "
+            "Put the corpora folder next to the repository (../shared/corpora) and try again."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+_REFERENCE = re.compile(r"\{\{([^{}]+)\}\}")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([\w-]+)\})?\s*$")
+_IAL_LINE = re.compile(r"^\s*\{:.*\}\s*$")
+_SECTION = re.compile(r"^---\s+(\w+)\s*$")
+_KEPT_SECTIONS = {"abstract", "middle"}
+
+
+def kramdown_to_markdown(source: str) -> tuple[str, str]:
+    """(title, Markdown) of a kramdown-rfc draft: the abstract and body, with cross-references
+    written as readers of a consultation expect them ("[RFC6973]", "“Privacy Pass”")."""
+    meta, body = strip_front_matter(source)
+    anchors = _section_anchors(body)
+    lines, section = [], ""
+    for line in body.splitlines():
+        marker = _SECTION.match(line)
+        if marker:
+            section = marker.group(1)
+            if section == "abstract":
+                lines.append("# Abstract")
+            continue
+        if section in _KEPT_SECTIONS and not _IAL_LINE.match(line):
+            heading = _HEADING.match(line)
+            lines.append(f"{heading.group(1)} {heading.group(2)}" if heading else line)
+    markdown = _REFERENCE.sub(lambda m: _reference(m.group(1), anchors), "\n".join(lines))
+    return meta.get("title", "Untitled draft"), markdown.strip() + "\n"
+
+
+def _section_anchors(body: str) -> dict[str, str]:
+    """Section ids, explicit (`{#limits}`) and implicit (`security-considerations`)."""
+    anchors: dict[str, str] = {}
+    for line in body.splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            title = heading.group(2)
+            anchors[re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")] = title
+            if heading.group(3):
+                anchors[heading.group(3)] = title
+    return anchors
+
+
+def _reference(inner: str, anchors: dict[str, str]) -> str:
+    """One `{{…}}` reference: a section by its title, a document as `[NAME]`."""
+    inner = inner.strip()
+    prefix, _, target = inner.rpartition(" of ")
+    target, _, locator = target.partition(",")
+    name = target.strip().lstrip("?!").split("=")[0]
+    text = f"“{anchors[name]}”" if name in anchors else f"[{name}]"
+    if locator.strip():
+        text += f", {locator.strip()}"
+    return f"{prefix} of {text}" if prefix else text
+
+
+def law_to_markdown(law: dict[str, Any], intro: Sequence[str]) -> str:
+    """The first provisions of a law as `## {title}` and one block per part of its text."""
+    parts = list(intro)
+    for provision in law["provisions"][:LAW_PROVISIONS]:
+        parts.append(f"## {provision['title']}")
+        lines = [line.strip() for line in provision["content"].splitlines() if line.strip()]
+        parts.extend(lines[:LAW_PARAGRAPHS_PER_PROVISION])
+    return "\n\n".join(parts) + "\n"
+
+
+def apply_edits(markdown: str, edits: Sequence[tuple[str, str]]) -> str:
+    """Apply (old, new) rewordings; line wrapping in the source does not matter."""
+    for old, new in edits:
+        pattern = r"\s+".join(re.escape(word) for word in old.split())
+        markdown, count = re.subn(pattern, new.replace("\\", "\\\\"), markdown, count=1)
+        if count != 1:
+            raise InvalidInput(f"The demo edit could not find its text: {old[:60]}…")
+    return markdown
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+class DemoLoader:
+    """Builds the sample inside the caller's transaction, oldest events first."""
+
+    def __init__(self, session: Session, corpora: Path, now: datetime) -> None:
+        self.session = session
+        self.corpora = corpora
+        self.now = now.replace(second=0, microsecond=0)
+        self.clock = DemoClock(self.now)
+        self.consultations = ConsultationService(session, clock=self.clock)
+        self.people: dict[str, User] = {}
+        self.report = DemoReport()
+
+    def run(self) -> DemoReport:
+        self.at(-90)
+        # Argon2 costs about half a second per hash by design. Every demo account has the same
+        # published password, so one hash (with its own salt) serves them all.
+        password_hash = PasswordHasher().hash(content.PASSWORD)
+        self.people = {p.handle: self.create_person(p, password_hash) for p in content.PEOPLE}
+        self.standards()
+        self.encryption()
+        self.fragmentation()
+        return self.report
+
+    def at(self, days: float) -> datetime:
+        """Move the clock to `days` from now (negative: in the past)."""
+        moment = self.now + timedelta(days=days)
+        self.clock.moment = moment.replace(second=0, microsecond=0)
+        return self.clock.moment
+
+    @property
+    def editor(self) -> User:
+        return self.people[content.EDITOR]
+
+    def create_person(self, person: content.Person, password_hash: str) -> User:
+        user = AccountService(self.session, clock=self.clock).create_user(
+            email=person.email,
+            name=person.name,
+            role=person.role,
+            group=person.group,
+            organisation=person.organisation,
+            country=person.country,
+        )
+        user.password_hash = password_hash
+        return user
+
+    # -- the three consultations -----------------------------------------------------------
+
+    def standards(self) -> None:
+        """Closed: every thread decided, an accepted suggestion applied, briefs published."""
+        _title, markdown = kramdown_to_markdown(read_corpus(self.corpora, RFC9518))
+        consultation = self.open_consultation(
+            content.STANDARDS_SLUG, content.STANDARDS_TITLE, content.STANDARDS_SUMMARY,
+            markdown, topics=("standards", "encryption"), opens=-75, closes=-25,
+        )  # fmt: skip
+        threads = self.discuss(consultation, content.STANDARDS_REMARKS, -74, -30)
+        self.at(-25)
+        self.consultations.set_status(consultation, ConsultationStatus.CLOSED, editor=self.editor)
+        self.at(-22)
+        self.consultations.set_status(
+            consultation, ConsultationStatus.SYNTHESIS, editor=self.editor
+        )
+        self.decide(content.STANDARDS_REMARKS, threads)
+        self.publish_briefs(consultation, threads)
+        self.consultations.set_status(
+            consultation, ConsultationStatus.PUBLISHED, editor=self.editor
+        )
+        self.report.consultations.append((consultation, "published, with briefs"))
+
+    def encryption(self) -> None:
+        """Open, in English, revised mid-consultation so diffs and outdated comments show."""
+        _title, markdown = kramdown_to_markdown(read_corpus(self.corpora, RFC9614))
+        consultation = self.open_consultation(
+            content.ENCRYPTION_SLUG, content.ENCRYPTION_TITLE, content.ENCRYPTION_SUMMARY,
+            markdown, topics=("encryption", "privacy"), opens=-14, closes=30,
+        )  # fmt: skip
+        self.discuss(consultation, content.ENCRYPTION_BEFORE_V2, -13.5, -6)
+        self.at(-5)
+        self.consultations.publish_version(
+            consultation,
+            editor=self.editor,
+            markdown=apply_edits(markdown, content.ENCRYPTION_V2_EDITS),
+            change_note=content.ENCRYPTION_V2_NOTE,
+        )
+        self.discuss(consultation, content.ENCRYPTION_AFTER_V2, -4.5, -0.2)
+        self.report.consultations.append((consultation, "open, version 2"))
+
+    def fragmentation(self) -> None:
+        """Open, in Ukrainian, on the first provisions of the law on electronic communications."""
+        law = json.loads(read_corpus(self.corpora, UA_LAW))
+        consultation = self.open_consultation(
+            content.FRAGMENTATION_SLUG, content.FRAGMENTATION_TITLE,
+            content.FRAGMENTATION_SUMMARY, law_to_markdown(law, content.FRAGMENTATION_INTRO),
+            topics=("fragmentation",), opens=-8, closes=40, language="uk",
+        )  # fmt: skip
+        self.discuss(consultation, content.FRAGMENTATION_REMARKS, -7.5, -0.1)
+        self.report.consultations.append((consultation, "open"))
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def open_consultation(
+        self,
+        slug: str,
+        title: str,
+        summary: str,
+        markdown: str,
+        *,
+        topics: Sequence[str],
+        opens: float,
+        closes: float,
+        language: str = "en",
+    ) -> Consultation:
+        """Created a few days before its comment period, opened when the period starts."""
+        self.at(opens - 2)
+        consultation = self.consultations.create(
+            editor=self.editor,
+            slug=slug,
+            title=title,
+            markdown=markdown,
+            language=language,
+            summary=summary,
+            topics=topics,
+            opens_at=self.now + timedelta(days=opens),
+            closes_at=self.now + timedelta(days=closes),
+        )
+        self.at(opens)
+        self.consultations.set_status(consultation, ConsultationStatus.OPEN, editor=self.editor)
+        return consultation
+
+    def discuss(
+        self, consultation: Consultation, remarks: Sequence[Remark], start: float, end: float
+    ) -> dict[str, Thread]:
+        """Post the remarks evenly between two days, each reply a little after its parent.
+
+        Returns the threads by the remark's `ref` (or its position when it has none)."""
+        step = (end - start) / max(len(remarks), 1)
+        threads: dict[str, Thread] = {}
+        for index, remark in enumerate(remarks):
+            self.at(start + step * index)
+            comment = self.comment(consultation, remark)
+            for number, (handle, body) in enumerate(remark.replies, start=1):
+                self.at(start + step * (index + number / (len(remark.replies) + 1)))
+                self.reply(consultation, comment, handle, body)
+            threads[remark.ref or str(index)] = comment.thread
+        return threads
+
+    def comment(self, consultation: Consultation, remark: Remark) -> Comment:
+        paragraph = self.paragraph(consultation, remark.anchor)
+        suggestion = None
+        if remark.suggest:
+            suggestion = apply_edits(paragraph.text, [remark.suggest])
+        data = CommentInput(
+            body=remark.body,
+            stance=remark.stance.value,
+            attribution=remark.attribution.value,
+            suggestion=suggestion,
+        )
+        return self.post(consultation, paragraph.key, data, remark.by)
+
+    def reply(self, consultation: Consultation, parent: Comment, handle: str, body: str) -> None:
+        data = CommentInput(body=body, stance=None, attribution="named", parent_id=parent.id)
+        self.post(consultation, parent.thread.paragraph_key, data, handle)
+
+    def post(self, consultation: Consultation, key: str, data: CommentInput, by: str) -> Comment:
+        comment = self.consultations.post_comment(consultation, key, data, author=self.people[by])
+        self.report.comments[consultation.slug] += 1
+        return comment
+
+    def paragraph(self, consultation: Consultation, anchor: str) -> Paragraph:
+        """The current paragraph whose text contains `anchor` (whitespace-insensitive)."""
+        wanted = " ".join(anchor.split())
+        version = self.consultations.version(consultation)
+        for paragraph in self.consultations.paragraphs(version):
+            if wanted in " ".join(paragraph.text.split()):
+                return paragraph
+        raise InvalidInput(f"No paragraph of {consultation.slug} contains “{anchor}”.")
+
+    def decide(self, remarks: Sequence[Remark], threads: dict[str, Thread]) -> None:
+        """A disposition on every thread; accepted suggestions are merged into the draft."""
+        synthesis = SynthesisService(self.session, clock=self.clock)
+        for index, remark in enumerate(remarks):
+            self.at(-21 + index * 0.4)
+            thread = threads[remark.ref or str(index)]
+            disposition = remark.disposition.value if remark.disposition else "noted"
+            synthesis.decide(
+                thread.id, editor=self.editor, disposition=disposition, rationale=remark.rationale
+            )
+            self.report.decided += 1
+        for remark in remarks:
+            if remark.suggest and remark.disposition == content.D.ACCEPTED:
+                self.at(-15)
+                opening = threads[remark.ref].comments[0]
+                synthesis.apply_suggestion(opening.id, editor=self.editor)
+
+    def publish_briefs(self, consultation: Consultation, threads: dict[str, Thread]) -> None:
+        briefs = BriefService(self.session, clock=self.clock)
+        editions = (
+            ("en", content.STANDARDS_BRIEF_SLUG, content.STANDARDS_BRIEF_TITLE,
+             content.STANDARDS_BRIEF),
+            ("uk", content.STANDARDS_BRIEF_UK_SLUG, content.STANDARDS_BRIEF_UK_TITLE,
+             content.STANDARDS_BRIEF_UK),
+        )  # fmt: skip
+        for offset, (language, slug, title, body) in enumerate(editions):
+            self.at(-12 + offset)
+            briefs.create(
+                self.editor, slug, title, language, ("standards", "encryption"),
+                cite_threads(body, threads), consultation.slug,
+            )  # fmt: skip
+            self.at(-10 + offset)
+            briefs.publish(slug, self.editor)
+            self.report.briefs.append((slug, title))
+
+
+_CITE = re.compile(r"\[\[thread:\{([\w-]+)\}\]\]")
+
+
+def cite_threads(body: str, threads: dict[str, Thread]) -> str:
+    """Turn the brief template's `[[thread:{ref}]]` into real `[[thread:42]]` citations."""
+
+    def cite(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref not in threads:
+            raise InvalidInput(f"The demo brief cites an unknown thread “{ref}”.")
+        return f"[[thread:{threads[ref].id}]]"
+
+    return _CITE.sub(cite, body)
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def load_demo(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    *,
+    corpora: Path = CORPORA,
+    now: datetime | None = None,
+) -> str:
+    """Load the sample once and describe it; a second call changes nothing and says so."""
+    if not corpora.is_dir():
+        raise InvalidInput(
+            f"The demo is built from real texts in {corpora}, which does not exist. "
+            "Check out the shared corpora next to the repository (../shared/corpora)."
+        )
+    with unit_of_work(sessions) as session:
+        if AccountService(session, clock=SystemClock()).by_email(_editor_email()) is not None:
+            return (
+                f"The demo is already loaded (account {_editor_email()} exists); "
+                f"nothing was changed. Open {settings.base_url}/"
+            )
+        report = DemoLoader(session, corpora, now or SystemClock().now()).run()
+    return summary(report, settings, catch_up_search(sessions, settings))
+
+
+def _editor_email() -> str:
+    return f"{content.EDITOR}@{content.DOMAIN}"
+
+
+def catch_up_search(sessions: sessionmaker[Session], settings: Settings) -> str:
+    """Index the demo now, so search works on the first page view (the worker would too)."""
+    try:
+        from search.index import SearchIndex
+    except ImportError:  # the search package is optional while it is being built
+        return "Search index: not available; run `roundtable reindex` once it is."
+    count = SearchIndex(settings.search_index_dir).catch_up(sessions)
+    return f"Search index: {count} events applied."
+
+
+def summary(report: DemoReport, settings: Settings, search_line: str) -> str:
+    base = settings.base_url
+    lines = ["Loaded the Roundtable demo.", "", "Consultations:"]
+    for consultation, state in report.consultations:
+        count = report.comments[consultation.slug]
+        lines.append(
+            f"  {consultation.title} [{consultation.language.value}, {state}, {count} comments]"
+        )
+        lines.append(f"    {base}/consultations/{consultation.slug}")
+    lines.append(f"  Dispositions recorded: {report.decided}")
+    lines += ["", "Published briefs:"]
+    lines += [f"  {title}\n    {base}/briefs/{slug}" for slug, title in report.briefs]
+    lines += ["", f"Accounts (password “{content.PASSWORD}” for all):"]
+    lines += [f"  {_account_line(person)}" for person in content.PEOPLE]
+    lines += ["", search_line, f"Open {base}/"]
+    return "\n".join(lines)
+
+
+def _account_line(person: content.Person) -> str:
+    group = GROUP_LABELS[person.group] if person.group else "no group"
+    role = person.role.value
+    return f"{person.email:<42} {role:<11} {group:<19} {person.name}, {person.organisation}"

@@ -1,0 +1,430 @@
+"""Benchmark: comment POST throughput on PostgreSQL with 16 concurrent clients, and proof that
+no acknowledged comment is lost.
+
+    .venv/bin/python bench/comment_post.py [--seconds 20] [--clients 16] [--workers 2]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Runs the real thing: uvicorn serving `app.asgi:app` with its outbox worker, on a fresh
+PostgreSQL schema (dropped at the end). The clients post to the JSON API with bearer tokens,
+over keep-alive connections, for a fixed time. Afterwards every id acknowledged with a 201 must
+be a row in `comments`, and the row count must equal the number of 201s. Only 127.0.0.1 is
+ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere, without installing the package
+
+import httpx  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+
+CORPORA = ROOT.parent / "shared" / "corpora"
+RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BAR_ACCEPTED_PER_S = 300.0
+SLUG = "bench-comments"
+GROUPS = ("government", "private_sector", "academia", "civil_society", "technical_community")
+STANCES = ("support", "oppose", "amend", "question", "neutral")
+
+
+@dataclass(frozen=True)
+class Options:
+    postgres: str
+    seconds: float
+    clients: int
+    workers: int
+    poll: float
+
+
+def parse_options() -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--poll", type=float, default=0.5, help="OUTBOX_POLL_SECONDS; 0 runs no outbox worker"
+    )
+    args = parser.parse_args()
+    if urlsplit(args.postgres).hostname != "127.0.0.1":
+        parser.error("the benchmark only ever targets 127.0.0.1")
+    if not 1 <= args.seconds <= 300:
+        parser.error("--seconds must be between 1 and 300")
+    return Options(args.postgres, args.seconds, args.clients, args.workers, args.poll)
+
+
+# --- database -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_schema(base_url: str) -> Iterator[str]:
+    """A new schema, and the DATABASE_URL that puts it first on the search path."""
+    from core.db import make_engine
+
+    schema = f"bench_post_{secrets.token_hex(4)}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def migrate(engine: Engine) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "head")
+
+
+def seed(engine: Engine, clients: int) -> list[str]:
+    """An open consultation on RFC 8890 and one participant with a write token per client."""
+    from accounts.services import AccountService
+    from consultations.services import ConsultationService
+    from core.clock import SystemClock
+    from core.db import make_sessionmaker, unit_of_work
+    from core.enums import ConsultationStatus, Role, StakeholderGroup
+
+    clock = SystemClock()
+    now = datetime.now(UTC)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        accounts = AccountService(session, clock=clock)
+        editor = accounts.create_user(email="editor@bench.example", name="Editor", role=Role.EDITOR)
+        service = ConsultationService(session, clock=clock)
+        consultation = service.create(
+            editor=editor, slug=SLUG, title="The Internet is for End Users",
+            markdown=RFC8890.read_text("utf-8"), topics=("bench",),
+            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1),
+        )  # fmt: skip
+        service.set_status(consultation, ConsultationStatus.OPEN, editor=editor)
+        tokens = []
+        for n in range(clients):
+            user = accounts.create_user(
+                email=f"client{n}@bench.example",
+                name=f"Client {n}",
+                group=StakeholderGroup(GROUPS[n % len(GROUPS)]),
+                organisation=f"Organisation {n}",
+                country="UA",
+            )
+            tokens.append(accounts.create_token(user, "write"))
+    return tokens
+
+
+def stored_comment_ids(engine: Engine) -> set[int]:
+    with engine.connect() as connection:
+        return set(connection.execute(text("SELECT id FROM comments")).scalars())
+
+
+# --- server -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    group: int  # the process group of uvicorn and its workers
+    application_name: str  # how its database sessions are named, to find their backends
+
+
+@contextmanager
+def server(database_url: str, options: Options, folder: Path) -> Iterator[Server]:
+    """uvicorn in its own process group, so stopping it also stops its worker processes."""
+    port = free_port()
+    name = f"roundtable-bench-{secrets.token_hex(3)}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{database_url}&application_name={name}",
+        "OUTBOX_POLL_SECONDS": str(options.poll),
+        "SEARCH_INDEX_DIR": str(folder / "index"),
+        "SECRET_KEY": secrets.token_hex(16),
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(options.workers), "--no-access-log",
+        "--log-level", os.environ.get("BENCH_LOG_LEVEL", "warning"),
+    ]  # fmt: skip
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process, folder / "server.log")
+        yield Server(base, process.pid, name)
+    finally:
+        stop(process)
+        log.close()
+
+
+def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"The server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/api/v1/consultations/{SLUG}", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"The server did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the group we started (uvicorn and its workers); SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+# --- CPU accounting: where the machine's time goes, independent of how busy it is ----------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(process group, CPU seconds) of a process, from /proc; None once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def group_cpu(group: int) -> float:
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        stat = _proc_stat(int(entry.name)) if entry.name.isdigit() else None
+        if stat is not None and stat[0] == group:
+            total += stat[1]
+    return total
+
+
+def backend_cpu(engine: Engine, application_name: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving the benchmark's server."""
+    query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+    with engine.connect() as connection:
+        pids = connection.execute(query, {"name": application_name}).scalars().all()
+    return {pid: stat[1] for pid in pids if (stat := _proc_stat(pid)) is not None}
+
+
+@dataclass
+class CpuSample:
+    server: float
+    database: dict[int, float]
+    clients: float
+
+    @classmethod
+    def take(cls, engine: Engine, running: Server) -> CpuSample:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return cls(
+            server=group_cpu(running.group),
+            database=backend_cpu(engine, running.application_name),
+            clients=usage.ru_utime + usage.ru_stime,
+        )
+
+    def spent_since(self, start: CpuSample) -> dict[str, float]:
+        database = sum(cpu - start.database.get(pid, 0.0) for pid, cpu in self.database.items())
+        return {
+            "server": self.server - start.server,
+            "database": database,
+            "clients": self.clients - start.clients,
+        }
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the clients saw; appended to under a lock by every client thread."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    latencies_ms: list[float] = field(default_factory=list)
+    accepted_ids: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, status: str, latency_ms: float, comment_id: int | None) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            self.latencies_ms.append(latency_ms)
+            if comment_id is not None:
+                self.accepted_ids.append(comment_id)
+
+
+def comment_bodies(count: int) -> list[str]:
+    """Real sentences from UN General Debate speeches."""
+    rng = random.Random(9614)
+    files = sorted((CORPORA / "un-general-debates").glob("*/*.txt"))
+    bodies: list[str] = []
+    for path in rng.sample(files, 40):
+        for chunk in re.split(r"\n\s*\n", path.read_text("utf-8", errors="replace")):
+            chunk = " ".join(chunk.split())
+            if 80 <= len(chunk) <= 600:
+                bodies.append(chunk)
+    return bodies[:count] or ["End users' interests must come first."]
+
+
+def client(
+    base: str, token: str, keys: list[str], bodies: list[str], until: float, tally: Tally
+) -> None:
+    """One participant posting as fast as the server answers, until the deadline."""
+    rng = random.Random(token)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        while time.monotonic() < until:
+            key = rng.choice(keys)
+            payload = {"body": rng.choice(bodies), "stance": rng.choice(STANCES),
+                       "attribution": rng.choice(("named", "organisation", "group"))}  # fmt: skip
+            started = time.perf_counter()
+            try:
+                response = http.post(
+                    f"/api/v1/consultations/{SLUG}/paragraphs/{key}/comments", json=payload
+                )
+            except httpx.HTTPError as error:
+                tally.record(error.__class__.__name__, _ms_since(started), None)
+                continue
+            comment_id = response.json()["id"] if response.status_code == 201 else None
+            tally.record(str(response.status_code), _ms_since(started), comment_id)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+@dataclass
+class Run:
+    tally: Tally
+    elapsed: float
+    cpu: dict[str, float]
+    load_average: tuple[float, float]
+
+
+def run_load(engine: Engine, running: Server, tokens: list[str], seconds: float) -> Run:
+    base = running.base
+    keys = [p["key"] for p in httpx.get(f"{base}/api/v1/consultations/{SLUG}").json()["paragraphs"]]
+    bodies = comment_bodies(500)
+    tally = Tally()
+    load_before = os.getloadavg()[0]
+    before = CpuSample.take(engine, running)
+    started = time.monotonic()
+    until = started + seconds
+    threads = [
+        threading.Thread(target=client, args=(base, token, keys, bodies, until, tally))
+        for token in tokens
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cpu = CpuSample.take(engine, running).spent_since(before)
+    return Run(tally, elapsed, cpu, (load_before, os.getloadavg()[0]))
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def report(run: Run, stored: set[int], options: Options) -> bool:
+    tally, elapsed = run.tally, run.elapsed
+    accepted = tally.statuses["201"]
+    latencies = sorted(tally.latencies_ms)
+    rate = accepted / elapsed
+    acknowledged = set(tally.accepted_ids)
+    lost = acknowledged - stored
+    print(f"\n== comment POST, {options.clients} clients, {options.workers} uvicorn workers, "
+          f"outbox poll {options.poll} s, PostgreSQL, {elapsed:.1f} s ==")  # fmt: skip
+    print(f"  requests: {sum(tally.statuses.values())}, by status: {dict(tally.statuses)}")
+    print(f"  accepted: {accepted} = {rate:.0f}/s (bar >= {BAR_ACCEPTED_PER_S:.0f}/s): "
+          f"{'PASS' if rate >= BAR_ACCEPTED_PER_S else 'FAIL'}")  # fmt: skip
+    if latencies:
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        print(f"  latency p50 {statistics.median(latencies):.1f} ms   p95 {p95:.1f} ms   "
+              f"max {latencies[-1]:.1f} ms")  # fmt: skip
+    print(f"  rows in comments: {len(stored)}; 201 responses: {accepted}; "
+          f"acknowledged ids missing from the table: {len(lost)}")  # fmt: skip
+    no_loss = not lost and len(stored) == accepted == len(acknowledged)
+    print(f"  lost: {len(lost)} (bar 0): {'PASS' if no_loss else 'FAIL'}")
+    report_cpu(run, accepted)
+    return rate >= BAR_ACCEPTED_PER_S and no_loss
+
+
+def report_cpu(run: Run, accepted: int) -> None:
+    """CPU per accepted comment by component, and the rate this machine could sustain."""
+    if not accepted:
+        return
+    per = {name: seconds * 1000 / accepted for name, seconds in run.cpu.items()}
+    total = sum(per.values())
+    cpus = os.cpu_count() or 1
+    print("  CPU per accepted comment: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
+          + f"; total {total:.1f} ms")  # fmt: skip
+    print(f"  => at most ~{cpus * 1000 / total:.0f}/s on this machine's {cpus} CPUs if nothing "
+          f"else ran (load average {run.load_average[0]:.1f} before, "
+          f"{run.load_average[1]:.1f} after)")  # fmt: skip
+
+
+def main() -> int:
+    from core.db import make_engine
+
+    options = parse_options()
+    with (
+        tempfile.TemporaryDirectory(prefix="roundtable-bench-") as folder,
+        fresh_schema(options.postgres) as database_url,
+    ):
+        engine = make_engine(database_url)
+        try:
+            migrate(engine)
+            tokens = seed(engine, options.clients)
+            with server(database_url, options, Path(folder)) as running:
+                run = run_load(engine, running, tokens, options.seconds)
+            stored = stored_comment_ids(engine)
+        finally:
+            engine.dispose()
+        return 0 if report(run, stored, options) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

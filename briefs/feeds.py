@@ -1,0 +1,132 @@
+"""Atom feeds of briefs and consultations, for diplomats who subscribe rather than search.
+
+Entries carry only what the public pages show: a brief's text (which cites threads by number,
+never by author) and a consultation's title and summary. No comment, and so no commenter's
+name, is ever part of a feed; the feed's author is the platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from briefs.citations import CITATION, render_brief
+from briefs.models import BriefVersion
+from consultations.models import Consultation, Topic
+from core.markdown import plain_text
+
+__all__ = ["briefs_feed", "consultations_feed", "topic_feed"]
+
+SUMMARY_CHARS = 400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PUBLISHER = {"name": "Roundtable"}
+
+
+def _summary(markdown: str) -> str:
+    text = " ".join(plain_text(CITATION.sub("", markdown)).split())
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _feed(base_url: str, path: str, title: str, subtitle: str, alternate: str) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(base_url + path)
+    feed.title(title)
+    feed.subtitle(subtitle)
+    feed.author(_PUBLISHER)
+    feed.link(href=base_url + path, rel="self", type="application/atom+xml")
+    feed.link(href=base_url + alternate, rel="alternate", type="text/html")
+    feed.generator("Roundtable")
+    return feed
+
+
+def _add_brief(feed: FeedGenerator, version: BriefVersion, base_url: str) -> datetime:
+    """One entry per published version: a correction (version 2) is news too."""
+    brief = version.brief
+    published = version.published_at or version.created_at
+    url = f"{base_url}/briefs/{brief.slug}/v/{version.number}"
+    threads = {thread.id: thread for thread in version.cited_threads}
+    html = render_brief(version.body_markdown, threads, base_url)
+    entry = feed.add_entry(order="append")
+    entry.id(url)
+    entry.title(version.title if version.number == 1 else f"{version.title} (v{version.number})")
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.published(published)
+    entry.updated(published)
+    entry.summary(_summary(version.body_markdown))
+    entry.content(html, type="html")
+    for topic in brief.topics:
+        entry.category(term=topic.slug, label=topic.name)
+    return published
+
+
+def _add_consultation(feed: FeedGenerator, consultation: Consultation, base_url: str) -> datetime:
+    url = f"{base_url}/consultations/{consultation.slug}"
+    published = consultation.opens_at or consultation.created_at
+    updated = max([published, *(version.created_at for version in consultation.versions)])
+    entry = feed.add_entry(order="append")
+    entry.id(url)
+    entry.title(consultation.title)
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.published(published)
+    entry.updated(updated)
+    entry.summary(consultation.summary or consultation.title)
+    for topic in consultation.topics:
+        entry.category(term=topic.slug, label=topic.name)
+    return updated
+
+
+def _finish(feed: FeedGenerator, dates: Sequence[datetime]) -> bytes:
+    """The feed is as new as its newest entry, so an unchanged feed stays byte-identical."""
+    feed.updated(max(dates, default=_EPOCH))
+    return feed.atom_str(pretty=True)  # type: ignore[no-any-return]
+
+
+def briefs_feed(versions: Sequence[BriefVersion], base_url: str) -> bytes:
+    feed = _feed(
+        base_url,
+        "/feeds/briefs.atom",
+        "Roundtable: policy briefs",
+        "Published policy briefs",
+        "/briefs",
+    )
+    return _finish(feed, [_add_brief(feed, version, base_url) for version in versions])
+
+
+def consultations_feed(consultations: Sequence[Consultation], base_url: str) -> bytes:
+    feed = _feed(
+        base_url,
+        "/feeds/consultations.atom",
+        "Roundtable: consultations",
+        "Draft positions open for comment, and their revisions",
+        "/consultations",
+    )
+    return _finish(feed, [_add_consultation(feed, item, base_url) for item in consultations])
+
+
+def topic_feed(
+    topic: Topic,
+    versions: Sequence[BriefVersion],
+    consultations: Sequence[Consultation],
+    base_url: str,
+) -> bytes:
+    """Briefs and consultations on one topic, newest first."""
+    feed = _feed(
+        base_url,
+        f"/feeds/topics/{topic.slug}.atom",
+        f"Roundtable: {topic.name}",
+        f"Briefs and consultations on {topic.name}",
+        f"/search?topic={topic.slug}",
+    )
+    items: list[tuple[datetime, BriefVersion | Consultation]] = [
+        (v.published_at or v.created_at, v) for v in versions
+    ]
+    items += [(c.opens_at or c.created_at, c) for c in consultations]
+    dates = []
+    for _date, item in sorted(items, key=lambda pair: pair[0], reverse=True):
+        if isinstance(item, BriefVersion):
+            dates.append(_add_brief(feed, item, base_url))
+        else:
+            dates.append(_add_consultation(feed, item, base_url))
+    return _finish(feed, dates)

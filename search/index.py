@@ -1,0 +1,345 @@
+"""This node's search index: a Whoosh directory kept current from the transactional outbox.
+
+The database is the single source of truth. The index is derived from it and can be thrown
+away at any time: `rebuild` builds a complete new generation beside the live one and swaps
+it in; `catch_up` applies what happened since. Several web processes may share the folder.
+
+Layout of the folder::
+
+    CURRENT             the name of the live generation (replaced atomically)
+    BUILD.lock          held while a generation is being built
+    gen-<ns>/           a Whoosh index, plus outbox-mark.json: how far it has caught up
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index as whoosh_index
+from whoosh.util.filelock import FileLock
+from whoosh.writing import LockError
+
+from core.outbox import SEARCH, OutboxEvent
+from search import documents as docs
+from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults, execute
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+CURRENT = "CURRENT"
+MARK_FILE = "outbox-mark.json"
+MAX_GAPS = 10_000
+REBUILD_WINDOW = 1_000
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far a generation has caught up with the outbox, and which ids it skipped.
+
+    Outbox ids are handed out when a row is inserted, not when its transaction commits, so
+    on PostgreSQL event 41 can become visible after event 42. A plain high-water mark would
+    then skip 41 forever. Rather than re-applying a whole window of recent events on every
+    poll (idempotent, but costly at twice a second), we remember the *gaps*: ids below the
+    mark we have not seen yet. Each pass asks for them again; when the late transaction
+    commits, its event is applied. A gap left by a rolled-back transaction never fills, so
+    gaps are forgotten after `gap_seconds` (generous: the longest transaction we expect).
+    """
+
+    last_id: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path) -> Mark:
+        try:
+            data = json.loads((directory / MARK_FILE).read_text(encoding="utf-8"))
+            return cls(int(data["last_id"]), {int(k): float(v) for k, v in data["gaps"].items()})
+        except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+            return cls()
+
+    def save(self, directory: Path) -> None:
+        """Atomically: a crash leaves the old mark, and the events are applied again."""
+        data = {"last_id": self.last_id, "gaps": {str(k): v for k, v in self.gaps.items()}}
+        temporary = directory / f"{MARK_FILE}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, directory / MARK_FILE)
+
+    def advanced(self, seen: list[int], now: float, gap_seconds: float) -> Mark:
+        """The mark after applying `seen` (all visible ids past the mark, plus filled gaps)."""
+        last_id = max([self.last_id, *seen])
+        seen_set = set(seen)
+        gaps = {
+            gap: since
+            for gap, since in self.gaps.items()
+            if gap not in seen_set and now - since < gap_seconds
+        }
+        for missing in range(max(self.last_id + 1, last_id - MAX_GAPS), last_id):
+            if missing not in seen_set:
+                gaps.setdefault(missing, now)
+        newest = sorted(gaps)[-MAX_GAPS:]
+        return Mark(last_id, {gap: gaps[gap] for gap in newest})
+
+
+@dataclass
+class _Touched:
+    """What a batch of events affects, each at most once: Whoosh does not see documents
+    added earlier in the same writer, so one entity written twice would be duplicated."""
+
+    consultations: set[int] = field(default_factory=set)
+    comments: set[int] = field(default_factory=set)
+    briefs: set[int] = field(default_factory=set)
+
+    def add(self, event: OutboxEvent) -> None:
+        try:
+            entity = int(event.payload["id"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("search event %s has no usable id: %r", event.id, event.payload)
+            return
+        buckets = {"consultation": self.consultations, "comment": self.comments}
+        buckets[docs.BRIEF] = self.briefs
+        bucket = buckets.get(event.kind)
+        if bucket is None:
+            log.warning("search event %s has an unknown kind %r", event.id, event.kind)
+            return
+        bucket.add(entity)
+
+
+class SearchIndex:
+    def __init__(
+        self, path: Path | str, *, lock_timeout: float = 1.0, gap_seconds: float = 900.0
+    ) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.gap_seconds = gap_seconds
+        self._opened: tuple[Path, Any] | None = None
+        self._open_lock = threading.Lock()
+
+    # -- generations -----------------------------------------------------------------------
+
+    def _current_dir(self) -> Path | None:
+        try:
+            name = (self.path / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        directory = self.path / name
+        return directory if name and directory.is_dir() else None
+
+    def _open(self) -> Any | None:
+        """The live generation's Whoosh index, reopened when a rebuild has swapped it."""
+        directory = self._current_dir()
+        if directory is None:
+            return None
+        with self._open_lock:
+            if self._opened is None or self._opened[0] != directory:
+                try:
+                    self._opened = (directory, whoosh_index.open_dir(str(directory)))
+                except (OSError, whoosh_index.EmptyIndexError):
+                    return None
+            return self._opened[1]
+
+    def _swap(self, directory: Path) -> None:
+        """Make `directory` live, then delete all but it and its predecessor (a process
+        may still be finishing a pass on the predecessor)."""
+        previous = self._current_dir()
+        temporary = self.path / f"{CURRENT}.{os.getpid()}.tmp"
+        temporary.write_text(directory.name, encoding="utf-8")
+        os.replace(temporary, self.path / CURRENT)
+        keep = {directory, previous}
+        for old in self.path.glob("gen-*"):
+            if old not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @contextmanager
+    def _build_lock(self, *, blocking: bool) -> Iterator[bool]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path / "BUILD.lock"))
+        acquired = bool(lock.acquire(blocking=blocking))
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+
+    # -- keeping up with the outbox --------------------------------------------------------
+
+    def catch_up(self, sessions: sessionmaker[Session], batch: int = 500) -> int:
+        """Apply the search events this generation has not seen; returns how many.
+
+        Skips the pass (returns 0) when another process holds the index; the next poll
+        tries again. With no index yet, builds one from the database first.
+        """
+        ix = self._open()
+        if ix is None:
+            return self._first_build(sessions)
+        lock = FileLock(str(Path(ix.storage.folder) / "CATCHUP.lock"))
+        if not lock.acquire(blocking=False):
+            return 0
+        try:
+            applied = 0
+            while True:
+                count, more = self._pass(ix, sessions, batch)
+                applied += count
+                if not more:
+                    return applied
+        finally:
+            lock.release()
+
+    def _first_build(self, sessions: sessionmaker[Session]) -> int:
+        with self._build_lock(blocking=False) as acquired:
+            if not acquired or self._current_dir() is not None:
+                return 0
+            self._build(sessions, None)
+        with sessions() as session:
+            query = select(func.count(OutboxEvent.id)).where(OutboxEvent.topic == SEARCH)
+            return session.scalar(query) or 0
+
+    def _pass(self, ix: Any, sessions: sessionmaker[Session], batch: int) -> tuple[int, bool]:
+        """One batch: read events past the mark (and gaps), re-derive, commit, move mark."""
+        directory = Path(ix.storage.folder)
+        mark = Mark.load(directory)
+        with sessions() as session:
+            events = self._pending(session, mark, batch)
+            search_events = [event for event in events if event.topic == SEARCH]
+            if search_events and not self._write(ix, session, search_events):
+                return 0, False
+        mark.advanced([event.id for event in events], time.time(), self.gap_seconds).save(directory)
+        return len(search_events), len(events) == batch
+
+    @staticmethod
+    def _pending(session: Session, mark: Mark, batch: int) -> list[OutboxEvent]:
+        """Events of every topic, so other topics' ids are not mistaken for gaps."""
+        condition = OutboxEvent.id > mark.last_id
+        if mark.gaps:
+            condition = or_(condition, OutboxEvent.id.in_(sorted(mark.gaps)))
+        query = select(OutboxEvent).where(condition).order_by(OutboxEvent.id).limit(batch)
+        return list(session.scalars(query))
+
+    def _write(self, ix: Any, session: Session, events: list[OutboxEvent]) -> bool:
+        touched = _Touched()
+        for event in events:
+            touched.add(event)
+        try:
+            writer = ix.writer(timeout=self.lock_timeout)
+        except LockError:
+            log.info("search index %s is locked by another writer; next poll", self.path)
+            return False
+        try:
+            _apply(writer, session, touched)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return True
+
+    # -- rebuilding ------------------------------------------------------------------------
+
+    def rebuild(self, sessions: sessionmaker[Session], progress: Progress | None = None) -> int:
+        """Build a complete index from the database beside the live one, then swap it in.
+
+        Searches keep using the old generation until the swap. Returns the documents written.
+        """
+        with self._build_lock(blocking=True):
+            return self._build(sessions, progress)
+
+    def _build(self, sessions: sessionmaker[Session], progress: Progress | None) -> int:
+        directory = self.path / f"gen-{time.time_ns():020d}"
+        directory.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(directory), docs.make_schema())
+        with sessions() as session:
+            # Read the mark first: whatever the build then reads is at least that recent.
+            mark = _mark_before_build(session, self.gap_seconds)
+            written = _write_everything(ix, session, progress)
+        mark.save(directory)
+        self._swap(directory)
+        return written
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        ix = self._open()
+        if ix is None:
+            return SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
+        if query.is_empty:
+            return SearchResults(query, notes=query.notes)
+        return execute(ix, query)
+
+    @contextmanager
+    def searcher(self) -> Iterator[Any]:
+        """A Whoosh searcher on the live generation (for diagnostics and tests)."""
+        ix = self._open()
+        if ix is None:
+            raise FileNotFoundError(f"no search index in {self.path}")
+        with ix.searcher() as searcher:
+            yield searcher
+
+    def doc_count(self) -> int:
+        ix = self._open()
+        return int(ix.doc_count()) if ix is not None else 0
+
+
+def _apply(writer: Any, session: Session, touched: _Touched) -> None:
+    """Re-derive each touched entity from the database as it is now. Whole consultations
+    and briefs are replaced (old versions, withdrawn items and all); a comment alone is
+    upserted, unless its consultation is being replaced anyway."""
+    for consultation_id in sorted(touched.consultations):
+        owner = docs.consultation_owner(consultation_id)
+        _replace(writer, owner, docs.consultation_documents(session, consultation_id))
+    for brief_id in sorted(touched.briefs):
+        _replace(writer, docs.brief_owner(brief_id), docs.brief_documents(session, brief_id))
+    for comment_id in sorted(touched.comments):
+        if docs.consultation_of_comment(session, comment_id) in touched.consultations:
+            continue
+        document = docs.comment_document(session, comment_id)
+        if document is None:
+            writer.delete_by_term("id", docs.comment_doc_id(comment_id))
+        else:
+            writer.update_document(**document)
+
+
+def _replace(writer: Any, owner: str, documents: list[docs.Document]) -> None:
+    writer.delete_by_term("owner", owner)
+    for document in documents:
+        writer.add_document(**document)
+
+
+def _mark_before_build(session: Session, gap_seconds: float) -> Mark:
+    """The newest event id, with the recent ids not yet visible remembered as gaps (their
+    transactions may still commit after the build has read the database)."""
+    newest = session.scalar(select(func.max(OutboxEvent.id))) or 0
+    start = max(0, newest - REBUILD_WINDOW)
+    visible = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.id > start)))
+    return Mark(start).advanced(visible, time.time(), gap_seconds)
+
+
+def _write_everything(ix: Any, session: Session, progress: Progress | None) -> int:
+    total = docs.count_documents(session)
+    written = 0
+    writer = ix.writer(limitmb=256)
+    try:
+        for derive, ids in (
+            (docs.consultation_documents, docs.public_consultation_ids(session)),
+            (docs.brief_documents, docs.published_brief_ids(session)),
+        ):
+            for entity_id in ids:
+                for document in derive(session, entity_id):
+                    writer.add_document(**document)
+                    written += 1
+                session.expunge_all()  # keeps memory flat on a large archive
+                if progress is not None:
+                    progress(written, max(total, written))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return written

@@ -1,0 +1,491 @@
+"""What a person asked for, and what they get back.
+
+`SearchQuery.from_params` takes raw URL parameters and never raises: anything it cannot use
+is dropped and explained in `notes`, so a mistyped year or a pasted fragment of a treaty
+gives a helpful page rather than an error. `parse_text` does the same for the query
+language (words, "phrases", AND/OR/NOT, prefix*): malformed input falls back to its words.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from whoosh import highlight, qparser, scoring, sorting, spelling
+from whoosh import query as wq
+from whoosh.fields import Schema
+
+from core.enums import Language, StakeholderGroup
+from search.documents import TYPES
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_PAGE = 500
+SORTS = ("relevance", "date")
+FACETS = ("type", "topic", "group", "lang")
+TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+BINARY_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+OPERATORS = BINARY_OPERATORS | {"NOT"}
+WORD = re.compile(r"\w+")
+WILDCARD = re.compile(r"[*?]")
+
+# Notes shown to the reader; these English strings are also the translation msgids.
+NOTE_TOO_LONG = "Your search was shortened to its first 500 characters."
+NOTE_TYPE = "An unknown result type was ignored."
+NOTE_TOPIC = "An invalid topic was ignored."
+NOTE_GROUP = "An unknown stakeholder group was ignored."
+NOTE_LANG = "An unknown language was ignored."
+NOTE_DATE = "A date that is not a year (2024) or a date (2024-05-31) was ignored."
+NOTE_DATES_SWAPPED = "The dates were in reverse order, so they were swapped."
+NOTE_SORT = "An unknown sort order was ignored."
+NOTE_PAGE = "An invalid page number was ignored."
+NOTE_QUOTES = "A quotation mark was not closed, so the words were searched separately."
+NOTE_WILDCARD = "A * or ? needs at least two letters before it, so it was ignored."
+NOTE_OPERATOR = "AND, OR and NOT need words on both sides; the lone operator was ignored."
+NOTE_PLAIN = "Your search could not be read as written, so its words were searched instead."
+NOTE_NO_WORDS = "Type one or more words to search for."
+NOTE_NOT_READY = "The search index is being built; please try again in a minute."
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    q: str = ""
+    type: str | None = None
+    topic: str | None = None
+    group: str | None = None
+    lang: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> SearchQuery:
+        """Read URL parameters; bad values are ignored and explained, never raised."""
+        notes: list[str] = []
+        q = " ".join(str(params.get("q", "")).split())
+        if len(q) > MAX_QUERY_CHARS:
+            q, notes = q[:MAX_QUERY_CHARS], [NOTE_TOO_LONG]
+        date_from = _date_param(params.get("from"), end=False, notes=notes)
+        date_to = _date_param(params.get("to"), end=True, notes=notes)
+        if date_from and date_to and date_from > date_to:
+            date_from, date_to = _swap_dates(date_from, date_to, notes)
+        return cls(
+            q=q,
+            type=_choice(params.get("type"), TYPES, NOTE_TYPE, notes),
+            topic=_topic(params.get("topic"), notes),
+            group=_choice(params.get("group"), tuple(StakeholderGroup), NOTE_GROUP, notes),
+            lang=_choice(params.get("lang"), tuple(Language), NOTE_LANG, notes),
+            date_from=date_from,
+            date_to=date_to,
+            sort=_choice(params.get("sort"), SORTS, NOTE_SORT, notes) or "relevance",
+            page=_page(params.get("page"), notes),
+            notes=tuple(notes),
+        )
+
+    @property
+    def has_filters(self) -> bool:
+        return any((self.type, self.topic, self.group, self.lang, self.date_from, self.date_to))
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing asked yet: the page shows examples instead of results."""
+        return not self.q and not self.has_filters
+
+    def params(self) -> dict[str, str]:
+        """The non-default parameters, in URL form, to link to this same search."""
+        values = {
+            "q": self.q,
+            "type": self.type,
+            "topic": self.topic,
+            "group": self.group,
+            "lang": self.lang,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort if self.sort != "relevance" else None,
+            "page": str(self.page) if self.page != 1 else None,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def changed(self, **changes: Any) -> SearchQuery:
+        """A copy with some fields changed; any change of what is asked starts at page 1."""
+        return replace(self, **{"page": 1, **changes})
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], note: str, notes: list[str]) -> str | None:
+    if not value:
+        return None
+    if value in allowed:
+        return value
+    notes.append(note)
+    return None
+
+
+def _topic(value: str | None, notes: list[str]) -> str | None:
+    if not value:
+        return None
+    if TOPIC.match(value.strip().lower()):
+        return value.strip().lower()
+    notes.append(NOTE_TOPIC)
+    return None
+
+
+def _page(value: str | None, notes: list[str]) -> int:
+    if not value:
+        return 1
+    try:
+        page = int(value)
+    except ValueError:
+        page = 0
+    if 1 <= page <= MAX_PAGE:
+        return page
+    notes.append(NOTE_PAGE)
+    return 1
+
+
+def _date_param(value: str | None, *, end: bool, notes: list[str]) -> date | None:
+    """A year means its first day (`from`) or its last day (`to`)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return date(int(value), 12, 31) if end else date(int(value), 1, 1)
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        notes.append(NOTE_DATE)
+        return None
+    return parsed
+
+
+def _swap_dates(date_from: date, date_to: date, notes: list[str]) -> tuple[date, date]:
+    notes.append(NOTE_DATES_SWAPPED)
+    return date_to, date_from
+
+
+def day_start(day: date) -> datetime:
+    """The naive UTC datetime the index compares with (see `documents.index_time`)."""
+    return datetime.combine(day, time.min)
+
+
+def day_end(day: date) -> datetime:
+    return datetime.combine(day, time.max)
+
+
+def filter_query(query: SearchQuery) -> wq.Query | None:
+    """The filters as one Whoosh query that restricts without scoring."""
+    terms: list[wq.Query] = []
+    for fieldname, value in (
+        ("type", query.type),
+        ("topics", query.topic),
+        ("group", query.group),
+        ("language", query.lang),
+    ):
+        if value:
+            terms.append(wq.Term(fieldname, value))
+    if query.date_from or query.date_to:
+        start = day_start(query.date_from) if query.date_from else None
+        end = day_end(query.date_to) if query.date_to else None
+        terms.append(wq.DateRange("date", start, end))
+    return wq.And(terms) if terms else None
+
+
+# -- the query language --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedText:
+    query: wq.Query | None
+    notes: tuple[str, ...] = ()
+
+
+def make_parser(schema: Schema, fieldnames: list[str], boosts: dict[str, float]) -> Any:
+    """Words, "phrases", AND/OR/NOT, (groups), prefix* — and nothing that could reach
+    fields the reader should not query directly, or expand to the whole index."""
+    parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts)
+    for plugin in (
+        qparser.FieldsPlugin,
+        qparser.RangePlugin,
+        qparser.EveryPlugin,
+        qparser.SingleQuotePlugin,
+    ):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+def text_parser(schema: Schema) -> Any:
+    return make_parser(schema, ["title", "text"], {"title": 3.0})
+
+
+def parse_text(schema: Schema, text: str) -> ParsedText:
+    """Parse a query; on anything malformed, fall back to its plain words."""
+    notes: list[str] = []
+    cleaned = _tame(text, notes)
+    parser = text_parser(schema)
+    parsed = _try_parse(parser, cleaned)
+    if parsed is None:
+        words = [word for word in WORD.findall(cleaned) if word not in OPERATORS]
+        parsed = _try_parse(parser, " ".join(words)) if words else None
+        notes.append(NOTE_PLAIN if parsed is not None else NOTE_NO_WORDS)
+    return ParsedText(parsed, tuple(dict.fromkeys(notes)))
+
+
+def _try_parse(parser: Any, text: str) -> wq.Query | None:
+    try:
+        parsed = parser.parse(text)
+    except Exception:  # Whoosh raises assorted errors on odd input; we fall back instead
+        return None
+    if parsed is None or parsed is wq.NullQuery:
+        return None
+    return parsed
+
+
+def _tame(text: str, notes: list[str]) -> str:
+    """Repair what people type by accident: an unclosed quote, a lone operator, a wildcard
+    with no letters before it (which would expand to every word in the archive)."""
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+        notes.append(NOTE_QUOTES)
+    tokens = [_tame_wildcard(token, notes) for token in text.split()]
+    return " ".join(_drop_dangling_operators([token for token in tokens if token], notes))
+
+
+def _tame_wildcard(token: str, notes: list[str]) -> str:
+    found = WILDCARD.search(token)
+    if found is None:
+        return token
+    before = WORD.findall(token[: found.start()])
+    if before and len("".join(before)) >= 2:
+        return token
+    notes.append(NOTE_WILDCARD)
+    return WILDCARD.sub("", token)
+
+
+def _drop_dangling_operators(tokens: list[str], notes: list[str]) -> list[str]:
+    """Keep AND/OR only between two operands and NOT only before one."""
+    kept: list[str] = []
+    for position, word in enumerate(tokens):
+        following = tokens[position + 1] if position + 1 < len(tokens) else None
+        has_right = following is not None and following not in BINARY_OPERATORS
+        has_left = bool(kept) and kept[-1] not in OPERATORS
+        if (word in BINARY_OPERATORS and not (has_left and has_right)) or (
+            word == "NOT" and not has_right
+        ):
+            notes.append(NOTE_OPERATOR)
+            continue
+        kept.append(word)
+    return kept
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    type: str
+    url: str
+    title: str
+    snippet: str  # HTML: escaped text with <mark> around matched words
+    score: float
+    topics: tuple[str, ...]
+    language: str
+    date: datetime | None
+    author: str | None = None  # the public label only (see consultations.attribution)
+    group: str | None = None
+    stance: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of the public API's search hits."""
+        return {
+            "type": self.type,
+            "url": self.url,
+            "title": self.title,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "topics": list(self.topics),
+            "language": self.language,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: SearchQuery
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=lambda: {f: {} for f in FACETS})
+    suggestion: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.query.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page < self.pages
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Back from the index's naive UTC to an aware datetime."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+# -- running a search ----------------------------------------------------------------------
+
+SNIPPET_CHARS = 200
+MIN_CORRECTED = 3
+OLD_VERSION_FACTOR = 0.5
+
+
+class CurrentFirst(scoring.BM25F):  # type: ignore[misc]
+    """BM25F, with superseded versions (old draft paragraphs, corrected briefs) scored at
+    half: they stay findable, but the text a diplomat should cite comes first. One instance
+    per search, since it caches the searcher's column."""
+
+    use_final = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._current: Any = None
+
+    def final(self, searcher: Any, docnum: int, score: float) -> float:
+        if self._current is None:
+            self._current = searcher.reader().column_reader("current")
+        return score if self._current[docnum] else score * OLD_VERSION_FACTOR
+
+
+def _facets() -> dict[str, sorting.FieldFacet]:
+    return {
+        "type": sorting.FieldFacet("type", maptype=sorting.Count),
+        "topic": sorting.FieldFacet("topics", allow_overlap=True, maptype=sorting.Count),
+        "group": sorting.FieldFacet("group", maptype=sorting.Count),
+        "lang": sorting.FieldFacet("language", maptype=sorting.Count),
+    }
+
+
+def execute(ix: Any, query: SearchQuery) -> SearchResults:
+    """Run `query` on an open Whoosh index: one page of hits, facet counts, a suggestion."""
+    parsed = parse_text(ix.schema, query.q) if query.q else ParsedText(wq.Every())
+    notes = (*query.notes, *parsed.notes)
+    if parsed.query is None:
+        return SearchResults(query, notes=notes)
+    by_date = query.sort == "date" or not query.q
+    with ix.searcher(weighting=CurrentFirst()) as searcher:
+        page = searcher.search_page(
+            parsed.query,
+            query.page,
+            pagelen=query.page_size,
+            filter=filter_query(query),
+            groupedby=_facets(),
+            sortedby=sorting.FieldFacet("date", reverse=True) if by_date else None,
+            terms=True,
+        )
+        return SearchResults(
+            query,
+            total=page.total,
+            hits=_hits(page, query.page) if page.total else [],
+            facets={name: _counts(page.results, name) for name in FACETS},
+            suggestion=suggest(searcher, query.q) if query.q else None,
+            notes=notes,
+        )
+
+
+def _counts(results: Any, name: str) -> dict[str, int]:
+    counts = results.groups(name)
+    pairs = ((str(key), int(value)) for key, value in counts.items() if key)
+    return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
+
+
+def _hits(page: Any, wanted_page: int) -> list[Hit]:
+    """The requested page's hits; a page past the end shows none (not the last page)."""
+    if page.pagenum != wanted_page:
+        return []
+    page.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    page.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    return [_hit(hit) for hit in page]
+
+
+def _hit(hit: Any) -> Hit:
+    stored = hit.fields()
+    return Hit(
+        type=stored["type"],
+        url=stored["url"],
+        title=stored.get("title", ""),
+        snippet=snippet(hit, stored.get("text", "")),
+        score=float(hit.score or 0.0),
+        topics=tuple(topic for topic in stored.get("topics", "").split(",") if topic),
+        language=stored.get("language", ""),
+        date=utc(stored.get("date")),
+        author=stored.get("author"),
+        group=stored.get("group") or None,
+        stance=stored.get("stance"),
+    )
+
+
+def snippet(hit: Any, text: str) -> str:
+    """Matched passages with <mark>s (Whoosh's HtmlFormatter escapes the rest), or the
+    escaped beginning of the text when the match was elsewhere (the title)."""
+    try:
+        marked = str(hit.highlights("text", text=text, top=2))
+    except Exception:  # a highlighter failure must cost the snippet, never the page
+        marked = ""
+    if marked.strip():
+        return marked
+    start = text[:SNIPPET_CHARS]
+    if len(text) > SNIPPET_CHARS:
+        start = start.rsplit(" ", 1)[0] + " …"
+    return html.escape(start, quote=False)
+
+
+def suggest(searcher: Any, text: str) -> str | None:
+    """"Did you mean": unknown words replaced by close words of the archive, unstemmed.
+    A hint is optional, so any failure in Whoosh's corrector costs only the hint."""
+    try:
+        return _suggestion(searcher, _tame(text, []))
+    except Exception:  # the corrector chokes on some odd parses; the page must not
+        log.debug("no suggestion for %r", text, exc_info=True)
+        return None
+
+
+def _suggestion(searcher: Any, text: str) -> str | None:
+    spelled = _try_parse(make_parser(searcher.schema, ["spell"], {}), text)
+    if spelled is None:
+        return None
+    reader = searcher.reader()
+    unknown = [term for term in _words(spelled) if term not in reader]
+    if not unknown:
+        return None
+    corrector = spelling.SimpleQueryCorrector(
+        {"spell": searcher.corrector("spell")}, unknown, prefix=1, maxdist=2
+    )
+    corrected = corrector.correct_query(spelled, text)
+    if corrected.string is None or corrected.query == spelled:
+        return None
+    return str(corrected.string)
+
+
+def _words(parsed: wq.Query) -> list[tuple[str, str]]:
+    """The typed words worth correcting: whole words of three letters or more (prefixes and
+    wildcards need no correcting, and one or two letters have too many neighbours)."""
+    words: list[tuple[str, str]] = []
+    for leaf in parsed.leaves():
+        if getattr(leaf, "startchar", None) is None:
+            continue
+        if isinstance(leaf, wq.Term):
+            words.append((leaf.fieldname, leaf.text))
+        elif isinstance(leaf, wq.Phrase):
+            words.extend((leaf.fieldname, word) for word in leaf.words)
+    return [(fieldname, word) for fieldname, word in words if len(word) >= MIN_CORRECTED]

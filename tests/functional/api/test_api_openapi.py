@@ -1,0 +1,133 @@
+"""The OpenAPI document and the route table agree, and the API's protocol errors are JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+from starlette.routing import Mount, Route
+
+from app import openapi
+from app.routes import api
+from tests.functional.api.support import API, assert_error
+from tests.functional.conftest import Browser
+
+
+def served_operations() -> set[tuple[str, str]]:
+    """(path template, method) for every route in the API's mount, from the route table."""
+    [mount] = api.routes
+    assert isinstance(mount, Mount) and mount.path == API
+    operations = set()
+    for route in mount.routes:
+        assert isinstance(route, Route)
+        template = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)  # drop Starlette converters
+        for method in route.methods or ():
+            if method != "HEAD":  # implied by GET
+                operations.add((template, method.lower()))
+    return operations
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in openapi.document()["paths"].items()
+        for method in item
+        if method in {"get", "put", "post", "delete", "patch", "head", "options"}
+    }
+
+
+def test_every_route_is_documented_and_every_documented_path_is_served() -> None:
+    assert served_operations() == documented_operations()
+
+
+def test_every_path_parameter_is_declared() -> None:
+    document = openapi.document()
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            declared = {
+                document["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"]
+                if "$ref" in p
+                else p["name"]
+                for p in operation.get("parameters", [])
+            }
+            assert set(re.findall(r"\{(\w+)\}", path)) <= declared, path
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(openapi.document())
+
+
+def test_the_document_lists_the_closed_vocabularies() -> None:
+    schemas = openapi.document()["components"]["schemas"]
+    comment = schemas["Comment"]["properties"]
+    assert comment["stance"]["type"] == ["string", "null"]
+    assert comment["stance"]["enum"] == ["support", "oppose", "amend", "question", "neutral", None]
+    assert set(comment["stakeholder_group"]["enum"]) - {None} == {
+        "government",
+        "private_sector",
+        "academia",
+        "civil_society",
+        "technical_community",
+    }
+    assert schemas["NewComment"]["properties"]["attribution"]["enum"] == [
+        "named",
+        "organisation",
+        "group",
+        "anonymous",
+    ]
+    assert "not_accepted" in schemas["Thread"]["properties"]["disposition"]["enum"]
+
+
+def test_the_document_is_served(browser: Browser) -> None:
+    response = browser.get(f"{API}/openapi.json")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == openapi.document()
+
+
+@pytest.mark.parametrize(
+    "path", [f"{API}/nothing-here", f"{API}/consultations/a/b/c/d", f"{API}/", "/api/v2/x"]
+)
+def test_an_unknown_api_path_is_a_json_404(browser: Browser, path: str) -> None:
+    assert_error(browser.get(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/consultations", "GET, HEAD"),
+        ("POST", "/consultations/end-users", "GET, HEAD"),
+        ("GET", "/consultations/end-users/paragraphs/abc/comments", "POST"),
+        ("PUT", "/openapi.json", "GET, HEAD"),
+    ],
+)
+def test_a_wrong_method_is_a_json_405_with_allow(
+    browser: Browser, method: str, path: str, allowed: str
+) -> None:
+    response = browser.request(method, f"{API}{path}")
+
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/consultations?limit=%FF",
+        "/consultations?limit=" + "9" * 5000,
+        "/consultations?cursor=" + "A" * 5000,
+        # [a valid moment, Infinity]
+        "/consultations?cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgSW5maW5pdHld",
+        "/consultations/%D1%88%D0%B8%D1%84%D1%80",  # Cyrillic slug
+        "/consultations/end-users/threads?paragraph=" + "k" * 5000,
+        "/briefs/%F0%9F%94%92?version=1",
+        "/briefs?limit=1e3",
+    ],
+)
+def test_hostile_reads_get_a_4xx_never_a_5xx(browser: Browser, path: str) -> None:
+    response = browser.get(f"{API}{path}")
+
+    assert 400 <= response.status_code < 500
+    assert_error(response, response.status_code)

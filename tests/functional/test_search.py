@@ -1,0 +1,206 @@
+"""Journey 3 over HTTP: a diplomat searches the archive, refines by facets, and follows
+permalinks; the page never fails, whatever is typed into it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+
+from core.clock import FixedClock
+from tests.functional.conftest import Browser, page
+from tests.unit.search.builders import (
+    SECRET_NAME,
+    SECRET_ORGANISATION,
+    Archive,
+    build_archive,
+    consult,
+)
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def archive(session: Session, clock: FixedClock, app: Starlette) -> Archive:
+    built = build_archive(session, clock)
+    session.commit()
+    app.state.worker.index.catch_up(app.state.sessions)
+    return built
+
+
+def hits(html: BeautifulSoup) -> list[BeautifulSoup]:
+    return html.select("ol.search-hits > li")
+
+
+def facet_link(html: BeautifulSoup, facet_text: str) -> str:
+    link = next(a for a in html.select("nav.facets a") if facet_text in a.get_text())
+    return str(link["href"])
+
+
+def test_lawful_access_gives_ranked_highlighted_hits_with_permalinks(
+    browser: Browser, archive: Archive
+) -> None:
+    response = browser.get("/search", params={"q": "lawful access"})
+    assert response.status_code == 200
+    results = hits(page(response))
+    assert len(results) == 9
+    first = results[0]
+    assert str(first.select_one("a")["href"]).startswith("/consultations/lawful-access")  # type: ignore[index]
+    marks = [mark.get_text().lower() for mark in first.select(".snippet mark")]
+    assert marks == ["lawful", "access"]
+    single_mention = [h for h in results if "end-users" in str(h.select_one("a"))]
+    assert results.index(single_mention[0]) == len(results) - 1
+    kinds = {badge.get_text() for badge in page(response).select("ol.search-hits .badge")}
+    assert kinds == {"Draft paragraph", "Comment", "Policy brief"}
+
+
+def test_htmx_gets_only_the_results_fragment(browser: Browser, archive: Archive) -> None:
+    response = browser.get("/search", params={"q": "escrow"}, headers=HTMX)
+    assert response.status_code == 200
+    html = page(response)
+    assert html.select_one("html") is None and html.select_one("form") is None
+    assert len(hits(html)) == 1
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_full_page_searches_as_you_type_and_without_javascript(
+    browser: Browser, archive: Archive
+) -> None:
+    html = page(browser.get("/search", params={"q": "escrow", "type": "comment"}))
+    form = html.select_one("form.search-form")
+    assert form is not None and form["action"] == "/search" and form["method"] == "get"
+    box = form.select_one("input[name=q]")
+    assert box is not None and box["value"] == "escrow"
+    assert box["hx-get"] == "/search" and box["hx-target"] == "#search-results"
+    assert "delay:300ms" in str(box["hx-trigger"]) and box["hx-push-url"] == "true"
+    assert html.select_one(f"label[for={box['id']}]") is not None
+    assert html.select_one("#search-type option[selected]")["value"] == "comment"  # type: ignore[index]
+    assert html.select_one("#search-results ol.search-hits") is not None
+    assert not html.select("script:not([src])") and not html.select("[style]")
+
+
+def test_facet_links_add_and_remove_filters(browser: Browser, archive: Archive) -> None:
+    html = page(browser.get("/search", params={"q": "lawful access"}))
+    counts = {a.get_text(" ", strip=True) for a in html.select("nav.facets li")}
+    assert "Comment (3)" in counts and "Policy brief (1)" in counts and "Government (1)" in counts
+
+    narrowed_url = facet_link(html, "Policy brief")
+    assert parse_qs(urlsplit(narrowed_url).query) == {"q": ["lawful access"], "type": ["brief"]}
+    narrowed = page(browser.get(narrowed_url))
+    assert [a["href"] for a in (h.select_one("a") for h in hits(narrowed)) if a] == [
+        "/briefs/encryption-brief"
+    ]
+    active = narrowed.select_one("nav.facets a[aria-current=true]")
+    assert active is not None and "Remove filter" in active.get_text()
+    assert parse_qs(urlsplit(str(active["href"])).query) == {"q": ["lawful access"]}
+
+
+def test_filters_combine_as_in_the_diplomat_journey(browser: Browser, archive: Archive) -> None:
+    params = {"q": "access", "topic": "encryption", "group": "government", "from": "2026"}
+    html = page(browser.get("/search", params=params))
+    results = hits(html)
+    assert len(results) == 1
+    assert results[0].select_one(".author").get_text() == "Government"  # type: ignore[union-attr]
+    none = page(browser.get("/search", params={**params, "to": "2025", "from": "2020"}))
+    assert not hits(none) and "Nothing found" in none.get_text()
+
+
+def test_a_chatham_house_comment_never_shows_its_author(browser: Browser, archive: Archive) -> None:
+    for url in ("/search?q=escrow", "/search?q=escrow&group=government"):
+        text = browser.get(url).text
+        assert "escrow" in text
+        assert SECRET_NAME not in text and SECRET_ORGANISATION not in text
+
+
+def test_comment_text_is_escaped_in_snippets(browser: Browser, archive: Archive) -> None:
+    response = browser.get("/search", params={"q": "escrow"})
+    assert "<script>alert" not in response.text
+    assert "&lt;script&gt;alert" in response.text
+
+
+def test_ukrainian_query_finds_inflected_forms(browser: Browser, archive: Archive) -> None:
+    html = page(browser.get("/search", params={"q": "шифрування", "lang": "uk"}))
+    marked = {mark.get_text() for mark in html.select(".snippet mark")}
+    assert "шифруванням" in marked and "шифрування" in marked
+    assert all(h.select_one("a")["lang"] == "uk" for h in hits(html))  # type: ignore[index]
+
+
+def test_a_misspelling_offers_a_correction(browser: Browser, archive: Archive) -> None:
+    html = page(browser.get("/search", params={"q": "escrw"}))
+    suggestion = html.select_one(".search-suggestion a")
+    assert suggestion is not None and suggestion.get_text() == "escrow"
+    assert page(browser.get(str(suggestion["href"]))).select("ol.search-hits > li")
+
+
+def test_an_empty_search_shows_examples(browser: Browser, archive: Archive) -> None:
+    html = page(browser.get("/search"))
+    examples = [a.get_text() for a in html.select(".search-empty a")]
+    assert "lawful access" in examples and "шифрування" in examples
+    assert not hits(html)
+
+
+def test_results_are_paginated(
+    browser: Browser, session: Session, clock: FixedClock, app: Starlette, archive: Archive
+) -> None:
+    paragraphs = [f"Numbered paragraph {n} about peering agreements." for n in range(1, 26)]
+    consult(session, clock, archive.editor, slug="peering", title="Peering", paragraphs=paragraphs)
+    session.commit()
+    app.state.worker.index.catch_up(app.state.sessions)
+    first = page(browser.get("/search", params={"q": "peering"}))
+    assert len(hits(first)) == 10 and "25 results" in first.get_text()
+    following = first.select_one("nav.pagination a[rel=next]")
+    assert following is not None
+    third = page(browser.get(str(page(browser.get(str(following["href"]))).select_one(
+        "nav.pagination a[rel=next]")["href"])))  # type: ignore[index]  # fmt: skip
+    assert len(hits(third)) == 5 and third.select_one("nav.pagination a[rel=next]") is None
+    past = page(browser.get("/search", params={"q": "peering", "page": "9"}))
+    assert not hits(past) and "past the last result" in past.get_text()
+
+
+def test_before_the_first_catch_up_the_page_says_so(browser: Browser) -> None:
+    response = browser.get("/search", params={"q": "anything"})
+    assert response.status_code == 200
+    assert "being built" in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": '"unbalanced'}, "quotation mark was not closed"),
+        ({"q": "AND"}, "need words on both sides"),
+        ({"q": "*"}, "needs at least two letters"),
+        ({"q": "OR OR NOT"}, "Type one or more words"),
+        ({"q": "(((("}, "Type one or more words"),
+        ({"q": "encryption " * 1024}, "shortened"),
+        ({"q": "lawful", "page": "abc"}, "invalid page number"),
+        ({"q": "lawful", "page": "-3"}, "invalid page number"),
+        ({"q": "lawful", "from": "20x4"}, "not a year"),
+        ({"q": "lawful", "from": "2027", "to": "2020"}, "swapped"),
+        ({"q": "lawful", "type": "<script>"}, "unknown result type"),
+        ({"q": "lawful", "group": "aliens"}, "unknown stakeholder group"),
+        ({"q": "lawful", "sort": "random"}, "unknown sort order"),
+        ({"q": "lawful", "topic": "../../etc"}, "invalid topic"),
+        ({"q": "lawful", "lang": "xx"}, "unknown language"),
+    ],
+)
+def test_malformed_input_is_explained_never_an_error(
+    browser: Browser, archive: Archive, params: dict[str, str], message: str
+) -> None:
+    for headers in ({}, HTMX):
+        response = browser.get("/search", params=params, headers=headers)
+        assert response.status_code == 200
+        notes = " ".join(p.get_text() for p in page(response).select(".notice"))
+        assert message in notes
+        assert "<script>" not in response.text.split("</head>")[-1]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["\\", ")", "title:", "a:b:c", "[a TO z]", "x^", "*:*", "'", "encrypt* AND", "?" * 50,
+     "\x00", "NOT NOT NOT", "((a OR b) AND", '""', "a" * 10_240],
+)  # fmt: skip
+def test_odd_queries_never_fail(browser: Browser, archive: Archive, q: str) -> None:
+    assert browser.get("/search", params={"q": q}).status_code == 200

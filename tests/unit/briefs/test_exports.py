@@ -1,0 +1,142 @@
+"""Exports of a published version: JSON, Markdown, standalone HTML and a real PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from briefs.exports import as_html, as_json, as_markdown, as_pdf, citation_text
+from briefs.models import BriefVersion
+from briefs.services import BriefService
+from briefs.synthesis import SynthesisService
+from core.clock import FixedClock
+from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
+
+BASE = "https://rt.example"
+UKRAINIAN = "Шифрування захищає користувачів; послаблення шифруванням неприпустиме."
+
+
+@pytest.fixture
+def version(session: Session, clock: FixedClock, consulted: Consulted) -> BriefVersion:
+    """A Ukrainian brief citing the Chatham House thread, whose suggestion was accepted."""
+    cited = consulted.chatham.thread_id
+    SynthesisService(session, clock=clock).decide(
+        cited, editor=consulted.editor, disposition="accepted", rationale="Merged into §2."
+    )
+    service = BriefService(session, clock=clock)
+    body = (
+        f"## Висновки\n\n{UKRAINIAN} [[thread:{cited}]]\n\n"
+        "| Група | Позиція |\n|---|---|\n| **A** | `b` |"
+    )
+    service.create(
+        consulted.editor,
+        "vysnovky",
+        "Висновки щодо шифрування",
+        "uk",
+        ["encryption"],
+        body,
+        consulted.consultation.slug,
+    )
+    return service.publish("vysnovky", consulted.editor)
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_json_has_the_api_shape(version: BriefVersion, consulted: Consulted) -> None:
+    data = as_json(version)
+    assert set(data) == {
+        "slug",
+        "title",
+        "version",
+        "published_at",
+        "language",
+        "topics",
+        "body_markdown",
+        "html",
+        "citations",
+        "annex",
+    }
+    assert (data["slug"], data["version"], data["language"]) == ("vysnovky", 1, "uk")
+    assert data["topics"] == ["encryption"]
+    assert data["citations"] == [consulted.chatham.thread_id]
+    assert version.published_at is not None
+    assert data["published_at"] == version.published_at.isoformat()
+    assert set(data["annex"]) == {"dispositions", "participation"}
+    link = BeautifulSoup(data["html"], "html.parser").select_one("a.citation")
+    assert link is not None and link.get_text() == f"[{consulted.chatham.thread_id}]"
+    json.dumps(data)  # serialisable as it is
+
+
+def test_markdown_export_reads_on_its_own(version: BriefVersion, consulted: Consulted) -> None:
+    text = as_markdown(version, BASE)
+    cited = consulted.chatham.thread_id
+    assert text.startswith("# Висновки щодо шифрування\n")
+    assert f"{BASE}/briefs/vysnovky/v/1" in text
+    assert f"[[{cited}]]({BASE}/consultations/lawful-access/p/" in text
+    assert "[[thread:" not in text
+    assert f"| [{cited}]({BASE}/consultations/lawful-access/p/" in text
+    assert "| Civil society | oppose | Accepted | Merged into §2. |" in text
+    assert "| Government | 1 | 1 |" in text
+
+
+def test_html_export_is_a_standalone_printable_document(version: BriefVersion) -> None:
+    document = as_html(version, BASE)
+    html = BeautifulSoup(document, "html.parser")
+    assert document.startswith("<!doctype html>")
+    assert [tag["lang"] for tag in html.select("html")] == ["uk"]
+    assert [tag.get_text() for tag in html.select("title, h1")] == ["Висновки щодо шифрування"] * 2
+    canonical = html.select("link[rel=canonical]")
+    assert [tag["href"] for tag in canonical] == [f"{BASE}/briefs/vysnovky/v/1"]
+    assert html.select("script") == []
+    assert len(html.select("table")) == 3  # the body's own table and the two annex tables
+
+
+def test_pdf_is_a_real_pdf_with_ukrainian_text(version: BriefVersion) -> None:
+    data = as_pdf(version, BASE)
+    assert data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata is not None and reader.metadata.title == "Висновки щодо шифрування"
+    text = " ".join(pdf_text(data).split())
+    assert "Висновки щодо шифрування" in text
+    assert UKRAINIAN in text
+    assert "Accepted" in text and "Merged into §2." in text
+
+
+def test_no_export_names_a_chatham_house_commenter(version: BriefVersion) -> None:
+    outputs = [
+        json.dumps(as_json(version), ensure_ascii=False),
+        as_markdown(version, BASE),
+        as_html(version, BASE),
+        pdf_text(as_pdf(version, BASE)),
+    ]
+    for output in outputs:
+        assert SECRET_NAME not in output
+        assert SECRET_ORGANISATION not in output
+
+
+def test_pdf_never_fetches_images_and_survives_odd_markup(
+    session: Session, clock: FixedClock, consulted: Consulted
+) -> None:
+    service = BriefService(session, clock=clock)
+    body = (
+        "![a map](http://127.0.0.1:9/map.png)\n\n- a\n  - b\n    - c\n\n"
+        "| x |\n|---|\n| <b>raw</b> [link](https://example.org) ~~gone~~ |\n\n"
+        "```\ncode ї\n```\n\n> > nested quote\n\n***\n"
+    )
+    service.create(consulted.editor, "odd", "Odd", "en", [], body)
+    text = pdf_text(as_pdf(service.publish("odd", consulted.editor)))
+    assert "a map" in text and "code ї" in text and "nested quote" in text
+
+
+def test_citation_text_names_the_version_permalink(version: BriefVersion) -> None:
+    assert citation_text(version, BASE) == (
+        "“Висновки щодо шифрування”, version 1, 2026-11-02. "
+        f"Roundtable policy brief. {BASE}/briefs/vysnovky/v/1"
+    )

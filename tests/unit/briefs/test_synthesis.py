@@ -1,0 +1,208 @@
+"""Dispositions, applying suggestions, and the editor's queue with near-duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from briefs.synthesis import SynthesisService, normalise, replace_paragraph
+from consultations.models import Paragraph, Thread
+from consultations.services import ConsultationService
+from core.audit import AuditEvent
+from core.clock import FixedClock
+from core.enums import Disposition, StakeholderGroup, ThreadStatus
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.outbox import SEARCH, OutboxEvent
+from tests.factories import comment_on
+from tests.unit.briefs.conftest import Consulted, person
+
+
+@pytest.fixture
+def synthesis(session: Session, clock: FixedClock) -> SynthesisService:
+    return SynthesisService(session, clock=clock)
+
+
+def test_decide_resolves_the_thread_and_records_why(
+    session: Session, synthesis: SynthesisService, consulted: Consulted, clock: FixedClock
+) -> None:
+    thread_id = consulted.chatham.thread_id
+    thread = synthesis.decide(
+        thread_id, editor=consulted.editor, disposition="partially_accepted", rationale=" Partly. "
+    )
+
+    assert thread.disposition == Disposition.PARTIALLY_ACCEPTED
+    assert (thread.rationale, thread.status) == ("Partly.", ThreadStatus.RESOLVED)
+    assert (thread.decided_at, thread.decided_by_id) == (clock.now(), consulted.editor.id)
+    audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "thread.disposition"))
+    assert [(a.subject_id, a.details["disposition"]) for a in audit] == [
+        (thread_id, "partially_accepted")
+    ]
+    consultation_id = consulted.consultation.id
+    reindex = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.topic == SEARCH, OutboxEvent.kind == "consultation")
+    ).all()
+    assert reindex[-1].payload == {"id": consultation_id}
+
+
+@pytest.mark.parametrize(
+    ("disposition", "rationale", "field"),
+    [
+        ("accepted", "  ", "rationale"),
+        ("out_of_scope", "", "rationale"),
+        ("maybe", "Because.", "disposition"),
+        ("accepted", "x" * 10_001, "rationale"),
+    ],
+)
+def test_decide_validates(
+    synthesis: SynthesisService, consulted: Consulted, disposition: str, rationale: str, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as error:
+        synthesis.decide(
+            consulted.named.thread_id,
+            editor=consulted.editor,
+            disposition=disposition,
+            rationale=rationale,
+        )
+    assert list(error.value.fields) == [field]
+
+
+def test_noted_needs_no_rationale(synthesis: SynthesisService, consulted: Consulted) -> None:
+    thread = synthesis.decide(
+        consulted.named.thread_id, editor=consulted.editor, disposition="noted", rationale=""
+    )
+    assert (thread.disposition, thread.rationale) == (Disposition.NOTED, None)
+
+
+def test_only_editors_decide(synthesis: SynthesisService, consulted: Consulted) -> None:
+    with pytest.raises(NotAllowed):
+        synthesis.decide(
+            consulted.named.thread_id,
+            editor=consulted.participant,
+            disposition="noted",
+            rationale="",
+        )
+    with pytest.raises(NotFound):
+        synthesis.decide(987654, editor=consulted.editor, disposition="noted", rationale="")
+
+
+def test_apply_suggestion_publishes_a_version_with_the_paragraph_replaced(
+    session: Session, synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    service = ConsultationService(session, clock=synthesis.clock)
+    before = service.paragraphs(service.version(consulted.consultation))
+
+    version = synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
+
+    after = service.paragraphs(version)
+    assert version.number == 2
+    assert version.change_note == f"Applied suggestion from thread {consulted.chatham.thread_id}"
+    assert after[1].text == "Encryption protects end users and must never be weakened."
+    assert [p.text for p in after[:1] + after[2:]] == [p.text for p in before[:1] + before[2:]]
+    assert [p.key for p in after] == [p.key for p in before]
+
+
+def test_apply_suggestion_needs_a_suggestion_and_an_editor(
+    synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    with pytest.raises(InvalidInput):
+        synthesis.apply_suggestion(consulted.named.id, editor=consulted.editor)
+    with pytest.raises(NotAllowed):
+        synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.participant)
+    with pytest.raises(NotFound):
+        synthesis.apply_suggestion(987654, editor=consulted.editor)
+
+
+def test_applying_the_same_suggestion_twice_is_refused(
+    synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
+    with pytest.raises(Conflict):
+        synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
+
+
+def block(key: str, kind: str, source: str) -> Paragraph:
+    return Paragraph(key=key, kind=kind, source=source, text=source)
+
+
+def test_replace_paragraph_keeps_markers_and_picks_the_right_twin() -> None:
+    source = "## Scope\n\nSame text.\n\n- item one\n- Same text.\n\nSame text.\n\n> quoted\n"
+    paragraphs = [
+        block("h", "heading", "## Scope"),
+        block("a", "paragraph", "Same text."),
+        block("l1", "list_item", "- item one"),
+        block("l2", "list_item", "- Same text."),
+        block("b", "paragraph", "Same text."),
+        block("q", "quote", "> quoted"),
+    ]
+    assert replace_paragraph(source, paragraphs, "h", "Purpose").startswith("## Purpose\n")
+    assert replace_paragraph(source, paragraphs, "b", "New.") == source.replace(
+        "\n\nSame text.\n\n>", "\n\nNew.\n\n>"
+    )
+    assert "- Other\n  line two\n" in replace_paragraph(source, paragraphs, "l2", "Other\nline two")
+    assert replace_paragraph(source, paragraphs, "q", "one\ntwo").endswith("> one\n> two\n")
+    with pytest.raises(Conflict):
+        replace_paragraph(source, paragraphs, "missing", "x")
+
+
+def test_normalise_ignores_case_punctuation_and_spacing() -> None:
+    assert normalise("Keep  encryption STRONG!") == normalise("keep encryption strong.")
+    assert normalise("Шифрування — важливе.") == "шифрування важливе"
+
+
+def test_queue_puts_undecided_first_and_groups_identical_comments(
+    session: Session, clock: FixedClock, synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    campaign = "Keep encryption strong!"
+    for index in range(3):
+        supporter = person(session, clock, f"Supporter {index}", "", StakeholderGroup.CIVIL_SOCIETY)
+        body = campaign.upper() if index == 1 else campaign
+        comment_on(session, clock, consulted.consultation, author=supporter, ordinal=5, body=body)
+    synthesis.decide(
+        consulted.named.thread_id, editor=consulted.editor, disposition="noted", rationale=""
+    )
+
+    queue = synthesis.queue(consulted.consultation)
+
+    seen = [(i.decided, i.paragraph.ordinal if i.paragraph else None, i.count) for i in queue]
+    assert seen == [
+        (False, 2, 1),
+        (False, 3, 1),
+        (False, 5, 3),
+        (True, 1, 1),
+    ]
+    group = queue[2]
+    assert all(t.comments[0].body.lower() == campaign.lower() for t in group.duplicates)
+    assert synthesis.item(consulted.consultation, group.duplicates[0].id) == group
+
+
+def test_deciding_a_group_decides_each_thread_in_it(
+    session: Session, clock: FixedClock, synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    ids = []
+    for index in range(2):
+        supporter = person(session, clock, f"Copy {index}", "", StakeholderGroup.ACADEMIA)
+        ids.append(
+            comment_on(
+                session, clock, consulted.consultation, author=supporter, ordinal=4
+            ).thread_id
+        )
+
+    synthesis.decide(ids[0], editor=consulted.editor, disposition="accepted", rationale="Agreed.")
+
+    decided = session.scalars(select(Thread).where(Thread.id.in_(ids))).all()
+    assert {(t.disposition, t.rationale) for t in decided} == {(Disposition.ACCEPTED, "Agreed.")}
+    assert consulted.named.thread.disposition is None  # same text, other paragraph
+
+
+def test_thread_lookup_is_scoped_to_its_consultation(
+    synthesis: SynthesisService, consulted: Consulted, session: Session, clock: FixedClock
+) -> None:
+    from tests.factories import open_consultation
+
+    other = open_consultation(session, clock, slug="elsewhere", by=consulted.editor)
+    with pytest.raises(NotFound):
+        synthesis.thread(other, consulted.named.thread_id)
+    assert synthesis.thread(consulted.consultation, consulted.named.thread_id).id == (
+        consulted.named.thread_id
+    )
