@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.errors import EXCEPTION_HANDLERS
 from app.csrf import CSRFMiddleware
-from app.middleware import LanguageMiddleware, SecurityHeadersMiddleware
+from app.middleware import LanguageMiddleware, RejectNulMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTES
 from app.settings import Settings
 from app.templating import make_templates
@@ -47,6 +47,7 @@ def create_app(
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            Middleware(RejectNulMiddleware),
             Middleware(LanguageMiddleware),
             Middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),
             Middleware(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -68,3 +69,20 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
         finally:
             i18n.current_language.reset(token)
+
+
+class RejectNulMiddleware:
+    """NUL can't be stored in PostgreSQL text and has no business in a URL: refuse it with
+    a 400 up front instead of letting it reach a query."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            response = PlainTextResponse("Bad request: NUL character in the address.", 400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

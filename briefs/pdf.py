@@ -38,6 +38,9 @@ _INK = (25, 25, 25)
 _TAG_STYLES: dict[str, FontFace] = {
     **{f"h{level}": DEFAULT_TAG_STYLES[f"h{level}"].replace(color=_INK) for level in range(1, 7)},
     "blockquote": DEFAULT_TAG_STYLES["blockquote"].replace(color=(70, 70, 70), l_margin=8),
+    # Courier, the default, has no Cyrillic either.
+    "code": DEFAULT_TAG_STYLES["code"].replace(family="DejaVuMono"),
+    "pre": DEFAULT_TAG_STYLES["pre"].replace(font_family="DejaVuMono"),
 }
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,6 @@ class FpdfRenderer:
             pdf.write_html(
                 _printable(body_html),
                 font_family="DejaVu",
-                pre_code_font="DejaVuMono",
                 table_line_separators=True,
                 li_prefix_color=_INK,
                 tag_styles=_TAG_STYLES,

@@ -40,6 +40,7 @@ class QueueItem:
     thread: Thread
     paragraph: Paragraph | None
     duplicates: tuple[Thread, ...] = ()
+    in_current: bool = True  # False for orphans: their suggestions have nothing to replace
 
     @property
     def count(self) -> int:
@@ -182,11 +183,13 @@ class SynthesisService:
             text = _opening_text(thread)
             group_key = (thread.paragraph_key, text or f"#{thread.id}")
             groups.setdefault(group_key, []).append(thread)
-        items = [
-            QueueItem(group[0], paragraphs.get(group[0].paragraph_key), tuple(group[1:]))
-            for group in groups.values()
-        ]
-        return sorted(items, key=lambda item: _queue_order(item))
+        current_id = self.consultations.version(consultation).id
+        items = []
+        for first, *others in groups.values():
+            paragraph = paragraphs.get(first.paragraph_key)
+            in_current = paragraph is not None and paragraph.version_id == current_id
+            items.append(QueueItem(first, paragraph, tuple(others), in_current))
+        return sorted(items, key=_queue_order)
 
     def item(self, consultation: Consultation, thread_id: int) -> QueueItem:
         """The queue entry that shows a thread (for re-rendering one card)."""

@@ -41,7 +41,9 @@ class CommentInput:
 
 
 def require_editor(user: User | None) -> User:
-    if user is None or not user.is_editor:
+    if user is None:
+        raise NotSignedIn("Sign in as an editor to do this.")
+    if not user.is_editor:
         raise NotAllowed("Only editors may do this.")
     return user
 
@@ -272,7 +274,9 @@ class ConsultationService:
     def _comment_problems(self, consultation: Consultation, data: CommentInput) -> dict[str, str]:
         fields: dict[str, str] = {}
         body = data.body.strip()
-        if not body:
+        if "\x00" in body or "\x00" in (data.suggestion or ""):
+            fields["body"] = "The text contains a NUL character."
+        elif not body:
             fields["body"] = "The comment is empty."
         elif len(body) > MAX_COMMENT_CHARS:
             fields["body"] = f"Comments are limited to {MAX_COMMENT_CHARS:,} characters."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import count
 
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from accounts.models import User
@@ -16,6 +17,9 @@ from core.enums import ConsultationStatus, Role, StakeholderGroup
 from tests.corpora import CORPORA
 
 PASSWORD = "correct horse battery staple"
+# argon2 hashes carry their own parameters, so verifying this cheap one is fast too; tests
+# sign in hundreds of times and production-strength hashing would cost ~0.4 s each.
+_CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 _serial = count(1)
 RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
 
@@ -31,15 +35,16 @@ def make_user(
     email: str | None = None,
 ) -> User:
     serial = next(_serial)
-    return AccountService(session, clock=clock).create_user(
+    user = AccountService(session, clock=clock).create_user(
         email=email or f"person{serial}@example.org",
         name=name or f"Person {serial}",
         role=role,
         group=group,
         organisation=organisation,
         country="UA",
-        password=PASSWORD,
     )
+    user.password_hash = _CHEAP_HASH
+    return user
 
 
 def editor(session: Session, clock: FixedClock, **traits: object) -> User:

@@ -206,3 +206,24 @@ def test_thread_lookup_is_scoped_to_its_consultation(
     assert synthesis.thread(consulted.consultation, consulted.named.thread_id).id == (
         consulted.named.thread_id
     )
+
+
+def test_orphaned_threads_stay_in_the_queue_marked_not_current(
+    session: Session, synthesis: SynthesisService, consulted: Consulted
+) -> None:
+    service = synthesis.consultations
+    current = service.version(consulted.consultation)
+    kept = [p.source for p in service.paragraphs(current) if p.ordinal != 3]
+    service.publish_version(
+        consulted.consultation,
+        editor=consulted.editor,
+        markdown="\n\n".join(kept),
+        change_note="Dropped paragraph 3",
+    )
+
+    queue = {item.thread.id: item for item in synthesis.queue(consulted.consultation)}
+
+    orphan = queue[consulted.organisation_only.thread_id]
+    assert not orphan.in_current
+    assert orphan.paragraph is not None and orphan.paragraph.text.endswith("(3)")
+    assert queue[consulted.chatham.thread_id].in_current
