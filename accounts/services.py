@@ -8,7 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from accounts.models import ApiToken, User
 from core.clock import Clock
@@ -94,8 +94,10 @@ class AccountService:
         return secret
 
     def token(self, secret: str) -> ApiToken | None:
-        query = select(ApiToken).where(
-            ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
+        query = (
+            select(ApiToken)
+            .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user))
         )
         token = self.session.scalars(query).first()
         return token if token and token.user.is_active else None

@@ -63,7 +63,11 @@ def catalog(language: str) -> dict[str, str]:
     return {
         message.id: message.string
         for message in messages
-        if isinstance(message.id, str) and message.id and message.string and not message.fuzzy
+        if isinstance(message.id, str)
+        and isinstance(message.string, str)
+        and message.id
+        and message.string
+        and not message.fuzzy
     }
 
 
@@ -163,6 +167,7 @@ COMPUTED_MESSAGES = (
     N_("Choose your stakeholder group on your profile before commenting."),
     N_("The comment could not be posted."),
     N_("The comment is empty."),
+    N_("The text contains a NUL character."),
     N_("Comments are limited to 10,000 characters."),
     N_("Suggestions are limited to 10,000 characters."),
     N_("Choose a stance: support, oppose, amend, question, neutral."),

@@ -10,8 +10,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.errors import EXCEPTION_HANDLERS
 from app.csrf import CSRFMiddleware
+from app.errors import EXCEPTION_HANDLERS
 from app.middleware import LanguageMiddleware, RejectNulMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTES
 from app.settings import Settings

@@ -72,17 +72,22 @@ class LanguageMiddleware:
 
 
 class RejectNulMiddleware:
-    """NUL can't be stored in PostgreSQL text and has no business in a URL: refuse it with
-    a 400 up front instead of letting it reach a query."""
+    """NUL can't be stored in PostgreSQL text and has no business in a page address: a web
+    path with one is a 404, and NULs are dropped from web query strings. (The JSON API
+    validates its own input and answers with JSON errors.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
-        ):
-            response = PlainTextResponse("Bad request: NUL character in the address.", 400)
+        if scope["type"] != "http" or scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            response = PlainTextResponse("This page does not exist.", 404)
             await response(scope, receive, send)
             return
+        query = scope.get("query_string", b"")
+        if b"%00" in query:
+            scope = {**scope, "query_string": query.replace(b"%00", b"")}
         await self.app(scope, receive, send)

@@ -178,28 +178,16 @@ class BriefService:
         """A new brief with its working copy, version 1; nothing is public until published."""
         editor = require_editor(editor)
         consultation = self._validate_new(slug, title, language, body_markdown, consultation_slug)
-        now = self.clock.now()
         brief = Brief(
             slug=slug,
             language=Language(language),
             consultation_id=consultation.id if consultation else None,
-            created_at=now,
+            created_at=self.clock.now(),
             topics=topics_by_slug(self.session, topics),
         )
         self.session.add(brief)
         self.session.flush()
-        self.session.add(
-            BriefVersion(
-                brief_id=brief.id,
-                number=1,
-                title=title.strip(),
-                body_markdown=body_markdown,
-                change_note="",
-                annex={},
-                created_at=now,
-            )
-        )
-        self.session.flush()
+        self._working_copy(brief, 1, title.strip(), body_markdown)
         self._audit(editor, "brief.create", brief, title=title.strip())
         return brief
 
@@ -244,17 +232,7 @@ class BriefService:
         if existing is not None:
             return existing
         latest = self.published(slug)
-        draft = BriefVersion(
-            brief_id=brief.id,
-            number=latest.number + 1,
-            title=latest.title,
-            body_markdown=latest.body_markdown,
-            change_note="",
-            annex={},
-            created_at=self.clock.now(),
-        )
-        self.session.add(draft)
-        self.session.flush()
+        draft = self._working_copy(brief, latest.number + 1, latest.title, latest.body_markdown)
         self._audit(editor, "brief.revise", brief, number=draft.number)
         return draft
 
@@ -270,6 +248,20 @@ class BriefService:
         query = query.options(selectinload(BriefVersion.brief).selectinload(Brief.topics))
         query = query.order_by(BriefVersion.published_at.desc(), BriefVersion.id.desc())
         return list(self.session.scalars(query.limit(limit)))
+
+    def _working_copy(self, brief: Brief, number: int, title: str, body: str) -> BriefVersion:
+        draft = BriefVersion(
+            brief_id=brief.id,
+            number=number,
+            title=title,
+            body_markdown=body,
+            change_note="",
+            annex={},
+            created_at=self.clock.now(),
+        )
+        self.session.add(draft)
+        self.session.flush()
+        return draft
 
     def _require_working_copy(self, brief: Brief) -> BriefVersion:
         draft = self.working_copy(brief)

@@ -144,10 +144,8 @@ class SynthesisService:
     def apply_suggestion(
         self, comment_id: int, *, editor: User | None, consultation: Consultation | None = None
     ) -> DraftVersion:
-        """A new draft version in which the commented paragraph reads as the suggestion.
-
-        With `consultation`, a comment from another consultation is not found (URLs name both).
-        """
+        """A new draft version in which the commented paragraph reads as the suggestion
+        (with `consultation`, a comment of another consultation is not found)."""
         editor = require_editor(editor)
         comment, suggestion = self._suggestion(comment_id, consultation)
         thread = comment.thread
@@ -177,26 +175,20 @@ class SynthesisService:
     def queue(self, consultation: Consultation) -> list[QueueItem]:
         """Every thread with its comments, undecided first, then in document order."""
         threads = self.consultations.threads(consultation)
-        paragraphs = self._paragraphs_by_key(consultation, {t.paragraph_key for t in threads})
         groups: dict[tuple[str, str], list[Thread]] = {}
         for thread in threads:
             text = _opening_text(thread)
             group_key = (thread.paragraph_key, text or f"#{thread.id}")
             groups.setdefault(group_key, []).append(thread)
-        current_id = self.consultations.version(consultation).id
-        items = []
-        for first, *others in groups.values():
-            paragraph = paragraphs.get(first.paragraph_key)
-            in_current = paragraph is not None and paragraph.version_id == current_id
-            items.append(QueueItem(first, paragraph, tuple(others), in_current))
+        keys = {thread.paragraph_key for thread in threads}
+        items = self._items(consultation, list(groups.values()), keys)
         return sorted(items, key=_queue_order)
 
     def item(self, consultation: Consultation, thread_id: int) -> QueueItem:
-        """The queue entry that shows a thread (for re-rendering one card)."""
-        for entry in self.queue(consultation):
-            if entry.thread.id == thread_id or any(d.id == thread_id for d in entry.duplicates):
-                return entry
-        raise NotFound(f"No thread {thread_id} in this consultation.")
+        """The queue entry that shows a thread, without building the whole queue (htmx
+        re-renders one card after each decision)."""
+        group = sorted(self._group_of(self.thread(consultation, thread_id)), key=lambda t: t.id)
+        return self._items(consultation, [group], {group[0].paragraph_key})[0]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -238,6 +230,18 @@ class SynthesisService:
         replaced = paragraphs[ordinal - 1]
         replaced.key, replaced.change = key, "edited"
         self.session.flush()
+
+    def _items(
+        self, consultation: Consultation, groups: list[list[Thread]], keys: set[str]
+    ) -> list[QueueItem]:
+        paragraphs = self._paragraphs_by_key(consultation, keys)
+        current_id = self.consultations.version(consultation).id
+        items = []
+        for first, *others in groups:
+            paragraph = paragraphs.get(first.paragraph_key)
+            in_current = paragraph is not None and paragraph.version_id == current_id
+            items.append(QueueItem(first, paragraph, tuple(others), in_current))
+        return items
 
     def _paragraphs_by_key(
         self, consultation: Consultation, keys: set[str]

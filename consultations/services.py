@@ -115,7 +115,7 @@ class ConsultationService:
             .where(Thread.consultation_id == consultation.id)
             .group_by(Thread.paragraph_key)
         )
-        return {key: count for key, count in self.session.execute(query)}
+        return dict(self.session.execute(query).all())  # type: ignore[arg-type]
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""
@@ -236,9 +236,7 @@ class ConsultationService:
         fields = self._comment_problems(consultation, data)
         if fields:
             raise InvalidInput("The comment could not be posted.", fields=fields)
-        current = self.version(consultation)
-        keys = {p.key for p in self.paragraphs(current)}
-        thread = self._thread_for(consultation, key, data, current.number, keys)
+        thread = self._thread_for(consultation, key, data)
         comment = Comment(
             thread=thread,
             parent_id=data.parent_id,
@@ -292,16 +290,10 @@ class ConsultationService:
             fields["suggestion"] = f"Suggestions are limited to {MAX_COMMENT_CHARS:,} characters."
         return fields
 
-    def _thread_for(
-        self,
-        consultation: Consultation,
-        key: str,
-        data: CommentInput,
-        version_number: int,
-        keys: set[str],
-    ) -> Thread:
+    def _thread_for(self, consultation: Consultation, key: str, data: CommentInput) -> Thread:
         if data.parent_id is None:
-            if key not in keys:
+            version_number = self._current_number_with(consultation, key)
+            if version_number is None:
                 raise NotFound(f"No paragraph “{key}” in the current version.")
             thread = Thread(
                 consultation_id=consultation.id,
@@ -318,6 +310,25 @@ class ConsultationService:
         if parent.thread.paragraph_key != key:
             raise InvalidInput("The reply is not on the same paragraph as its comment.")
         return parent.thread
+
+    def _current_number_with(self, consultation: Consultation, key: str) -> int | None:
+        """The current version's number if it has paragraph `key` (one small query: this is
+        on the hot path of every comment)."""
+        current = (
+            select(func.max(DraftVersion.number))
+            .where(DraftVersion.consultation_id == consultation.id)
+            .scalar_subquery()
+        )
+        query = (
+            select(DraftVersion.number)
+            .join(Paragraph, Paragraph.version_id == DraftVersion.id)
+            .where(
+                DraftVersion.consultation_id == consultation.id,
+                DraftVersion.number == current,
+                Paragraph.key == key,
+            )
+        )
+        return self.session.scalar(query)
 
     def _notify_reply(self, comment: Comment) -> None:
         """Tell the parent's author by email (through the outbox) that someone replied."""

@@ -33,7 +33,7 @@ from whoosh.writing import LockError
 
 from core.outbox import SEARCH, OutboxEvent
 from search import documents as docs
-from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults, execute
+from search.queries import NOTE_NOT_READY, CurrentFirst, SearchQuery, SearchResults, execute
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class SearchIndex:
         self.gap_seconds = gap_seconds
         self._opened: tuple[Path, Any] | None = None
         self._open_lock = threading.Lock()
+        self._local = threading.local()  # one searcher per thread: they are not thread-safe
 
     # -- generations -----------------------------------------------------------------------
 
@@ -267,12 +268,28 @@ class SearchIndex:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        ix = self._open()
-        if ix is None:
+        searcher = self._thread_searcher()
+        if searcher is None:
             return SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
         if query.is_empty:
             return SearchResults(query, notes=query.notes)
-        return execute(ix, query)
+        return execute(searcher, query)
+
+    def _thread_searcher(self) -> Any | None:
+        """This thread's searcher, reopened only when a commit or a rebuild changed the index:
+        opening one per search would re-read every segment. (Whoosh's own `refresh()` is not
+        used: reusing readers brings back segments that a merge has replaced.)"""
+        ix = self._open()
+        if ix is None:
+            return None
+        cached = getattr(self._local, "cached", None)
+        if cached is not None and cached[0] is ix and _is_latest(ix, cached[1]):
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        searcher = ix.searcher(weighting=CurrentFirst())
+        self._local.cached = (ix, searcher)
+        return searcher
 
     @contextmanager
     def searcher(self) -> Iterator[Any]:
@@ -286,6 +303,13 @@ class SearchIndex:
     def doc_count(self) -> int:
         ix = self._open()
         return int(ix.doc_count()) if ix is not None else 0
+
+
+def _is_latest(ix: Any, searcher: Any) -> bool:
+    try:
+        return bool(ix.latest_generation() == searcher.reader().generation())
+    except OSError:  # the generation was deleted under it
+        return False
 
 
 def _apply(writer: Any, session: Session, touched: _Touched) -> None:

@@ -352,61 +352,67 @@ OLD_VERSION_FACTOR = 0.5
 
 class CurrentFirst(scoring.BM25F):  # type: ignore[misc]
     """BM25F, with superseded versions (old draft paragraphs, corrected briefs) scored at
-    half: they stay findable, but the text a diplomat should cite comes first. One instance
-    per search, since it caches the searcher's column."""
+    half: they stay findable, but the text a diplomat should cite comes first."""
 
     use_final = True
 
     def __init__(self) -> None:
         super().__init__()
+        self._searcher: Any = None
         self._current: Any = None
 
     def final(self, searcher: Any, docnum: int, score: float) -> float:
-        if self._current is None:
-            self._current = searcher.reader().column_reader("current")
+        if searcher is not self._searcher:  # a refreshed searcher has new segments
+            self._searcher, self._current = searcher, searcher.reader().column_reader("current")
         return score if self._current[docnum] else score * OLD_VERSION_FACTOR
 
 
 def _facets() -> dict[str, sorting.FieldFacet]:
     return {
         "type": sorting.FieldFacet("type", maptype=sorting.Count),
-        "topic": sorting.FieldFacet("topics", allow_overlap=True, maptype=sorting.Count),
+        "topic": sorting.FieldFacet("topic_set", maptype=sorting.Count),
         "group": sorting.FieldFacet("group", maptype=sorting.Count),
         "lang": sorting.FieldFacet("language", maptype=sorting.Count),
     }
 
 
-def execute(ix: Any, query: SearchQuery) -> SearchResults:
-    """Run `query` on an open Whoosh index: one page of hits, facet counts, a suggestion."""
-    parsed = parse_text(ix.schema, query.q) if query.q else ParsedText(wq.Every())
+def execute(searcher: Any, query: SearchQuery) -> SearchResults:
+    """Run `query` with a Whoosh searcher (made with `weighting=CurrentFirst()`): one page
+    of hits, facet counts over every match, and a spelling suggestion."""
+    parsed = parse_text(searcher.schema, query.q) if query.q else ParsedText(wq.Every())
     notes = (*query.notes, *parsed.notes)
     if parsed.query is None:
         return SearchResults(query, notes=notes)
     by_date = query.sort == "date" or not query.q
-    with ix.searcher(weighting=CurrentFirst()) as searcher:
-        page = searcher.search_page(
-            parsed.query,
-            query.page,
-            pagelen=query.page_size,
-            filter=filter_query(query),
-            groupedby=_facets(),
-            sortedby=sorting.FieldFacet("date", reverse=True) if by_date else None,
-            terms=True,
-        )
-        return SearchResults(
-            query,
-            total=page.total,
-            hits=_hits(page, query.page) if page.total else [],
-            facets={name: _counts(page.results, name) for name in FACETS},
-            suggestion=suggest(searcher, query.q) if query.q else None,
-            notes=notes,
-        )
+    page = searcher.search_page(
+        parsed.query,
+        query.page,
+        pagelen=query.page_size,
+        filter=filter_query(query),
+        groupedby=_facets(),
+        sortedby=sorting.FieldFacet("date", reverse=True) if by_date else None,
+        terms=True,
+    )
+    return SearchResults(
+        query,
+        total=page.total,
+        hits=_hits(page, query.page) if page.total else [],
+        facets={name: _counts(page.results, name) for name in FACETS},
+        suggestion=suggest(searcher, query.q) if query.q else None,
+        notes=notes,
+    )
 
 
 def _counts(results: Any, name: str) -> dict[str, int]:
-    counts = results.groups(name)
-    pairs = ((str(key), int(value)) for key, value in counts.items() if key)
-    return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
+    """Counts by value, most frequent first. Topic keys are sets ("a,b"): one column value
+    per document is far cheaper to group by than a multi-valued field, and there are few
+    distinct sets, so they are split here."""
+    counts: dict[str, int] = {}
+    for key, count in results.groups(name).items():
+        for value in str(key or "").split(",") if name == "topic" else [str(key or "")]:
+            if value:
+                counts[value] = counts.get(value, 0) + int(count)
+    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
 
 
 def _hits(page: Any, wanted_page: int) -> list[Hit]:
@@ -451,7 +457,7 @@ def snippet(hit: Any, text: str) -> str:
 
 
 def suggest(searcher: Any, text: str) -> str | None:
-    """"Did you mean": unknown words replaced by close words of the archive, unstemmed.
+    """ "Did you mean": unknown words replaced by close words of the archive, unstemmed.
     A hint is optional, so any failure in Whoosh's corrector costs only the hint."""
     try:
         return _suggestion(searcher, _tame(text, []))

@@ -151,9 +151,15 @@ async def list_threads(request: Request) -> Response:
 
 async def post_comment(request: Request) -> Response:
     """A comment or reply, by the token's user, under the same rules as the web form."""
+    # The database work runs in worker threads, so the event loop keeps serving others.
+    await run_in_threadpool(authenticate, request, "write")
+    payload = await read_json_object(request)
+    return await run_in_threadpool(_create_comment, request, payload)
+
+
+def _create_comment(request: Request, payload: dict[str, Any]) -> Response:
     slug, key = request.path_params["slug"], request.path_params["key"]
-    authenticate(request, "write")
-    data = comment_input(await read_json_object(request))
+    data = comment_input(payload)
     with transaction(request) as session:
         service = _service(request, session)
         consultation = _public_consultation(service, slug)

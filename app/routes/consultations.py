@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,7 +29,7 @@ def _visible(request: Request, service: ConsultationService, slug: str) -> Consu
     return consultation
 
 
-async def listing(request: Request) -> Response:
+def listing(request: Request) -> Response:
     topic = request.query_params.get("topic") or None
     status = request.query_params.get("status") or None
     if status and status not in set(ConsultationStatus):
@@ -47,7 +48,7 @@ async def listing(request: Request) -> Response:
     )
 
 
-async def draft(request: Request) -> Response:
+def draft(request: Request) -> Response:
     """The current draft (or a given version) with margin counts per paragraph."""
     slug = request.path_params["slug"]
     number = request.path_params.get("number")
@@ -69,7 +70,7 @@ async def draft(request: Request) -> Response:
     return render(request, "consultations/draft.html", context)
 
 
-async def diff(request: Request) -> Response:
+def diff(request: Request) -> Response:
     slug = request.path_params["slug"]
     old_number, new_number = request.path_params["old"], request.path_params["new"]
     with transaction(request) as session:
@@ -90,7 +91,7 @@ async def diff(request: Request) -> Response:
     return render(request, "consultations/diff.html", context)
 
 
-async def paragraph(request: Request) -> Response:
+def paragraph(request: Request) -> Response:
     """A paragraph's threads: the full page, or the fragment htmx puts in the margin."""
     slug, key = request.path_params["slug"], request.path_params["key"]
     with transaction(request) as session:
@@ -104,14 +105,19 @@ async def paragraph(request: Request) -> Response:
 
 async def post_comment(request: Request) -> Response:
     """Post a comment or reply. Invalid input re-renders the form with what was typed."""
-    slug, key = request.path_params["slug"], request.path_params["key"]
     form = await form_data(request)
+    # The database work runs in a worker thread, so the event loop keeps serving others.
+    return await run_in_threadpool(_post_comment, request, form)
+
+
+def _post_comment(request: Request, form: dict[str, str]) -> Response:
+    slug, key = request.path_params["slug"], request.path_params["key"]
     data = CommentInput(
         body=form.get("body", ""),
         stance=form.get("stance") or None,
         attribution=form.get("attribution", ""),
         suggestion=form.get("suggestion") or None,
-        parent_id=_int_or_none(form.get("parent_id")),
+        parent_id=_parent_id(form.get("parent_id")),
         quote=form.get("quote") or None,
     )
     try:
@@ -125,7 +131,7 @@ async def post_comment(request: Request) -> Response:
     except InvalidInput as error:
         return _comment_form_again(request, slug, key, form, error)
     if is_htmx(request):
-        return await paragraph(request)
+        return paragraph(request)
     return redirect(f"/consultations/{slug}/p/{key}#c-{comment_id}")
 
 
@@ -169,11 +175,14 @@ def _paragraph_context(
     }
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
+def _parent_id(value: str | None) -> int | None:
+    if not value:
         return None
+    if not value.isdigit() or len(value) > 12:
+        raise InvalidInput(
+            "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
+        )
+    return int(value)
 
 
 routes = [

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from fpdf import FPDF
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
@@ -140,3 +141,14 @@ def test_citation_text_names_the_version_permalink(version: BriefVersion) -> Non
         "“Висновки щодо шифрування”, version 1, 2026-11-02. "
         f"Roundtable policy brief. {BASE}/briefs/vysnovky/v/1"
     )
+
+
+def test_pdf_falls_back_to_plain_text_when_layout_fails(
+    version: BriefVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise NotImplementedError("a layout fpdf2 cannot do")
+
+    monkeypatch.setattr(FPDF, "write_html", refuse)
+    text = " ".join(pdf_text(as_pdf(version, BASE)).split())
+    assert UKRAINIAN in text and "Merged into §2." in text

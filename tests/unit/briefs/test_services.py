@@ -14,7 +14,7 @@ from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from core.audit import AuditEvent
 from core.clock import FixedClock
-from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotSignedIn
 from core.outbox import SEARCH, OutboxEvent
 from tests.factories import comment_on, open_consultation
 from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
@@ -81,7 +81,7 @@ def test_create_refuses_a_taken_slug_and_an_unknown_consultation(
 def test_only_editors_compose_briefs(service: BriefService, consulted: Consulted) -> None:
     with pytest.raises(NotAllowed):
         service.create(consulted.participant, "mine", "T", "en", [], "x")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotSignedIn):
         service.create(None, "mine", "T", "en", [], "x")
     create_brief(service, consulted)
     with pytest.raises(NotAllowed):

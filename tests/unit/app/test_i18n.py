@@ -1,0 +1,320 @@
+"""The Ukrainian interface is complete: every message of the templates and code is translated,
+placeholders survive translation, and plural forms follow Ukrainian grammar.
+
+Messages are extracted here exactly as `pybabel extract -F babel.cfg` does (same mapping), so
+adding interface text without translating it fails `test_every_extracted_message_is_translated`
+with the list of what is missing. How to refresh the catalog: see the top of babel.cfg.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext as stdlib_gettext
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import get_args
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from app import i18n
+from app.templating import make_templates
+from consultations.attribution import GROUP_LABELS
+from consultations.diff import Status as DiffStatus
+from core.enums import ConsultationStatus, Disposition, Stance
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+
+ROOT = Path(__file__).resolve().parents[3]
+PO_PATH = ROOT / "app" / "locales" / "uk" / "LC_MESSAGES" / "messages.po"
+HOW_TO_FIX = (
+    "Refresh and translate the catalog (commands at the top of babel.cfg), then fill in "
+    f"{PO_PATH.relative_to(ROOT)}."
+)
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+
+MessageId = str | tuple[str, ...]
+
+
+@cache
+def extracted() -> dict[MessageId, list[str]]:
+    """Every msgid of the templates and code (→ where it occurs), as pybabel extracts it."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")  # type: ignore[no-untyped-call]
+    messages: dict[MessageId, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map
+    ):
+        key: MessageId = message if isinstance(message, str) else tuple(message)
+        if key and all(key):
+            messages.setdefault(key, []).append(f"{filename}:{lineno}")
+    return messages
+
+
+@cache
+def ukrainian() -> Catalog:
+    with PO_PATH.open("rb") as handle:
+        return read_po(handle, locale="uk")
+
+
+def translation_problem(msgid: MessageId) -> str | None:
+    """Why `msgid` shows in English in the Ukrainian interface, or None when it does not."""
+    message = ukrainian().get(msgid if isinstance(msgid, str) else msgid[0])
+    if message is None:
+        return "not in the catalog"
+    if message.fuzzy:
+        return "fuzzy"
+    if isinstance(msgid, str):
+        return None if isinstance(message.string, str) and message.string else "untranslated"
+    forms = message.string
+    if not isinstance(forms, tuple | list) or len(forms) != ukrainian().num_plurals:
+        return "needs all three plural forms"
+    if not all(forms):
+        return "needs all three plural forms"
+    return None
+
+
+def untranslated(msgids: dict[MessageId, list[str]]) -> list[str]:
+    problems = []
+    for msgid, places in sorted(msgids.items(), key=lambda item: str(item[0])):
+        problem = translation_problem(msgid)
+        if problem:
+            problems.append(f"{msgid!r} ({problem}) at {', '.join(places[:3])}")
+    return problems
+
+
+@pytest.fixture
+def in_ukrainian() -> Iterator[None]:
+    token = i18n.current_language.set("uk")
+    yield
+    i18n.current_language.reset(token)
+
+
+# -- (a) completeness ----------------------------------------------------------------------
+
+
+def test_extraction_finds_the_templates_and_the_code() -> None:
+    places = {place.split(":")[0] for places in extracted().values() for place in places}
+    assert any(place.startswith("app/templates/") for place in places)
+    assert "app/i18n.py" in places
+    assert not any(place.startswith(("tests/", "bench/", ".venv/")) for place in places)
+    assert ("%(num)d comment", "%(num)d comments") in extracted()
+
+
+def test_every_extracted_message_is_translated() -> None:
+    missing = untranslated(extracted())
+    assert not missing, f"{len(missing)} messages lack a Ukrainian translation. {HOW_TO_FIX}\n" + (
+        "\n".join(missing)
+    )
+
+
+def test_messages_computed_in_templates_are_translated() -> None:
+    """Templates translate values: `_(stance.value|capitalize)`, `_(status|capitalize)`,
+    `_(disposition.replace("_", " ")|capitalize)`, `_(block.status|capitalize)` and the
+    group labels. A new enum value must come with its translation (via `N_` in app/i18n.py)."""
+    statuses = [*ConsultationStatus, "scheduled"]
+    computed = [
+        *(value.capitalize() for value in statuses),
+        *(stance.value.capitalize() for stance in Stance),
+        *(d.value.replace("_", " ").capitalize() for d in Disposition),
+        *(status.capitalize() for status in get_args(DiffStatus)),
+        *GROUP_LABELS.values(),
+        "Anonymous",
+    ]
+    missing = [m for m in computed if m not in extracted() or translation_problem(m)]
+    assert not missing, f"Add to COMPUTED_MESSAGES in app/i18n.py and translate: {missing}"
+
+
+# Messages the code builds outside `_()` and the templates show through `_(message)`.
+ERROR_CLASSES = {c.__name__ for c in (DomainError, NotFound, NotAllowed, NotSignedIn)} | {
+    c.__name__ for c in (InvalidInput, Conflict)
+}
+USER_FACING_CODE = [
+    "accounts/*.py",
+    "briefs/*.py",
+    "consultations/*.py",
+    "app/csrf.py",
+    "app/errors.py",
+    "app/web.py",
+    "app/routes/*.py",
+    "search/queries.py",
+]
+MACHINE_ONLY = {"app/routes/api.py"}  # JSON errors of the API stay in English
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _constants(tree: ast.Module) -> dict[str, object]:
+    constants: dict[str, object] = {}
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and isinstance(value, ast.expr):
+            try:
+                constants[target.id] = ast.literal_eval(value)
+            except ValueError:
+                continue
+    return constants
+
+
+def _text(node: ast.expr | None, constants: dict[str, object]) -> str | None:
+    """The string `node` always evaluates to (f-strings of module constants included)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and isinstance(constants.get(node.id), str):
+        return str(constants[node.id])
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+                continue
+            assert isinstance(value, ast.FormattedValue)
+            spec = _text(value.format_spec, constants) if value.format_spec else ""
+            name = value.value.id if isinstance(value.value, ast.Name) else None
+            if name not in constants or spec is None or value.conversion != -1:
+                return None
+            parts.append(format(constants[name], spec))
+        return "".join(parts)
+    return None
+
+
+def user_messages(path: Path) -> dict[str, int]:
+    """Fixed messages of domain errors, form field problems, error pages and search notes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants = _constants(tree)
+    found: list[tuple[ast.expr | None, int]] = [
+        (node.value, node.lineno)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id.startswith("NOTE_") for t in node.targets)
+    ]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES:
+            found += [(arg, node.lineno) for arg in node.args[:1]]
+            for keyword in node.keywords:
+                if keyword.arg == "fields" and isinstance(keyword.value, ast.Dict):
+                    found += [(value, node.lineno) for value in keyword.value.values]
+        elif isinstance(node, ast.Call) and _name(node.func) == "_refuse":
+            found += [(arg, node.lineno) for arg in node.args]
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                to_fields = isinstance(target, ast.Subscript) and _name(target.value) == "fields"
+                to_message = isinstance(target, ast.Name) and target.id == "message"
+                if to_fields or to_message:
+                    found.append((node.value, node.lineno))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in {"error", "message"}:
+                    found.append((value, node.lineno))
+    messages = {}
+    for expr, line in found:
+        text = _text(expr, constants)
+        if text:
+            messages[text] = line
+    return messages
+
+
+def test_fixed_messages_shown_to_people_are_translated() -> None:
+    paths = sorted({p for pattern in USER_FACING_CODE for p in ROOT.glob(pattern)})
+    messages: dict[MessageId, list[str]] = {}
+    for path in paths:
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in MACHINE_ONLY:
+            continue
+        for text, line in user_messages(path).items():
+            messages.setdefault(text, []).append(f"{relative}:{line}")
+    assert "Sign in to comment." in messages  # the scan finds domain errors
+    assert "The comment is empty." in messages  # and field problems
+    missing = untranslated(messages)
+    assert not missing, (
+        "Messages shown through `_(message)` lack a translation: list them under `N_` in "
+        f"COMPUTED_MESSAGES (app/i18n.py). {HOW_TO_FIX}\n" + "\n".join(missing)
+    )
+
+
+# -- (b) placeholders ----------------------------------------------------------------------
+
+
+def test_placeholders_in_translations_match_the_english() -> None:
+    """Jinja's newstyle gettext formats every message with `%`: a translation must keep the
+    same `%(name)s` placeholders and contain no other `%`."""
+    wrong = []
+    for message in ukrainian():
+        if not message.id or message.fuzzy:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string or ())
+        expected = set(PLACEHOLDER.findall(ids[0]))
+        assert all(set(PLACEHOLDER.findall(i)) == expected for i in ids), ids
+        for form in filter(None, forms):
+            if set(PLACEHOLDER.findall(form)) != expected:
+                wrong.append(f"{ids[0]!r} → {form!r}")
+                continue
+            try:
+                form % dict.fromkeys(expected, 1)
+            except (TypeError, ValueError, KeyError) as error:
+                wrong.append(f"{ids[0]!r} → {form!r}: {error}")
+    assert not wrong, "\n".join(wrong)
+
+
+# -- (c) plural forms ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (0, "0 коментарів"),
+        (1, "1 коментар"),
+        (2, "2 коментарі"),
+        (4, "4 коментарі"),
+        (5, "5 коментарів"),
+        (11, "11 коментарів"),
+        (12, "12 коментарів"),
+        (14, "14 коментарів"),
+        (21, "21 коментар"),
+        (22, "22 коментарі"),
+        (111, "111 коментарів"),
+        (1001, "1001 коментар"),
+    ],
+)
+def test_ukrainian_plural_forms(in_ukrainian: None, count: int, expected: str) -> None:
+    form = i18n.ngettext("%(num)d comment", "%(num)d comments", count)
+    assert form % {"num": count} == expected
+
+
+def test_plural_forms_in_templates(in_ukrainian: None) -> None:
+    template = make_templates().env.from_string(
+        '{{ ngettext("%(num)d comment", "%(num)d comments", n) }}'
+        ' · {{ ngettext("%(num)d result", "%(num)d results", n) }}'
+    )
+    assert template.render(n=21) == "21 коментар · 21 результат"
+    assert template.render(n=3) == "3 коментарі · 3 результати"
+    assert template.render(n=25) == "25 коментарів · 25 результатів"
+
+
+def test_english_plurals_are_unchanged() -> None:
+    assert i18n.ngettext("%(num)d comment", "%(num)d comments", 1) == "%(num)d comment"
+    assert i18n.ngettext("%(num)d comment", "%(num)d comments", 21) == "%(num)d comments"
+
+
+def test_the_catalog_plural_rule_is_the_one_the_code_applies() -> None:
+    catalog = ukrainian()
+    assert catalog.num_plurals == 3
+    rule = stdlib_gettext.c2py(catalog.plural_expr)
+    assert [rule(n) for n in range(300)] == [i18n.uk_plural(n) for n in range(300)]
+
+
+def test_an_incomplete_plural_entry_falls_back_to_english(in_ukrainian: None) -> None:
+    assert i18n.ngettext("%(num)d apple", "%(num)d apples", 5) == "%(num)d apples"
+    assert i18n.gettext("Not a message of the interface") == "Not a message of the interface"
