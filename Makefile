@@ -14,13 +14,14 @@ $(STAMP): pyproject.toml
 
 ## Install, migrate, load the demo data (once) and serve on SQLite under ./var/.
 run: $(STAMP)
+	scripts/install-system-packages
 	$(BIN)/roundtable db upgrade
 	$(BIN)/roundtable demo
 	$(BIN)/roundtable serve
 
 ## Lint, type-check and run the whole suite on SQLite and PostgreSQL (and in Chromium).
 test: $(STAMP)
-	scripts/install-browser
+	scripts/install-system-packages --with-browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .

@@ -3,9 +3,9 @@
 from logging.config import fileConfig
 from typing import Any, Literal
 
-from alembic import context
 from sqlalchemy.engine import Connection
 
+from alembic import context
 from app.settings import Settings
 from core.db import UTCDateTime, make_engine
 from core.models import Base

@@ -88,7 +88,7 @@ def users() -> None:
 @click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. UA")
 @click.option("--password", help="Prompted for when omitted.")
 @click.pass_obj
-def users_create(settings: Settings, **options: str | None) -> None:
+def users_create(settings: Settings, /, **options: str | None) -> None:
     """Add an account."""
     from accounts.services import AccountService
     from core.clock import SystemClock
@@ -103,7 +103,7 @@ def users_create(settings: Settings, **options: str | None) -> None:
         user = AccountService(session, clock=SystemClock()).create_user(
             email=str(options["email"]),
             name=str(options["name"]),
-            role=Role(options["role"]),
+            role=Role(options["role"] or Role.PARTICIPANT),
             group=StakeholderGroup(group) if group else None,
             organisation=options["organisation"],
             country=options["country"],
@@ -149,7 +149,7 @@ def tokens_create(settings: Settings, email: str, scope: str) -> None:
 @click.option("--closes", help="ISO 8601")
 @click.option("--editor", "editor_email", help="Editor account to record as author.")
 @click.pass_obj
-def import_draft(settings: Settings, file: Path, **options: object) -> None:
+def import_draft(settings: Settings, /, file: Path, **options: object) -> None:
     """Create a consultation from Markdown (or .docx)."""
     from app.importer import import_draft_file
 
@@ -174,6 +174,7 @@ def demo(settings: Settings) -> None:
 def reindex(settings: Settings) -> None:
     """Rebuild the search index from the database."""
     from rich.progress import Progress
+
     from search.index import SearchIndex
 
     with Progress() as progress:
@@ -192,11 +193,10 @@ class _domain_errors:  # noqa: N801 - used like a function, as a context manager
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
         from core.errors import DomainError
 
         if isinstance(error, DomainError):
             details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
             click.echo(f"Error: {error.message} {details}".rstrip(), err=True)
             sys.exit(1)
-        return False

@@ -115,7 +115,7 @@ class ConsultationService:
             .where(Thread.consultation_id == consultation.id)
             .group_by(Thread.paragraph_key)
         )
-        return dict(self.session.execute(query).all())  # type: ignore[arg-type]
+        return dict(self.session.execute(query).all())
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""

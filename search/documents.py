@@ -37,7 +37,9 @@ SPELLING_WORD = r"\w+(?:['\u2019\u02bc`]\w+)*"
 def make_schema() -> fields.Schema:
     """The index schema.
 
-    `spell` holds the unstemmed words for "did you mean"; `owner` groups every document
+    `spell` holds the unstemmed words for "did you mean", from the current edited texts
+    only (paragraphs and briefs: commenters' typos must not become suggestions, and old
+    versions add few new words but much indexing time); `owner` groups every document
     derived from one consultation or brief, so they can be replaced together; `current` is
     a column read while scoring, to rank the latest version first; `topic_set` is the
     topics as one column value, so topic facets are counted without walking the whole index.

@@ -116,6 +116,13 @@ class _Touched:
 
 
 class SearchIndex:
+    """One node's index folder: `catch_up` from the outbox, `rebuild` from scratch, `search`.
+
+    Safe to share between processes: a catch-up pass runs in one process at a time (a lock
+    file, then Whoosh's writer lock with a timeout; either busy means "skip, next poll"),
+    and a rebuild writes a new generation that readers pick up at their next search.
+    """
+
     def __init__(
         self, path: Path | str, *, lock_timeout: float = 1.0, gap_seconds: float = 900.0
     ) -> None:
@@ -197,6 +204,8 @@ class SearchIndex:
             lock.release()
 
     def _first_build(self, sessions: sessionmaker[Session]) -> int:
+        """Build the first generation (unless another process is at it); the events it
+        covers are all search events so far, which is what it reports."""
         with self._build_lock(blocking=False) as acquired:
             if not acquired or self._current_dir() is not None:
                 return 0
@@ -348,6 +357,8 @@ def _mark_before_build(session: Session, gap_seconds: float) -> Mark:
 
 def _write_everything(ix: Any, session: Session, progress: Progress | None) -> int:
     total = docs.count_documents(session)
+    if progress is not None:
+        progress(0, total)
     written = 0
     writer = ix.writer(limitmb=256)
     try:

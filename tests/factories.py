@@ -47,10 +47,17 @@ def make_user(
     return user
 
 
-def editor(session: Session, clock: FixedClock, **traits: object) -> User:
+def editor(
+    session: Session, clock: FixedClock, *, name: str | None = None, email: str | None = None
+) -> User:
     return make_user(
-        session, clock, role=Role.EDITOR, group=StakeholderGroup.CIVIL_SOCIETY, **traits
-    )  # type: ignore[arg-type]
+        session,
+        clock,
+        role=Role.EDITOR,
+        group=StakeholderGroup.CIVIL_SOCIETY,
+        name=name,
+        email=email,
+    )
 
 
 def numbered_markdown(paragraphs: int) -> str:

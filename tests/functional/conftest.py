@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -27,7 +27,8 @@ class Browser(TestClient):
         if "csrftoken" not in self.cookies:
             self.get("/signin")
         fields = {"csrftoken": self.cookies.get("csrftoken", ""), **(data or {})}
-        return self.post(url, data=fields, **kwargs)
+        response: httpx.Response = self.post(url, data=fields, **kwargs)
+        return response
 
     def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
         response = self.form("/signin", {"email": email, "password": password})
@@ -38,6 +39,13 @@ class Browser(TestClient):
 def page(response: httpx.Response) -> BeautifulSoup:
     """Parse a response as a person's browser would, to select what they see."""
     return BeautifulSoup(response.text, "html.parser")
+
+
+def text_of(html: Tag, selector: str) -> str:
+    """The visible text of the one element `selector` finds; fails clearly if none does."""
+    element = html.select_one(selector)
+    assert element is not None, f"nothing on the page matches {selector!r}"
+    return element.get_text(" ", strip=True)
 
 
 def settings_for_tests(tmp_path: Path, database_url: str = "sqlite://") -> Settings:

@@ -15,7 +15,7 @@ from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import StakeholderGroup
 from tests.factories import comment_on, editor, make_user, open_consultation
-from tests.functional.conftest import Browser, page
+from tests.functional.conftest import Browser, page, text_of
 
 
 def comment_count(session: Session) -> int:
@@ -58,7 +58,7 @@ def test_draft_page_has_paragraph_anchors_and_margin_counts(
     assert [b["id"] for b in blocks] == [f"p-{k}" for k in keys]
     seventh = html.select_one(f"#p-{keys[6]} .margin-count")
     assert seventh is not None and "1 comment" in seventh.get_text()
-    assert "0 comments" in html.select_one(f"#p-{keys[0]} .margin-count").get_text()
+    assert "0 comments" in text_of(html, f"#p-{keys[0]} .margin-count")
 
 
 def test_comment_without_javascript_redirects_back_to_the_paragraph(
@@ -84,7 +84,7 @@ def test_comment_without_javascript_redirects_back_to_the_paragraph(
     comment = thread_page.select_one(".comment")
     assert comment is not None
     assert "Lawful access must not weaken" in comment.get_text()
-    assert comment.select_one(".stance").get_text(strip=True) == "Oppose"
+    assert text_of(comment, ".stance") == "Oppose"
     assert comment.select_one(".suggestion ins") is not None
 
 
@@ -108,7 +108,7 @@ def test_comment_with_htmx_returns_the_threads_fragment(browser: Browser, settin
     section = fragment.select_one(f"section#threads-{key}")
     assert section is not None
     assert "Support, with care for small operators." in section.get_text()
-    assert "Olena Kovalenko" in section.select_one(".author").get_text()
+    assert "Olena Kovalenko" in text_of(section, ".author")
 
 
 @pytest.mark.parametrize("fragment", [False, True])
@@ -128,7 +128,7 @@ def test_chatham_house_comment_never_shows_name_or_organisation(
         assert "Olena Kovalenko" not in text
         assert "Ministry of Digital Transformation" not in text
     thread = page(anonymous.get(f"/consultations/end-users/p/{key}", headers=headers))
-    assert thread.select_one(".author").get_text(strip=True) == "Government"
+    assert text_of(thread, ".author") == "Government"
 
 
 def test_editor_sees_the_author_of_a_group_only_comment(
@@ -148,7 +148,7 @@ def test_editor_sees_the_author_of_a_group_only_comment(
 
     html = page(browser.get(f"/consultations/end-users/p/{setting.keys[1]}"))
 
-    assert "Olena Kovalenko" in html.select_one(".moderation-only").get_text()
+    assert "Olena Kovalenko" in text_of(html, ".moderation-only")
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_bad_comments_are_refused_with_a_message_and_nothing_written(
     response = browser.form(f"/consultations/end-users/p/{key}/comments", fields)
 
     assert response.status_code == status
-    assert message in page(response).select_one(".notice--error").get_text()
+    assert message in text_of(page(response), ".notice--error")
     assert comment_count(session) == before
     if fields["body"] and len(fields["body"]) < 100:
         kept = page(response).select_one(f"#body-{key}")
@@ -209,7 +209,7 @@ def test_comment_after_the_deadline_is_refused(
     assert "not open for comments" in response.text
     assert comment_count(session) == before
     draft = page(browser.get("/consultations/end-users"))
-    assert draft.select_one(".badge").get_text(strip=True) == "Closed"
+    assert text_of(draft, ".badge") == "Closed"
 
 
 def test_anonymous_visitors_cannot_comment(

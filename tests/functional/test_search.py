@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
@@ -31,8 +31,14 @@ def archive(session: Session, clock: FixedClock, app: Starlette) -> Archive:
     return built
 
 
-def hits(html: BeautifulSoup) -> list[BeautifulSoup]:
-    return html.select("ol.search-hits > li")
+def hits(html: BeautifulSoup) -> list[Tag]:
+    return list(html.select("ol.search-hits > li"))
+
+
+def one(html: Tag, selector: str) -> Tag:
+    found = html.select_one(selector)
+    assert found is not None, f"nothing matches {selector}"
+    return found
 
 
 def facet_link(html: BeautifulSoup, facet_text: str) -> str:
@@ -48,7 +54,7 @@ def test_lawful_access_gives_ranked_highlighted_hits_with_permalinks(
     results = hits(page(response))
     assert len(results) == 9
     first = results[0]
-    assert str(first.select_one("a")["href"]).startswith("/consultations/lawful-access")  # type: ignore[index]
+    assert str(one(first, "a")["href"]).startswith("/consultations/lawful-access")
     marks = [mark.get_text().lower() for mark in first.select(".snippet mark")]
     assert marks == ["lawful", "access"]
     single_mention = [h for h in results if "end-users" in str(h.select_one("a"))]
@@ -77,7 +83,7 @@ def test_the_full_page_searches_as_you_type_and_without_javascript(
     assert box["hx-get"] == "/search" and box["hx-target"] == "#search-results"
     assert "delay:300ms" in str(box["hx-trigger"]) and box["hx-push-url"] == "true"
     assert html.select_one(f"label[for={box['id']}]") is not None
-    assert html.select_one("#search-type option[selected]")["value"] == "comment"  # type: ignore[index]
+    assert one(html, "#search-type option[selected]")["value"] == "comment"
     assert html.select_one("#search-results ol.search-hits") is not None
     assert not html.select("script:not([src])") and not html.select("[style]")
 
@@ -103,7 +109,7 @@ def test_filters_combine_as_in_the_diplomat_journey(browser: Browser, archive: A
     html = page(browser.get("/search", params=params))
     results = hits(html)
     assert len(results) == 1
-    assert results[0].select_one(".author").get_text() == "Government"  # type: ignore[union-attr]
+    assert one(results[0], ".author").get_text() == "Government"
     none = page(browser.get("/search", params={**params, "to": "2025", "from": "2020"}))
     assert not hits(none) and "Nothing found" in none.get_text()
 
@@ -125,7 +131,7 @@ def test_ukrainian_query_finds_inflected_forms(browser: Browser, archive: Archiv
     html = page(browser.get("/search", params={"q": "шифрування", "lang": "uk"}))
     marked = {mark.get_text() for mark in html.select(".snippet mark")}
     assert "шифруванням" in marked and "шифрування" in marked
-    assert all(h.select_one("a")["lang"] == "uk" for h in hits(html))  # type: ignore[index]
+    assert all(one(h, "a")["lang"] == "uk" for h in hits(html))
 
 
 def test_a_misspelling_offers_a_correction(browser: Browser, archive: Archive) -> None:
@@ -151,10 +157,8 @@ def test_results_are_paginated(
     app.state.worker.index.catch_up(app.state.sessions)
     first = page(browser.get("/search", params={"q": "peering"}))
     assert len(hits(first)) == 10 and "25 results" in first.get_text()
-    following = first.select_one("nav.pagination a[rel=next]")
-    assert following is not None
-    third = page(browser.get(str(page(browser.get(str(following["href"]))).select_one(
-        "nav.pagination a[rel=next]")["href"])))  # type: ignore[index]  # fmt: skip
+    second = page(browser.get(str(one(first, "nav.pagination a[rel=next]")["href"])))
+    third = page(browser.get(str(one(second, "nav.pagination a[rel=next]")["href"])))
     assert len(hits(third)) == 5 and third.select_one("nav.pagination a[rel=next]") is None
     past = page(browser.get("/search", params={"q": "peering", "page": "9"}))
     assert not hits(past) and "past the last result" in past.get_text()
@@ -199,8 +203,23 @@ def test_malformed_input_is_explained_never_an_error(
 
 @pytest.mark.parametrize(
     "q",
-    ["\\", ")", "title:", "a:b:c", "[a TO z]", "x^", "*:*", "'", "encrypt* AND", "?" * 50,
-     "\x00", "NOT NOT NOT", "((a OR b) AND", '""', "a" * 10_240],
-)  # fmt: skip
+    [
+        "\\",
+        ")",
+        "title:",
+        "a:b:c",
+        "[a TO z]",
+        "x^",
+        "*:*",
+        "'",
+        "encrypt* AND",
+        "?" * 50,
+        "\x00",
+        "NOT NOT NOT",
+        "((a OR b) AND",
+        '""',
+        "a" * 10_240,
+    ],
+)
 def test_odd_queries_never_fail(browser: Browser, archive: Archive, q: str) -> None:
     assert browser.get("/search", params={"q": q}).status_code == 200

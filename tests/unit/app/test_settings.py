@@ -40,7 +40,10 @@ def test_https_base_url_makes_cookies_secure() -> None:
 
 
 def test_oidc_providers_are_parsed_and_bad_json_is_a_clear_error() -> None:
-    raw = '[{"name": "isoc", "issuer": "https://id.example/", "client_id": "c", "client_secret": "s"}]'
+    raw = (
+        '[{"name": "isoc", "issuer": "https://id.example/",'
+        ' "client_id": "c", "client_secret": "s"}]'
+    )
     (provider,) = Settings.from_env({"OIDC_PROVIDERS": raw}).oidc_providers
     assert (provider.issuer, provider.display_name) == ("https://id.example", "isoc")
     with pytest.raises(ConfigurationError, match="OIDC_PROVIDERS"):

@@ -232,9 +232,12 @@ def test_group_is_only_stored_when_shown(
 
 
 def test_a_new_version_moves_permalinks_and_ranks_first(
-    index: SearchIndex, archive: Archive, session: Session, clock: FixedClock,
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
     sessions: sessionmaker[Session],
-) -> None:  # fmt: skip
+) -> None:
     service = ConsultationService(session, clock=clock)
     lawful = service.get("lawful-access")
     markdown = service.version(lawful).source + "\n\nA new paragraph about key escrow."
@@ -250,9 +253,12 @@ def test_a_new_version_moves_permalinks_and_ranks_first(
 
 
 def test_every_published_brief_version_is_indexed_latest_first(
-    index: SearchIndex, archive: Archive, session: Session, clock: FixedClock,
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
     sessions: sessionmaker[Session],
-) -> None:  # fmt: skip
+) -> None:
     service = BriefService(session, clock=clock)
     service.revise("encryption-brief", archive.editor)
     service.update_draft(
@@ -273,9 +279,12 @@ def test_every_published_brief_version_is_indexed_latest_first(
 
 
 def test_withdrawn_content_leaves_the_index(
-    index: SearchIndex, archive: Archive, session: Session, clock: FixedClock,
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
     sessions: sessionmaker[Session],
-) -> None:  # fmt: skip
+) -> None:
     """If a consultation stops being public, its documents are deleted on the next pass."""
     archive.lawful.status = ConsultationStatus.DRAFT  # as an administrator's repair would
     emit(session, SEARCH, "consultation", clock.now(), id=archive.lawful.id)
@@ -289,9 +298,12 @@ def test_withdrawn_content_leaves_the_index(
 
 
 def test_catch_up_after_a_crash_applies_what_was_committed(
-    tmp_path: Path, session: Session, clock: FixedClock, sessions: sessionmaker[Session],
+    tmp_path: Path,
+    session: Session,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
     archive: Archive,
-) -> None:  # fmt: skip
+) -> None:
     first = SearchIndex(tmp_path / "node-a")
     first.catch_up(sessions)
     before = first.doc_count()
@@ -365,9 +377,12 @@ def test_deleting_the_folder_loses_nothing(
 
 
 def test_a_locked_index_skips_the_pass_and_catches_up_later(
-    index: SearchIndex, archive: Archive, session: Session, clock: FixedClock,
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
     sessions: sessionmaker[Session],
-) -> None:  # fmt: skip
+) -> None:
     comment_on(session, clock, archive.lawful, author=archive.editor, body="Locked out, for now.")
     session.commit()
     generation = index.path / (index.path / "CURRENT").read_text()
@@ -382,9 +397,12 @@ def test_a_locked_index_skips_the_pass_and_catches_up_later(
 
 
 def test_an_event_committed_out_of_order_is_still_applied(
-    index: SearchIndex, archive: Archive, session: Session, clock: FixedClock,
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
     sessions: sessionmaker[Session],
-) -> None:  # fmt: skip
+) -> None:
     """Ids are taken at insert, visibility comes at commit: 42 may appear before 41."""
     newest = session.scalar(select(func.max(OutboxEvent.id))) or 0
     later = _event(newest + 2, "brief", archive.brief.id, clock)

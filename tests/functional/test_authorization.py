@@ -1,0 +1,197 @@
+"""Every route × anonymous / participant / editor / admin, with the status each must get.
+
+The table is checked against the app's route table, so a new route without an entry here
+fails `test_every_route_has_an_entry`. Requests run in order (reads first, then writes with
+inputs that keep the world usable), so one pass per role covers the whole matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount, Route
+
+from briefs.services import BriefService
+from briefs.synthesis import SynthesisService
+from consultations.services import ConsultationService
+from core.clock import FixedClock
+from core.enums import Role, StakeholderGroup
+from tests.factories import comment_on, editor, make_user, open_consultation
+from tests.functional.conftest import Browser
+
+ROLES = ("anonymous", "participant", "editor", "admin")
+OK, MOVED = 200, 303
+# Who may do what: (anonymous, participant, editor, admin).
+PUBLIC = (OK, OK, OK, OK)
+EDITOR_PAGE = (MOVED, 403, OK, OK)  # anonymous people are sent to sign in
+EDITOR_WRITE = (401, 403, MOVED, MOVED)
+SIGNED_IN_WRITE = (401, MOVED, MOVED, MOVED)
+
+
+@dataclass(frozen=True)
+class Call:
+    expected: tuple[int, int, int, int]
+    data: dict[str, str] = field(default_factory=dict)
+
+
+# Keyed by (method, route path); path parameters are filled in from the world below.
+MATRIX: dict[tuple[str, str], Call] = {
+    ("GET", "/"): Call(PUBLIC),
+    ("GET", "/signin"): Call(PUBLIC),
+    ("GET", "/language/{code}"): Call((MOVED,) * 4),
+    ("GET", "/consultations"): Call(PUBLIC),
+    ("GET", "/consultations/new"): Call(EDITOR_PAGE),
+    ("GET", "/consultations/{slug}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/v/{number:int}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/diff/{old:int}..{new:int}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/p/{key}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/manage"): Call(EDITOR_PAGE),
+    ("GET", "/consultations/{slug}/synthesis"): Call(EDITOR_PAGE),
+    ("GET", "/briefs"): Call(PUBLIC),
+    ("GET", "/briefs/new"): Call(EDITOR_PAGE),
+    ("GET", "/briefs/{slug}"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:int}"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}.pdf"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}.md"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}.json"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:int}.pdf"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:int}.md"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:int}.json"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/edit"): Call(EDITOR_PAGE),
+    ("GET", "/feeds/briefs.atom"): Call(PUBLIC),
+    ("GET", "/feeds/consultations.atom"): Call(PUBLIC),
+    ("GET", "/feeds/topics/{slug}.atom"): Call(PUBLIC),
+    ("GET", "/search"): Call(PUBLIC),
+    ("GET", "/api/v1/openapi.json"): Call(PUBLIC),
+    ("GET", "/api/v1/consultations"): Call(PUBLIC),
+    ("GET", "/api/v1/consultations/{slug}"): Call(PUBLIC),
+    ("GET", "/api/v1/consultations/{slug}/threads"): Call(PUBLIC),
+    ("GET", "/api/v1/briefs"): Call(PUBLIC),
+    ("GET", "/api/v1/briefs/{slug}"): Call(PUBLIC),
+    ("GET", "/api/v1/search"): Call(PUBLIC),
+    # Writes. A browser session never authenticates the API: only a bearer token does.
+    ("POST", "/api/v1/consultations/{slug}/paragraphs/{key}/comments"): Call(
+        (401,) * 4, {"body": "x"}
+    ),
+    ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
+        SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
+    ),
+    ("POST", "/consultations"): Call(
+        EDITOR_WRITE,
+        {"title": "Routing security", "slug": "routing-{role}", "markdown": "MANRS matters."},
+    ),
+    ("POST", "/consultations/{slug}/status"): Call(EDITOR_WRITE, {"status": "open"}),
+    ("POST", "/consultations/{slug}/period"): Call(
+        EDITOR_WRITE, {"opens_at": "2026-11-01T00:00", "closes_at": "2026-12-31T00:00"}
+    ),
+    ("POST", "/consultations/{slug}/threads/{thread_id:int}/disposition"): Call(
+        EDITOR_WRITE, {"disposition": "noted", "rationale": "Noted for the brief."}
+    ),
+    ("POST", "/briefs"): Call(
+        EDITOR_WRITE,
+        {
+            "title": "Another brief",
+            "slug": "another-{role}",
+            "language": "en",
+            "body_markdown": "Text.",
+        },
+    ),
+    ("POST", "/briefs/{slug}/revise"): Call(EDITOR_WRITE),
+    ("POST", "/briefs/{slug}/edit"): Call(
+        EDITOR_WRITE,
+        {"title": "Matrix brief", "body_markdown": "Corrected. [[thread:{thread_id}]]"},
+    ),
+    ("POST", "/briefs/{slug}/publish"): Call(EDITOR_WRITE),
+    ("POST", "/consultations/{slug}/versions"): Call(
+        EDITOR_WRITE, {"markdown": "{source}", "change_note": "Same text again"}
+    ),
+    ("POST", "/consultations/{slug}/comments/{comment_id:int}/apply"): Call(EDITOR_WRITE),
+    ("POST", "/signin"): Call((401,) * 4, {"email": "nobody@example.org", "password": "wrong"}),
+    ("POST", "/signout"): Call((MOVED,) * 4),
+}
+
+
+def route_table(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) for every route, descending into mounts (but not static files)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if isinstance(route, Route):
+            found |= {(m, prefix + route.path) for m in route.methods or () if m != "HEAD"}
+        elif isinstance(route, Mount) and route.routes:
+            found |= route_table(list(route.routes), prefix + route.path)
+    return found
+
+
+def test_every_route_has_an_entry(app: Starlette) -> None:
+    routes = route_table(list(app.routes))
+    assert sorted(routes - MATRIX.keys()) == [], "add these routes to MATRIX"
+    assert sorted(MATRIX.keys() - routes) == [], "these MATRIX entries have no route"
+
+
+@pytest.fixture
+def world(session: Session, clock: FixedClock) -> dict[str, str]:
+    chief = editor(session, clock, email="chief@example.org")
+    make_user(session, clock, role=Role.ADMIN, email="admin@example.org")
+    participant = make_user(session, clock, email="participant@example.org")
+    consultation = open_consultation(session, clock, slug="matrix", paragraphs=6, by=chief)
+    author = make_user(session, clock, group=StakeholderGroup.ACADEMIA)
+    suggestion = "Encryption protects the people who use the Internet."
+    comment = comment_on(session, clock, consultation, author=author, suggestion=suggestion)
+    SynthesisService(session, clock=clock).decide(
+        comment.thread_id, editor=chief, disposition="accepted", rationale="Agreed."
+    )
+    briefs = BriefService(session, clock=clock)
+    briefs.create(
+        chief,
+        "matrix-brief",
+        "Matrix brief",
+        "en",
+        ["encryption"],
+        f"Our position. [[thread:{comment.thread_id}]]",
+        consultation_slug="matrix",
+    )
+    briefs.publish("matrix-brief", chief)
+    service = ConsultationService(session, clock=clock)
+    session.commit()
+    return {
+        "participant": participant.email,
+        "editor": chief.email,
+        "admin": "admin@example.org",
+        "key": comment.thread.paragraph_key,
+        "thread_id": str(comment.thread_id),
+        "comment_id": str(comment.id),
+        "source": service.version(consultation).source,
+    }
+
+
+def fill(path: str, world: dict[str, str]) -> str:
+    slug = "matrix-brief" if path.startswith(("/briefs", "/api/v1/briefs")) else "matrix"
+    if path.startswith("/feeds/topics"):
+        slug = "encryption"
+    values = {"slug": slug, "code": "uk", "number:int": "1", "old:int": "1", "new:int": "1"}
+    values |= {"key": world["key"], "thread_id:int": world["thread_id"]}
+    values["comment_id:int"] = world["comment_id"]
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_authorization_matrix(browser: Browser, world: dict[str, str], role: str) -> None:
+    if role != "anonymous":
+        browser.sign_in(world[role])
+    column = ROLES.index(role)
+    wrong = []
+    for (method, path), call in MATRIX.items():
+        url = fill(path, world)
+        if method == "GET":
+            status = browser.get(url).status_code
+        else:
+            data = {k: v.format(role=role, **world) for k, v in call.data.items()}
+            status = browser.form(url, data).status_code
+        if status != call.expected[column]:
+            wrong.append(f"{method} {path}: expected {call.expected[column]}, got {status}")
+    assert wrong == []
