@@ -167,8 +167,9 @@ def paragraph_document(
         path += f"/v/{version.number}"
     document = source.base(doc_id, PARAGRAPH, paragraph.text, version.created_at)
     document.update(url=f"{path}#p-{paragraph.key}", current=int(current))
-    if current:
-        document["spell"] = f"{source.title}\n{paragraph.text}"
+    if current:  # the title's words are needed in the dictionary once, not per paragraph
+        title = source.title if paragraph.ordinal == 1 else ""
+        document["spell"] = f"{title}\n{paragraph.text}"
     return document
 
 

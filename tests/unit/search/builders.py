@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,18 @@ END_USERS = (
     "Internet fragmentation harms the global reach of the network.",
 )
 UKRAINIAN_COMMENT = "Пропонуємо вимагати захисту персональних даних наскрізним шифруванням."
+LAWFUL_ACCESS_TITLE = "Lawful access to encrypted communications"
+NAMED_COMMENT = "Transparency about lawful access requests builds trust."
+CHATHAM_COMMENT = (
+    "Key escrow schemes have failed before; <script>alert('x')</script> they will again."
+)
+CHATHAM_SUGGESTION = "Exceptional access mechanisms must never be mandated."
+BRIEF_TITLE = "Encryption and lawful access: the chapter's position"
+BRIEF_BODY = (
+    "The chapter opposes any **exceptional access** mechanism.\n\n"
+    "Strong encryption protects the economy and national security."
+)
+GOVERNMENT, ACADEMIA = StakeholderGroup.GOVERNMENT, StakeholderGroup.ACADEMIA
 
 
 def person(
@@ -139,117 +152,46 @@ class Archive:
 
 def build_archive(session: Session, clock: FixedClock) -> Archive:
     editor = person(session, clock, "Iryna Editor", organisation="ISOC Ukraine", role=Role.EDITOR)
-    lawful = consult(
-        session,
-        clock,
-        editor,
-        slug="lawful-access",
-        title="Lawful access to encrypted communications",
-        paragraphs=LAWFUL_ACCESS,
-    )
-    end_users = consult(
-        session,
-        clock,
-        editor,
-        slug="end-users",
-        title="The Internet is for end users",
-        paragraphs=END_USERS,
-        topics=("internet-governance",),
-    )
     title, provisions = ukrainian_law_excerpt()
-    ukrainian = consult(
-        session,
-        clock,
-        editor,
-        slug="kiberbezpeka",
-        title=title,
-        paragraphs=provisions,
-        language="uk",
-        topics=("encryption", "cybersecurity"),
+    specs: list[dict[str, Any]] = [
+        {"slug": "lawful-access", "title": LAWFUL_ACCESS_TITLE, "paragraphs": LAWFUL_ACCESS},
+        {"slug": "end-users", "title": "The Internet is for end users", "paragraphs": END_USERS,
+         "topics": ("internet-governance",)},
+        {"slug": "kiberbezpeka", "title": title, "paragraphs": provisions, "language": "uk",
+         "topics": ("encryption", "cybersecurity")},
+        {"slug": "not-yet", "title": "Unpublished thoughts", "open_it": False,
+         "paragraphs": [f"A {DRAFT_ONLY_WORD} idea nobody may read yet."]},
+    ]  # fmt: skip
+    lawful, end_users, ukrainian, draft = (
+        consult(session, clock, editor, **spec) for spec in specs
     )
-    draft = consult(
-        session,
-        clock,
-        editor,
-        slug="not-yet",
-        title="Unpublished thoughts",
-        paragraphs=[f"A {DRAFT_ONLY_WORD} idea nobody may read yet."],
-        open_it=False,
-    )
-    named, chatham, organisation_only, ukrainian_comment = _comments(
-        session, clock, lawful, ukrainian
-    )
+    comments = _comments(session, clock, lawful, ukrainian)
     brief = publish_brief(
-        session,
-        clock,
-        editor,
-        slug="encryption-brief",
-        title="Encryption and lawful access: the chapter's position",
-        body="The chapter opposes any **exceptional access** mechanism.\n\n"
-        "Strong encryption protects the economy and national security.",
+        session, clock, editor, slug="encryption-brief", title=BRIEF_TITLE, body=BRIEF_BODY
     )
-    return Archive(
-        editor,
-        lawful,
-        end_users,
-        ukrainian,
-        draft,
-        named,
-        chatham,
-        organisation_only,
-        ukrainian_comment,
-        brief,
-    )
+    return Archive(editor, lawful, end_users, ukrainian, draft, *comments, brief)
 
 
 def _comments(
     session: Session, clock: FixedClock, lawful: Consultation, ukrainian: Consultation
 ) -> tuple[Comment, Comment, Comment, Comment]:
+    """Named, Chatham House (group only), organisation only, and one in Ukrainian."""
     activist = person(session, clock, "Marta Named", organisation="Digital Rights Ukraine")
     diplomat = person(
-        session,
-        clock,
-        SECRET_NAME,
-        organisation=SECRET_ORGANISATION,
-        group=StakeholderGroup.GOVERNMENT,
+        session, clock, SECRET_NAME, organisation=SECRET_ORGANISATION, group=GOVERNMENT
     )
     scholar = person(
-        session,
-        clock,
-        "Petro Scholar",
-        organisation="Kyiv Polytechnic",
-        group=StakeholderGroup.ACADEMIA,
+        session, clock, "Petro Scholar", organisation="Kyiv Polytechnic", group=ACADEMIA
     )
-    named = comment_on(
-        session,
-        clock,
-        lawful,
-        author=activist,
-        ordinal=1,
-        body="Transparency about lawful access requests builds trust.",
-    )
-    chatham = comment_on(
-        session,
-        clock,
-        lawful,
-        author=diplomat,
-        ordinal=3,
-        stance="oppose",
-        attribution="group",
-        body="Key escrow schemes have failed before; <script>alert('x')</script> they will again.",
-        suggestion="Exceptional access mechanisms must never be mandated.",
-    )
-    organisation_only = comment_on(
-        session,
-        clock,
-        lawful,
-        author=scholar,
-        ordinal=2,
-        stance="amend",
-        attribution="organisation",
-        body="Cite the research on metadata retention.",
-    )
-    ukrainian_comment = comment_on(
-        session, clock, ukrainian, author=activist, ordinal=1, body=UKRAINIAN_COMMENT
-    )
-    return named, chatham, organisation_only, ukrainian_comment
+    return (
+        comment_on(session, clock, lawful, author=activist, ordinal=1, body=NAMED_COMMENT),
+        comment_on(
+            session, clock, lawful, author=diplomat, ordinal=3, stance="oppose",
+            attribution="group", body=CHATHAM_COMMENT, suggestion=CHATHAM_SUGGESTION,
+        ),
+        comment_on(
+            session, clock, lawful, author=scholar, ordinal=2, stance="amend",
+            attribution="organisation", body="Cite the research on metadata retention.",
+        ),
+        comment_on(session, clock, ukrainian, author=activist, ordinal=1, body=UKRAINIAN_COMMENT),
+    )  # fmt: skip
