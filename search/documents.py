@@ -256,9 +256,19 @@ def _brief_document(brief: Brief, version: BriefVersion, current: bool) -> Docum
         "date": index_time(version.published_at),
         "current": int(current),
     }
+    groups = contributing_groups(version)
+    if groups:
+        document["group"] = groups
     if current:
         document["spell"] = f"{version.title}\n{text}"
     return document
+
+
+def contributing_groups(version: BriefVersion) -> str:
+    """A brief belongs to the stakeholder groups whose comments it weighed (from its frozen
+    annex), so "briefs informed by government comments" is a meaningful filter."""
+    rows = version.annex.get("participation", []) if version.annex else []
+    return ",".join(row["group"] for row in rows if row.get("comments"))
 
 
 # -- the whole archive, for rebuilds -------------------------------------------------------

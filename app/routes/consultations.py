@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.web import clock, current_user, form_data, is_htmx, redirect, render, transaction
+from briefs.services import BriefService
 from consultations.diff import diff_versions
 from consultations.models import Consultation
 from consultations.services import CommentInput, ConsultationService
@@ -157,12 +158,15 @@ def _paragraph_context(
 ) -> dict[str, object]:
     user = current_user(request, service.session)
     latest = service.version(consultation)
-    current_keys = {p.key: p for p in service.paragraphs(latest)}
+    current_keys = {p.key for p in service.paragraphs(latest)}
+    threads = service.threads(consultation, key)
+    briefs = BriefService(service.session, clock=service.clock)
     return {
         "consultation": consultation,
         "paragraph": service.paragraph(consultation, key),
         "in_current": key in current_keys,
-        "threads": service.threads(consultation, key),
+        "threads": threads,
+        "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
         "latest": latest,
         "accepting": service.is_accepting_comments(consultation),
         "stances": list(Stance),

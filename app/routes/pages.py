@@ -21,17 +21,13 @@ async def home(request: Request) -> Response:
             for c in service.listing(status=ConsultationStatus.OPEN)
             if service.is_accepting_comments(c)
         ]
-        latest = (
-            session.execute(
-                select(Brief, BriefVersion)
-                .join(BriefVersion)
-                .where(BriefVersion.published_at.is_not(None))
-                .order_by(BriefVersion.published_at.desc())
-                .limit(5)
-            )
-            .tuples()
-            .all()
-        )
+        latest = session.execute(
+            select(Brief, BriefVersion)
+            .join(BriefVersion)
+            .where(BriefVersion.published_at.is_not(None))
+            .order_by(BriefVersion.published_at.desc())
+            .limit(5)
+        ).all()
     return render(request, "home.html", {"open_now": open_now, "latest_briefs": latest})
 
 
