@@ -6,18 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from alembic.config import Config
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from alembic import command
 from core.clock import FixedClock
 from core.db import make_engine, make_sessionmaker
+from core.migrations import upgrade as migrate
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -25,19 +22,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 _postgres_skipped: list[str] = []
 
 
-def migrate(engine: Engine) -> None:
-    """Build the schema with the real migration chain, as production does."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-
-
-def _postgres_engine(worker: str) -> Engine:
-    """A schema of its own per test process, so parallel runs never share tables."""
-    schema = f"roundtable_test_{worker}_{os.getpid()}"
+def postgres_engine(schema: str) -> Engine:
+    """An engine on a fresh schema of its own, so parallel runs never share tables.
+    Skips loudly when PostgreSQL is absent, and fails instead under CI."""
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         with engine.begin() as connection:
@@ -61,7 +48,8 @@ def engine(
         path = tmp_path_factory.mktemp("db") / "roundtable.db"
         engine = make_engine(f"sqlite:///{path}")
     else:
-        engine = _postgres_engine(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        engine = postgres_engine(f"roundtable_test_{worker}_{os.getpid()}")
     migrate(engine)
     yield engine
     if engine.dialect.name == "postgresql":

@@ -20,14 +20,14 @@ from typing import TypeVar
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.main import create_app
 from app.settings import Settings
 from core.clock import FixedClock
 from core.db import make_engine, make_sessionmaker
-from tests.conftest import IN_CI, POSTGRES_URL, _postgres_skipped, migrate
+from tests.conftest import IN_CI, migrate, postgres_engine
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -43,26 +43,6 @@ CHROMIUM_ARGS = [
 T = TypeVar("T")
 
 
-def _unavailable(message: str) -> None:
-    """Skip loudly, or fail in CI where every database must be there."""
-    if IN_CI:
-        pytest.fail(message + " (CI=true: it is required)", pytrace=False)
-    _postgres_skipped.append(message)
-    pytest.skip(message)
-
-
-def _postgres(schema: str) -> Engine:
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as error:
-        engine.dispose()
-        _unavailable(f"PostgreSQL at {POSTGRES_URL} is unavailable: {error.__class__.__name__}")
-    return engine
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def served_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -74,7 +54,7 @@ def served_engine(
         engine = make_engine(f"sqlite:///{path}")
     else:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        engine = _postgres(f"roundtable_browser_{worker}")
+        engine = postgres_engine(f"roundtable_browser_{worker}_{os.getpid()}")
     migrate(engine)
     yield engine
     engine.dispose()
@@ -151,7 +131,7 @@ def live_server(
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (run scripts/install-browser)"
+        message = f"No Chromium at {CHROMIUM}: run scripts/install-system-packages --with-browser"
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
