@@ -180,6 +180,7 @@ COMPUTED_MESSAGES = (
     N_("The consultation could not be created."),
     N_("Use lowercase letters, digits and single hyphens."),
     N_("This slug is taken."),
+    N_("Topics use lowercase letters, digits and hyphens."),
     N_("A title of up to 300 characters is required."),
     N_("Language must be en or uk."),
     N_("The comment period must close after it opens."),

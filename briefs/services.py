@@ -18,7 +18,7 @@ from briefs.annex import build_annex
 from briefs.citations import cited_thread_ids
 from briefs.models import Brief, BriefVersion, brief_citations
 from consultations.models import Consultation, Thread, Topic
-from consultations.services import SLUG_PATTERN, require_editor
+from consultations.services import SLUG_PATTERN, require_editor, topics_by_slug
 from core import audit, outbox
 from core.clock import Clock
 from core.enums import Language
@@ -41,18 +41,6 @@ class CitedIn:
     @property
     def url(self) -> str:
         return f"/briefs/{self.slug}/v/{self.number}"
-
-
-def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
-    """The topics named, created on first use (the same vocabulary as consultations)."""
-    topics = []
-    for slug in dict.fromkeys(s.strip().lower() for s in slugs if s.strip()):
-        topic = session.scalars(select(Topic).where(Topic.slug == slug)).first()
-        if topic is None:
-            topic = Topic(slug=slug, name=slug.replace("-", " ").capitalize())
-            session.add(topic)
-        topics.append(topic)
-    return topics
 
 
 class BriefService:

@@ -40,6 +40,24 @@ class CommentInput:
     quote: str | None = None
 
 
+def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
+    """The topics named (one vocabulary for consultations and briefs), created on first use."""
+    cleaned = [slug.strip().lower() for slug in slugs if slug.strip()]
+    bad = [slug for slug in cleaned if not SLUG_PATTERN.match(slug) or len(slug) > 80]
+    if bad:
+        raise InvalidInput(
+            "Topics use lowercase letters, digits and hyphens.", fields={"topics": bad[0][:80]}
+        )
+    topics = []
+    for slug in dict.fromkeys(cleaned):
+        topic = session.scalars(select(Topic).where(Topic.slug == slug)).first()
+        if topic is None:
+            topic = Topic(slug=slug, name=slug.replace("-", " ").capitalize())
+            session.add(topic)
+        topics.append(topic)
+    return topics
+
+
 def require_editor(user: User | None) -> User:
     if user is None:
         raise NotSignedIn("Sign in as an editor to do this.")
@@ -164,7 +182,7 @@ class ConsultationService:
             closes_at=closes_at,
             created_by_id=editor.id,
             created_at=self.clock.now(),
-            topics=self._topics(topics),
+            topics=topics_by_slug(self.session, topics),
         )
         self.session.add(consultation)
         self.session.flush()
@@ -406,16 +424,6 @@ class ConsultationService:
                 "The comment period must close after it opens.",
                 fields={"closes_at": "before opens_at"},
             )
-
-    def _topics(self, slugs: Sequence[str]) -> list[Topic]:
-        topics = []
-        for slug in dict.fromkeys(s.strip().lower() for s in slugs if s.strip()):
-            topic = self.session.scalars(select(Topic).where(Topic.slug == slug)).first()
-            if topic is None:
-                topic = Topic(slug=slug, name=slug.replace("-", " ").capitalize())
-                self.session.add(topic)
-            topics.append(topic)
-        return topics
 
     def _audit(
         self, editor: User, action: str, consultation: Consultation, **details: object

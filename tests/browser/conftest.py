@@ -27,7 +27,8 @@ from app.main import create_app
 from app.settings import Settings
 from core.clock import FixedClock
 from core.db import make_engine, make_sessionmaker
-from tests.conftest import IN_CI, migrate, postgres_engine
+from core.migrations import upgrade as migrate
+from tests.conftest import IN_CI, postgres_engine
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
