@@ -1,0 +1,117 @@
+"""The `roundtable` command against a real database (a fresh SQLite file, or a fresh
+PostgreSQL schema), as an operator would use it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+
+from app.cli import main
+from consultations.models import Consultation, Paragraph
+from core.db import make_engine, make_sessionmaker
+from tests.conftest import POSTGRES_URL, postgres_engine
+from tests.corpora import CORPORA
+
+RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        return
+    schema = f"roundtable_cli_{os.getpid()}"
+    engine = postgres_engine(schema)
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    engine.dispose()
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def roundtable(database_url: str, tmp_path: Path) -> Run:
+    env = {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+    assert run("db", "upgrade").exit_code == 0
+    return run
+
+
+def test_users_tokens_import_and_reindex(roundtable: Run, database_url: str) -> None:
+    created = roundtable(
+        "users",
+        "create",
+        "--email",
+        "Editor@Example.org",
+        "--name",
+        "Iryna Editor",
+        "--role",
+        "editor",
+        "--group",
+        "civil_society",
+        "--org",
+        "ISOC Ukraine",
+        "--country",
+        "UA",
+        "--password",
+        "a long passphrase",
+    )
+    assert created.exit_code == 0, created.output
+    assert "editor@example.org" in created.output
+
+    token = roundtable("tokens", "create", "--email", "editor@example.org", "--scope", "read")
+    assert token.exit_code == 0
+    assert token.stdout.strip().splitlines()[-1].startswith("rt_")
+
+    imported = roundtable(
+        "import-draft",
+        str(RFC8890),
+        "--slug",
+        "for-the-users",
+        "--topic",
+        "encryption",
+        "--opens",
+        "2026-11-01T00:00+00:00",
+        "--closes",
+        "2027-01-15T00:00+00:00",
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "/consultations/for-the-users" in imported.output
+    sessions = make_sessionmaker(make_engine(database_url))
+    with sessions() as session:
+        consultation = session.scalars(select(Consultation)).one()
+        assert consultation.title == "The Internet is for End Users"
+        assert consultation.status.value == "open"
+        assert session.scalar(select(func.count(Paragraph.id))) > 50
+
+    reindexed = roundtable("reindex")
+    assert reindexed.exit_code == 0, reindexed.output
+    assert "Indexed" in reindexed.output
+
+
+def test_errors_are_one_clear_line_and_a_failing_exit(roundtable: Run) -> None:
+    no_editor = roundtable("import-draft", str(RFC8890), "--slug", "x", "--topic", "encryption")
+    assert no_editor.exit_code == 1
+    assert "No editor account found" in no_editor.output
+    assert "Traceback" not in no_editor.output
+
+    missing = roundtable("tokens", "create", "--email", "nobody@example.org")
+    assert missing.exit_code == 1
+    assert "No account for nobody@example.org" in missing.output
+
+    roundtable("users", "create", "--email", "a@example.org", "--name", "A", "--password", "pw")
+    again = roundtable(
+        "users", "create", "--email", "a@example.org", "--name", "A", "--password", "pw"
+    )
+    assert again.exit_code == 1
+    assert "exists already" in again.output
