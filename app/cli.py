@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -185,6 +187,59 @@ def reindex(settings: Settings) -> None:
 
         count = SearchIndex(settings.search_index_dir).rebuild(_sessions(settings), report)
     click.echo(f"Indexed {count} documents.")
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def export_command(settings: Settings, file: Path) -> None:
+    """Write a full JSON dump of the database to FILE (it contains secrets: keep it safe)."""
+    from core.dump import export_all
+
+    if file.exists():
+        raise click.ClickException(f"{file} exists already; choose a new file name.")
+    file.touch(mode=0o600)  # password hashes and hidden authors are inside
+    with (
+        _domain_errors(),
+        _tables_progress("Exporting") as report,
+        _sessions(settings)() as session,
+        file.open("w", encoding="utf-8") as out,
+    ):
+        counts = export_all(session, out, report)
+    click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {file}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_command(settings: Settings, file: Path) -> None:
+    """Load a dump written by `roundtable export` into an empty, migrated database."""
+    from core.db import unit_of_work
+    from core.dump import import_all
+
+    with (
+        _domain_errors(),
+        _tables_progress("Importing") as report,
+        unit_of_work(_sessions(settings)) as session,
+        file.open(encoding="utf-8") as source,
+    ):
+        counts = import_all(session, source, report)
+    click.echo(f"Imported {sum(counts.values())} rows into {len(counts)} tables.")
+    click.echo("Now run `roundtable reindex` to rebuild the search index.")
+
+
+@contextmanager
+def _tables_progress(verb: str) -> Iterator[Callable[[str, int], None]]:
+    """A spinner naming the table in progress and its row count (totals aren't known)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+        task = progress.add_task(verb)
+
+        def report(table: str, rows: int) -> None:
+            progress.update(task, description=f"{verb} {table}: {rows:,} rows")
+
+        yield report
 
 
 class _domain_errors:  # noqa: N801 - used like a function, as a context manager

@@ -115,3 +115,39 @@ def test_errors_are_one_clear_line_and_a_failing_exit(roundtable: Run) -> None:
     )
     assert again.exit_code == 1
     assert "exists already" in again.output
+
+
+def test_export_then_import_into_an_empty_database(roundtable: Run, tmp_path: Path) -> None:
+    roundtable(
+        "users",
+        "create",
+        "--email",
+        "e@example.org",
+        "--name",
+        "E",
+        "--role",
+        "editor",
+        "--group",
+        "academia",
+        "--password",
+        "pw",
+    )
+    roundtable("import-draft", str(RFC8890), "--slug", "users", "--topic", "encryption")
+    dump = tmp_path / "dump.json"
+
+    exported = roundtable("export", str(dump))
+    assert exported.exit_code == 0, exported.output
+    assert dump.stat().st_mode & 0o077 == 0, "the dump holds secrets: owner-only"
+    assert roundtable("export", str(dump)).exit_code == 1, "never overwrites a dump"
+
+    # Into a fresh SQLite database, whichever database the dump came from.
+    target = {"DATABASE_URL": f"sqlite:///{tmp_path / 'restored.db'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=target).exit_code == 0
+    imported = runner.invoke(main, ["import", str(dump)], env=target)
+    assert imported.exit_code == 0, imported.output
+    again = runner.invoke(main, ["import", str(dump)], env=target)
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    sessions = make_sessionmaker(make_engine(target["DATABASE_URL"]))
+    with sessions() as session:
+        assert session.scalars(select(Consultation.slug)).all() == ["users"]
