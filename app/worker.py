@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 
-from search.index import SearchIndex
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +16,7 @@ from app.settings import Settings
 from consultations import notifications
 from core.clock import Clock
 from core.mail import Mailer, NullMailer, SMTPMailer, deliver_pending
+from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
 
