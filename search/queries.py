@@ -403,13 +403,16 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
     )
 
 
+SET_FACETS = frozenset({"topic", "group"})
+
+
 def _counts(results: Any, name: str) -> dict[str, int]:
-    """Counts by value, most frequent first. Topic keys are sets ("a,b"): one column value
-    per document is far cheaper to group by than a multi-valued field, and there are few
-    distinct sets, so they are split here."""
+    """Counts by value, most frequent first. Topic and group keys are sets ("a,b"; a brief
+    belongs to every group it weighed): one column value per document is far cheaper to group
+    by than a multi-valued field, and there are few distinct sets, so they are split here."""
     counts: dict[str, int] = {}
     for key, count in results.groups(name).items():
-        for value in str(key or "").split(",") if name == "topic" else [str(key or "")]:
+        for value in str(key or "").split(",") if name in SET_FACETS else [str(key or "")]:
             if value:
                 counts[value] = counts.get(value, 0) + int(count)
     return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))

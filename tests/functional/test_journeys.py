@@ -116,6 +116,8 @@ def test_diplomat_searches_opens_downloads_cites_and_subscribes(
     )
     official = make_user(session, clock, group=StakeholderGroup.GOVERNMENT)
     comment = comment_on(session, clock, consultation, author=official, ordinal=3, stance="oppose")
+    engineer = make_user(session, clock, group=StakeholderGroup.TECHNICAL_COMMUNITY)
+    comment_on(session, clock, consultation, author=engineer, ordinal=4, stance="support")
     ConsultationService(session, clock=clock).set_status(
         consultation, ConsultationStatus.CLOSED, editor=chief
     )
@@ -151,6 +153,8 @@ def test_diplomat_searches_opens_downloads_cites_and_subscribes(
             },
         )
     )
+    groups = " ".join(a.get_text(" ", strip=True) for a in results.select(".facet--group a"))
+    assert "Government" in groups and "Technical community" in groups, "a brief weighs both"
     hits = results.select(".search-hit")
     assert len(hits) == 1
     link = hits[0].select_one("a")
