@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from whoosh import columns, fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
+from briefs.citations import CITATION
 from briefs.models import Brief, BriefVersion
 from consultations.attribution import public_author
 from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
@@ -239,7 +240,7 @@ def brief_documents(session: Session, brief_id: int) -> list[Document]:
 
 
 def _brief_document(brief: Brief, version: BriefVersion, current: bool) -> Document:
-    text = plain_text(version.body_markdown)
+    text = plain_text(CITATION.sub(r"[\1]", version.body_markdown))  # "[42]", as readers see it
     url = f"/briefs/{brief.slug}" if current else f"/briefs/{brief.slug}/v/{version.number}"
     topics = ",".join(topic.slug for topic in brief.topics)
     assert version.published_at is not None  # only published versions are selected
