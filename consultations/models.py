@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
@@ -142,6 +142,8 @@ class Comment(Base):
     author_name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
     stakeholder_group: Mapped[StakeholderGroup] = mapped_column(enum_column(StakeholderGroup))
+    # Snapshot: was the author's affiliation verified when they posted?
+    verified: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
     thread: Mapped[Thread] = relationship(back_populates="comments")

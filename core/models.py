@@ -1,6 +1,6 @@
 """Import every context's models so metadata is complete (for Alembic and test set-up)."""
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, EmailLink, Identity, Organisation, RateLimit, User
 from briefs.models import Brief, BriefVersion
 from consultations.models import (
     Comment,
@@ -24,9 +24,13 @@ __all__ = [
     "Comment",
     "Consultation",
     "DraftVersion",
+    "EmailLink",
     "Endorsement",
+    "Identity",
+    "Organisation",
     "OutboxEvent",
     "Paragraph",
+    "RateLimit",
     "Thread",
     "Topic",
     "User",

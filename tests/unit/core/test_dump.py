@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accounts.models import User
+from accounts.models import EmailLink, Identity, Organisation, RateLimit, User
 from accounts.services import AccountService
 from app.demo import load_demo
 from app.settings import Settings
@@ -25,12 +25,40 @@ from consultations.models import Comment, Endorsement
 from core.clock import FixedClock
 from core.db import make_engine, make_sessionmaker, unit_of_work
 from core.dump import FORMAT, VERSION, export_all, import_all, tables
+from core.enums import StakeholderGroup
 from core.errors import Conflict, DomainError, InvalidInput
 from core.migrations import upgrade as migrate
 from tests.conftest import postgres_engine
 from tests.factories import comment_on, make_user, open_consultation
 
 Document = dict[str, Any]
+
+
+def add_identity_rows(session: Session, person: User) -> None:
+    """Rows for the identity-and-trust tables, which the demo leaves empty."""
+    now = datetime.now(UTC)
+    organisation = Organisation(
+        name="Digital Rights Lab",
+        stakeholder_group=StakeholderGroup.CIVIL_SOCIETY,
+        country="UA",
+        created_at=now,
+    )
+    session.add(organisation)
+    session.flush()
+    person.organisation_id = organisation.id
+    session.add_all(
+        [
+            Identity(user_id=person.id, provider="isoc", subject="sub-1", created_at=now),
+            EmailLink(
+                user_id=person.id,
+                purpose="verify",
+                token_hash="0" * 64,
+                expires_at=now,
+                created_at=now,
+            ),
+            RateLimit(key="signin:ip:127.0.0.1", window_start=now, hits=3),
+        ]
+    )
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -83,6 +111,7 @@ def test_the_demo_round_trips_into_an_empty_database(
             for person in people[-2:]
         )
         AccountService(session, clock=FixedClock(datetime.now(UTC))).create_token(people[0])
+        add_identity_rows(session, people[0])
 
     first = io.StringIO()
     with sessions() as session:
