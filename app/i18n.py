@@ -181,6 +181,22 @@ COMPUTED_MESSAGES = (
     N_("Use lowercase letters, digits and single hyphens."),
     N_("This slug is taken."),
     N_("Topics use lowercase letters, digits and hyphens."),
+    # Single sign-on (accounts/identities.py, app/auth/oidc.py).
+    N_("This sign-in attempt has expired or was started in another browser. Please start again."),
+    N_("The sign-in provider did not complete the sign-in."),
+    N_("The answer from the sign-in provider could not be verified."),
+    N_(
+        "The sign-in provider is not responding at the moment. Please try again in a few "
+        "minutes, or sign in with your email and password."
+    ),
+    N_(
+        "An account with this email address exists already. Sign in with your email and "
+        "password. Linking a sign-in provider to an existing account from the account page "
+        "is coming in a later release."
+    ),
+    N_("Signing in did not complete; please try again."),
+    N_("The sign-in provider did not identify the person."),
+    N_("This account is disabled."),
     N_("A title of up to 300 characters is required."),
     N_("Language must be en or uk."),
     N_("The comment period must close after it opens."),

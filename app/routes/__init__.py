@@ -12,6 +12,7 @@ from app.routes import (
     feeds,
     pages,
     search,
+    sso,
     synthesis,
 )
 from app.templating import TEMPLATES_DIR
@@ -21,6 +22,7 @@ STATIC_DIR = TEMPLATES_DIR.parent / "static"
 ROUTES: list[BaseRoute] = [
     *pages.routes,
     *auth.routes,
+    *sso.routes,
     *editor.routes,
     *consultations.routes,
     *synthesis.routes,

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from accounts.services import AccountService
 from app import i18n
+from app.auth.oidc import providers_for
 from app.web import SESSION_USER_KEY, clock, form_data, redirect, render, transaction
 
 
@@ -24,7 +25,12 @@ def safe_next(target: str | None) -> str:
 
 
 async def signin_page(request: Request) -> Response:
-    context = {"next": safe_next(request.query_params.get("next")), "error": None, "email": ""}
+    context = {
+        "next": safe_next(request.query_params.get("next")),
+        "error": None,
+        "email": "",
+        "providers": providers_for(request),
+    }
     return render(request, "auth/signin.html", context)
 
 
@@ -39,6 +45,7 @@ async def signin(request: Request) -> Response:
             "next": safe_next(form.get("next")),
             "email": email,
             "error": "Wrong email or password.",
+            "providers": providers_for(request),
         }
         return render(request, "auth/signin.html", context, status_code=401)
     request.session.clear()

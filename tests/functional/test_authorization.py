@@ -41,6 +41,9 @@ class Call:
 MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/"): Call(PUBLIC),
     ("GET", "/signin"): Call(PUBLIC),
+    # No provider is configured in these tests, so every provider name is unknown.
+    ("GET", "/signin/{provider}"): Call((404,) * 4),
+    ("GET", "/auth/{provider}/callback"): Call((404,) * 4),
     ("GET", "/language/{code}"): Call((MOVED,) * 4),
     ("GET", "/consultations"): Call(PUBLIC),
     ("GET", "/consultations/new"): Call(EDITOR_PAGE),
@@ -171,7 +174,8 @@ def fill(path: str, world: dict[str, str]) -> str:
     slug = "matrix-brief" if path.startswith(("/briefs", "/api/v1/briefs")) else "matrix"
     if path.startswith("/feeds/topics"):
         slug = "encryption"
-    values = {"slug": slug, "code": "uk", "number:int": "1", "old:int": "1", "new:int": "1"}
+    values = {"slug": slug, "code": "uk", "provider": "nowhere"}
+    values |= {"number:int": "1", "old:int": "1", "new:int": "1"}
     values |= {"key": world["key"], "thread_id:int": world["thread_id"]}
     values["comment_id:int"] = world["comment_id"]
     for name, value in values.items():
