@@ -6,11 +6,13 @@ be able to write through the API (the API has no CSRF protection, it relies on t
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from accounts.models import User
 from accounts.services import AccountService
 from app.api_protocol import ApiProblem
-from app.web import clock, transaction
+from app.web import clock
 
 REALM = 'Bearer realm="roundtable"'
 # Which token scopes satisfy a call that needs a given scope.
@@ -26,33 +28,31 @@ def bearer_secret(request: Request) -> str | None:
     return secret
 
 
-def authenticate(request: Request, needed: str = "write") -> int:
-    """Look the bearer token up and remember its user on the request, for `current_user`.
+def authenticate(request: Request, session: Session, needed: str = "write") -> User:
+    """Look the bearer token up (with its user, in one query) in the request's own
+    transaction, and remember the user on the request, for `current_user`.
 
-    Returns the user's id. A missing or unknown token is a 401 with a `WWW-Authenticate`
+    Returns the user. A missing or unknown token is a 401 with a `WWW-Authenticate`
     challenge; a valid token whose scope is too narrow is a 403, as RFC 6750 asks.
     """
     secret = bearer_secret(request)
     if secret is None:
         raise _unauthorized("A bearer token is required.", REALM)
-    with transaction(request) as session:
-        token = AccountService(session, clock=clock(request)).token(secret)
-        found = (token.user_id, token.scope) if token is not None else None
-    if found is None:
+    token = AccountService(session, clock=clock(request)).token(secret)
+    if token is None:
         raise _unauthorized(
             "The bearer token is unknown, revoked or belongs to a disabled account.",
             f'{REALM}, error="invalid_token"',
         )
-    user_id, scope = found
-    if scope not in GRANTING_SCOPES[needed]:
+    if token.scope not in GRANTING_SCOPES[needed]:
         raise ApiProblem(
             403,
             "insufficient_scope",
-            f"This token's scope is “{scope}”; this call needs a “{needed}” token.",
+            f"This token's scope is “{token.scope}”; this call needs a “{needed}” token.",
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{needed}"'},
         )
-    request.scope["token_user_id"] = user_id
-    return user_id
+    request.scope["token_user_id"] = token.user_id
+    return token.user
 
 
 def _unauthorized(message: str, challenge: str) -> ApiProblem:

@@ -48,6 +48,37 @@ def serve(host: str, port: int, workers: int) -> None:
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
 
 
+@main.command()
+@click.option(
+    "--poll",
+    type=float,
+    help="Seconds between passes. [default: OUTBOX_POLL_SECONDS, or 0.5 when that is 0]",
+)
+@click.pass_obj
+def worker(settings: Settings, poll: float | None) -> None:
+    """Keep this node's search index current and send mail, until stopped.
+
+    Run one beside the web processes of each node, and give those OUTBOX_POLL_SECONDS=0
+    so they leave the work to it (see the Procfile)."""
+    import logging
+    import signal
+    import threading
+
+    from app.worker import OutboxWorker
+    from core.clock import SystemClock
+
+    seconds = poll if poll is not None else settings.outbox_poll_seconds or 0.5
+    if seconds <= 0:
+        raise click.BadParameter("must be more than 0", param_hint="--poll")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    outbox = OutboxWorker.from_settings(settings, _sessions(settings), SystemClock())
+    click.echo(f"Outbox worker: a pass every {seconds} s; index at {settings.search_index_dir}")
+    outbox.run_forever(seconds, stop)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -37,33 +37,25 @@ class CSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookie = Request(scope).cookies.get(COOKIE, "")
-        valid_cookie = self._valid(cookie)
-        token = cookie if valid_cookie else self.signer.dumps(secrets.token_urlsafe(16))
-        issued = False
-
-        def get_token() -> str:
-            nonlocal issued
-            issued = not valid_cookie
-            return token
-
-        scope["csrftoken"] = get_token
+        token = _LazyToken(self, scope)
+        scope["csrftoken"] = token.get
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
             body = await _read_body(receive)
             if body is None:
                 await _refuse(scope, send, 413, "The request is too large.")
                 return
-            if not (valid_cookie and await self._submitted_matches(scope, body, cookie)):
+            cookie = token.cookie()
+            if not (token.valid() and await self._submitted_matches(scope, body, cookie)):
                 await _refuse(scope, send, 403, _EXPIRED)
                 return
             receive = _replay(body)
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and issued:
+            if message["type"] == "http.response.start" and token.issued:
                 headers = MutableHeaders(scope=message)
                 secure = "; Secure" if self.secure else ""
                 headers.append(
-                    "set-cookie", f"{COOKIE}={token}; Path=/; SameSite=Lax; HttpOnly{secure}"
+                    "set-cookie", f"{COOKIE}={token.get()}; Path=/; SameSite=Lax; HttpOnly{secure}"
                 )
             await send(message)
 
@@ -84,6 +76,43 @@ class CSRFMiddleware:
                 value = form.get(FIELD)
                 submitted = value if isinstance(value, str) else ""
         return hmac.compare_digest(submitted.encode(), cookie.encode())
+
+
+class _LazyToken:
+    """The request's CSRF token, worked out only when something asks for it (a form being
+    rendered, an unsafe request being checked): the cookie is parsed and checked, and a
+    new token signed, at most once per request, and never for requests that need neither,
+    such as the bearer-token API's."""
+
+    __slots__ = ("_cookie", "_middleware", "_scope", "_token", "_valid", "issued")
+
+    def __init__(self, middleware: CSRFMiddleware, scope: Scope) -> None:
+        self._middleware = middleware
+        self._scope = scope
+        self._cookie: str | None = None
+        self._token: str | None = None
+        self._valid: bool | None = None
+        self.issued = False  # a new token was handed out, so the response must set it
+
+    def cookie(self) -> str:
+        if self._cookie is None:
+            self._cookie = Request(self._scope).cookies.get(COOKIE, "")
+        return self._cookie
+
+    def valid(self) -> bool:
+        """Whether the cookie holds a token we signed."""
+        if self._valid is None:
+            self._valid = self._middleware._valid(self.cookie())
+        return self._valid
+
+    def get(self) -> str:
+        if self._token is None:
+            if self.valid():
+                self._token = self.cookie()
+            else:
+                self._token = self._middleware.signer.dumps(secrets.token_urlsafe(16))
+                self.issued = True
+        return self._token
 
 
 _EXPIRED = (

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from accounts.ratelimits import TooManyAttempts
 from app.web import redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
@@ -17,6 +18,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotSignedIn: 401,
     InvalidInput: 422,
     Conflict: 409,
+    TooManyAttempts: 429,
 }
 
 
@@ -36,8 +38,11 @@ def json_error(
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if is_api(request):
-        return json_error(status, exc.code, exc.message, exc.fields)
+        response = json_error(status, exc.code, exc.message, exc.fields)
+        response.headers.update(headers or {})
+        return response
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return redirect(f"/signin?next={request.url.path}")
     return render(
@@ -46,6 +51,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         {"status": status, "message": exc.message, "fields": exc.fields},
         fragment="errors/_error.html",
         status_code=status,
+        headers=headers,
     )
 
 

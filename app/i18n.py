@@ -249,6 +249,21 @@ COMPUTED_MESSAGES = (
     N_("Your search could not be read as written, so its words were searched instead."),
     N_("Type one or more words to search for."),
     N_("The search index is being built; please try again in a minute."),
+    # Local accounts (accounts/registration.py, links.py, ratelimits.py, app/routes/auth.py).
+    N_("This link is invalid or has expired."),
+    N_("Too many attempts. Please wait a while and try again."),
+    N_("The account could not be created."),
+    N_("The password could not be changed."),
+    N_("not an email address"),
+    N_("at least 10 characters"),
+    N_("at most 200 characters"),
+    N_("must not be your email address"),
+    N_(
+        "Confirm your email address before commenting: open the link in the email we sent you,"
+        " or ask for a new one on the page Confirm your email address (/verify)."
+    ),
+    N_("Your password has been changed. Sign in with your new password."),
+    N_("You have been signed out on every device."),
 )
 
 

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from accounts.registration import needs_verification
 from app import i18n
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
 from consultations.diff import diff_html
@@ -67,7 +68,11 @@ def make_templates() -> Jinja2Templates:
         suggestion_diff=suggestion_diff,
         public_author=public_author,
     )
-    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language.get)
+    env.globals.update(
+        languages=i18n.LANGUAGES,
+        current_language=i18n.current_language.get,
+        needs_verification=needs_verification,
+    )
     return Jinja2Templates(env=env, context_processors=[csrf_context])
 
 

@@ -17,6 +17,8 @@ from core.db import unit_of_work
 from core.errors import NotSignedIn
 
 SESSION_USER_KEY = "uid"
+# The account's session_epoch when the session began; raising the account's ends the session.
+SESSION_EPOCH_KEY = "epoch"
 
 
 @contextmanager
@@ -35,10 +37,25 @@ def settings(request: Request) -> Settings:
 
 
 def current_user(request: Request, session: Session) -> User | None:
-    """The user of this request: a bearer token (set by the API) or the signed session."""
-    user_id = request.scope.get("token_user_id") or request.session.get(SESSION_USER_KEY)
+    """The user of this request: a bearer token (set by the API) or the signed session,
+    unless the account has signed out everywhere since the session began."""
+    token_user_id = request.scope.get("token_user_id")
+    user_id = token_user_id or request.session.get(SESSION_USER_KEY)
     user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if token_user_id is None and request.session.get(SESSION_EPOCH_KEY, 0) != user.session_epoch:
+        request.session.clear()
+        return None
+    return user
+
+
+def start_session(request: Request, user: User) -> None:
+    """A new session for the person who just signed in: nothing from before sign-in is
+    carried over, and the cookie's value changes."""
+    request.session.clear()
+    request.session[SESSION_USER_KEY] = user.id
+    request.session[SESSION_EPOCH_KEY] = user.session_epoch
 
 
 def viewer(request: Request) -> User | None:

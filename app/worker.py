@@ -1,9 +1,20 @@
-"""Performs the outbox's side effects: keeps this node's search index current, sends mail."""
+"""Performs the outbox's side effects: keeps this node's search index current, sends mail.
+
+It runs either inside each web process, as a background task (the default: one process
+is a complete deployment, and tests and development need nothing else), or as its own
+process, `roundtable worker` (the Procfile's `worker`), with `OUTBOX_POLL_SECONDS=0` for
+the web processes. Under load the second is what keeps search fresh: a web process's
+indexing thread competes for its interpreter lock with every request it is serving and
+falls seconds behind, where a process of its own keeps up within a poll or two. Either
+way it is safe to run several: a catch-up pass holds the index folder's lock, so each
+event is applied once per node, and a mail is claimed once per cluster.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -12,10 +23,12 @@ from functools import partial
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from accounts import notifications as account_mail
 from app.settings import Settings
 from consultations import notifications
 from core.clock import Clock
-from core.mail import Mailer, NullMailer, SMTPMailer, deliver_pending
+from core.mail import Mail, Mailer, NullMailer, SMTPMailer, deliver_pending
+from core.outbox import OutboxEvent
 from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -44,13 +57,13 @@ class OutboxWorker:
         indexed = self.index.catch_up(self.sessions)
         sent = 0
         if not isinstance(self.mailer, NullMailer):
-            compose = partial(notifications.compose, base_url=self.base_url)
+            compose = partial(compose_mail, base_url=self.base_url)
             sent = deliver_pending(self.sessions, self.mailer, compose, self.clock)
         return indexed, sent
 
     @asynccontextmanager
     async def running(self, poll_seconds: float) -> AsyncIterator[None]:
-        """Run in the background for the lifetime of the web process."""
+        """Run in the background for the lifetime of the web process (a thread of it)."""
         task = asyncio.create_task(self._loop(poll_seconds))
         try:
             yield
@@ -59,6 +72,15 @@ class OutboxWorker:
             with suppress(asyncio.CancelledError):
                 await task
 
+    def run_forever(self, poll_seconds: float, stop: threading.Event) -> None:
+        """Run in the foreground until `stop` is set: the `roundtable worker` process."""
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # a worker must outlive any one failure; it retries next poll
+                log.exception("outbox worker pass failed")
+            stop.wait(poll_seconds)
+
     async def _loop(self, poll_seconds: float) -> None:
         while True:
             try:
@@ -66,3 +88,10 @@ class OutboxWorker:
             except Exception:  # a worker must outlive any one failure; it retries next poll
                 log.exception("outbox worker pass failed")
             await asyncio.sleep(poll_seconds)
+
+
+def compose_mail(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
+    """Each context composes its own kinds of mail."""
+    if event.kind in account_mail.KINDS:
+        return account_mail.compose(session, event, base_url)
+    return notifications.compose(session, event, base_url)

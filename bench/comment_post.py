@@ -57,6 +57,8 @@ class Options:
     clients: int
     workers: int
     poll: float
+    indexer: str
+    rate: float | None
 
 
 def parse_options() -> Options:
@@ -68,12 +70,27 @@ def parse_options() -> Options:
     parser.add_argument(
         "--poll", type=float, default=0.5, help="OUTBOX_POLL_SECONDS; 0 runs no outbox worker"
     )
+    parser.add_argument(
+        "--indexer",
+        choices=("worker", "web"),
+        default="worker",
+        help="worker: as the Procfile deploys it, a `roundtable worker` process applies the "
+        "outbox and the web processes do not; web: each web process does it in the background",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="offer this many comments per second in all (paced) instead of as many as the "
+        "server takes: to see latency and search freshness below saturation",
+    )
     args = parser.parse_args()
     if urlsplit(args.postgres).hostname != "127.0.0.1":
         parser.error("the benchmark only ever targets 127.0.0.1")
     if not 1 <= args.seconds <= 300:
         parser.error("--seconds must be between 1 and 300")
-    return Options(args.postgres, args.seconds, args.clients, args.workers, args.poll)
+    return Options(
+        args.postgres, args.seconds, args.clients, args.workers, args.poll, args.indexer, args.rate
+    )
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -160,19 +177,22 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Server:
     base: str
-    group: int  # the process group of uvicorn and its workers
+    groups: tuple[int, ...]  # process groups: uvicorn and its workers; the outbox worker
     application_name: str  # how its database sessions are named, to find their backends
+    index: Path  # its search index folder (SEARCH_INDEX_DIR)
 
 
 @contextmanager
 def server(database_url: str, options: Options, folder: Path) -> Iterator[Server]:
-    """uvicorn in its own process group, so stopping it also stops its worker processes."""
+    """uvicorn in its own process group, so stopping it also stops its worker processes;
+    with `--indexer worker`, the outbox worker process in another (its CPU counts too)."""
     port = free_port()
     name = f"roundtable-bench-{secrets.token_hex(3)}"
+    separate = options.indexer == "worker" and options.poll > 0
     env = {
         **os.environ,
         "DATABASE_URL": f"{database_url}&application_name={name}",
-        "OUTBOX_POLL_SECONDS": str(options.poll),
+        "OUTBOX_POLL_SECONDS": "0" if separate else str(options.poll),
         "SEARCH_INDEX_DIR": str(folder / "index"),
         "SECRET_KEY": secrets.token_hex(16),
     }
@@ -182,15 +202,37 @@ def server(database_url: str, options: Options, folder: Path) -> Iterator[Server
         "--log-level", os.environ.get("BENCH_LOG_LEVEL", "warning"),
     ]  # fmt: skip
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        wait_until_ready(base, process, folder / "server.log")
-        yield Server(base, process.pid, name)
+        processes.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+        if separate:
+            worker = [sys.executable, "-c", "from app.cli import main; main()", "worker",
+                      "--poll", str(options.poll)]  # fmt: skip
+            processes.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    worker,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(base, processes[0], folder / "server.log")
+        groups = tuple(started.pid for started in processes)
+        yield Server(base, groups, name, folder / "index")
     finally:
-        stop(process)
+        stop(processes)
         log.close()
 
 
@@ -208,16 +250,18 @@ def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> 
     raise SystemExit(f"The server did not answer within 60 s:\n{log.read_text()[-3000:]}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the group we started (uvicorn and its workers); SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each process group we started (uvicorn and its workers; the outbox
+    worker); SIGKILL if one lingers."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 # --- CPU accounting: where the machine's time goes, independent of how busy it is ----------------
@@ -232,6 +276,30 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
     except OSError:
         return None
     return int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mb(groups: tuple[int, ...]) -> dict[str, float]:
+    """The peak resident memory (VmHWM) of each process of the groups, by a short name."""
+    peaks: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        stat = _proc_stat(int(entry.name)) if entry.name.isdigit() else None
+        if stat is None or stat[0] not in groups:
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        peak = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        if peak is None:
+            continue
+        if "resource_tracker" in command:
+            continue
+        kind = "web worker" if "spawn_main" in command else "uvicorn supervisor"
+        if "app.cli" in command:
+            kind = "outbox worker"
+        peaks[f"{kind} {entry.name}"] = int(peak.group(1)) / 1024
+    return peaks
 
 
 def group_cpu(group: int) -> float:
@@ -261,7 +329,7 @@ class CpuSample:
     def take(cls, engine: Engine, running: Server) -> CpuSample:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return cls(
-            server=group_cpu(running.group),
+            server=sum(group_cpu(group) for group in running.groups),
             database=backend_cpu(engine, running.application_name),
             clients=usage.ru_utime + usage.ru_stime,
         )
@@ -273,6 +341,79 @@ class CpuSample:
             "database": database,
             "clients": self.clients - start.clients,
         }
+
+
+# --- search freshness: how long after its commit a comment is searchable ----------------------
+
+FRESHNESS_SAMPLE_SECONDS = 0.1
+CATCH_UP_TIMEOUT = 60.0
+
+
+def indexed_through(index: Path) -> int:
+    """The newest outbox id below which the live index generation has applied everything
+    (its mark, less any ids it is still waiting for); 0 before the first build."""
+    from search.index import CURRENT, Mark
+
+    try:
+        generation = index / (index / CURRENT).read_text("utf-8").strip()
+    except FileNotFoundError:
+        return 0
+    mark = Mark.load(generation)
+    return min([mark.last_id, *(gap - 1 for gap in mark.gaps)])
+
+
+def newest_event(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM outbox_events"))
+                   .scalar_one())  # fmt: skip
+
+
+@dataclass
+class Freshness:
+    """Samples, every 0.1 s, of the newest committed outbox event and of how far the index
+    has applied the outbox; the lag of a sample is the time until the index passed it."""
+
+    committed: list[tuple[float, int]] = field(default_factory=list)
+    indexed: list[tuple[float, int]] = field(default_factory=list)
+    catch_up_seconds: float | None = None  # after the load ended, until the index was current
+
+    def sample(self, engine: Engine, index: Path) -> int:
+        newest = newest_event(engine)
+        now = time.monotonic()
+        self.committed.append((now, newest))
+        self.indexed.append((now, indexed_through(index)))
+        return newest
+
+    def lags(self) -> list[float]:
+        lags, position = [], 0
+        for at, event in self.committed:
+            while position < len(self.indexed) and (
+                self.indexed[position][0] < at or self.indexed[position][1] < event
+            ):
+                position += 1
+            if position == len(self.indexed):
+                break
+            lags.append(self.indexed[position][0] - at)
+        return lags
+
+
+def watch_freshness(
+    engine: Engine, index: Path, freshness: Freshness, stop: threading.Event
+) -> None:
+    while not stop.wait(FRESHNESS_SAMPLE_SECONDS):
+        freshness.sample(engine, index)
+
+
+def wait_for_index(engine: Engine, index: Path, freshness: Freshness) -> None:
+    """After the load: wait until the index has applied every event, so the CPU it takes
+    to get there is counted, and note how long that took."""
+    started = time.monotonic()
+    while time.monotonic() - started < CATCH_UP_TIMEOUT:
+        newest = freshness.sample(engine, index)
+        if freshness.indexed[-1][1] >= newest:
+            freshness.catch_up_seconds = time.monotonic() - started
+            return
+        time.sleep(FRESHNESS_SAMPLE_SECONDS)
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -309,13 +450,24 @@ def comment_bodies(count: int) -> list[str]:
 
 
 def client(
-    base: str, token: str, keys: list[str], bodies: list[str], until: float, tally: Tally
+    base: str,
+    token: str,
+    keys: list[str],
+    bodies: list[str],
+    until: float,
+    tally: Tally,
+    interval: float = 0.0,
 ) -> None:
-    """One participant posting as fast as the server answers, until the deadline."""
+    """One participant posting as fast as the server answers (or one comment every
+    `interval` seconds, if it can), until the deadline."""
     rng = random.Random(token)
     headers = {"Authorization": f"Bearer {token}"}
+    due = time.monotonic() + rng.uniform(0, interval)
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         while time.monotonic() < until:
+            if interval:
+                time.sleep(max(0.0, due - time.monotonic()))
+                due += interval
             key = rng.choice(keys)
             payload = {"body": rng.choice(bodies), "stance": rng.choice(STANCES),
                        "attribution": rng.choice(("named", "organisation", "group"))}  # fmt: skip
@@ -341,9 +493,18 @@ class Run:
     elapsed: float
     cpu: dict[str, float]
     load_average: tuple[float, float]
+    freshness: Freshness | None
+    memory: dict[str, float]  # peak RSS in MB by process
 
 
-def run_load(engine: Engine, running: Server, tokens: list[str], seconds: float) -> Run:
+def run_load(
+    engine: Engine,
+    running: Server,
+    tokens: list[str],
+    seconds: float,
+    indexing: bool,
+    rate: float | None,
+) -> Run:
     base = running.base
     keys = [p["key"] for p in httpx.get(f"{base}/api/v1/consultations/{SLUG}").json()["paragraphs"]]
     bodies = comment_bodies(500)
@@ -352,17 +513,29 @@ def run_load(engine: Engine, running: Server, tokens: list[str], seconds: float)
     before = CpuSample.take(engine, running)
     started = time.monotonic()
     until = started + seconds
+    interval = len(tokens) / rate if rate else 0.0
     threads = [
-        threading.Thread(target=client, args=(base, token, keys, bodies, until, tally))
+        threading.Thread(target=client, args=(base, token, keys, bodies, until, tally, interval))
         for token in tokens
     ]
+    freshness, stop_watching = (Freshness() if indexing else None), threading.Event()
+    if freshness is not None:
+        threads.append(threading.Thread(
+            target=watch_freshness, args=(engine, running.index, freshness, stop_watching)
+        ))  # fmt: skip
     for thread in threads:
         thread.start()
-    for thread in threads:
+    for thread in threads[: len(tokens)]:
         thread.join()
     elapsed = time.monotonic() - started
+    stop_watching.set()
+    if freshness is not None:
+        threads[-1].join()
+        # The server's CPU includes indexing what the load left behind, however long it takes.
+        wait_for_index(engine, running.index, freshness)
     cpu = CpuSample.take(engine, running).spent_since(before)
-    return Run(tally, elapsed, cpu, (load_before, os.getloadavg()[0]))
+    memory = peak_rss_mb(running.groups)
+    return Run(tally, elapsed, cpu, (load_before, os.getloadavg()[0]), freshness, memory)
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -375,8 +548,11 @@ def report(run: Run, stored: set[int], options: Options) -> bool:
     rate = accepted / elapsed
     acknowledged = set(tally.accepted_ids)
     lost = acknowledged - stored
-    print(f"\n== comment POST, {options.clients} clients, {options.workers} uvicorn workers, "
-          f"outbox poll {options.poll} s, PostgreSQL, {elapsed:.1f} s ==")  # fmt: skip
+    indexer = "a worker process" if options.indexer == "worker" else "the web processes"
+    offered = f" offering {options.rate:.0f}/s" if options.rate else ""
+    print(f"\n== comment POST, {options.clients} clients{offered}, {options.workers} uvicorn "
+          f"workers, outbox poll {options.poll} s by {indexer}, PostgreSQL, "
+          f"{elapsed:.1f} s ==")  # fmt: skip
     print(f"  requests: {sum(tally.statuses.values())}, by status: {dict(tally.statuses)}")
     print(f"  accepted: {accepted} = {rate:.0f}/s (bar >= {BAR_ACCEPTED_PER_S:.0f}/s): "
           f"{'PASS' if rate >= BAR_ACCEPTED_PER_S else 'FAIL'}")  # fmt: skip
@@ -389,7 +565,27 @@ def report(run: Run, stored: set[int], options: Options) -> bool:
     no_loss = not lost and len(stored) == accepted == len(acknowledged)
     print(f"  lost: {len(lost)} (bar 0): {'PASS' if no_loss else 'FAIL'}")
     report_cpu(run, accepted)
+    report_freshness(run.freshness)
+    print(
+        "  peak RSS: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(run.memory.items()))
+    )
     return rate >= BAR_ACCEPTED_PER_S and no_loss
+
+
+def report_freshness(freshness: Freshness | None) -> None:
+    if freshness is None:
+        return
+    lags = sorted(freshness.lags())
+    if lags:
+        p95 = lags[max(0, int(len(lags) * 0.95) - 1)]
+        print(f"  search freshness (commit to searchable, sampled every "
+              f"{FRESHNESS_SAMPLE_SECONDS} s): p50 {statistics.median(lags):.2f} s   "
+              f"p95 {p95:.2f} s   max {lags[-1]:.2f} s")  # fmt: skip
+    if freshness.catch_up_seconds is None:
+        print(f"  search index: NOT caught up {CATCH_UP_TIMEOUT:.0f} s after the load")
+    else:
+        print(f"  search index caught up {freshness.catch_up_seconds:.2f} s after the load "
+              "(its CPU is counted above)")  # fmt: skip
 
 
 def report_cpu(run: Run, accepted: int) -> None:
@@ -419,7 +615,9 @@ def main() -> int:
             migrate(engine)
             tokens = seed(engine, options.clients)
             with server(database_url, options, Path(folder)) as running:
-                run = run_load(engine, running, tokens, options.seconds)
+                run = run_load(
+                    engine, running, tokens, options.seconds, options.poll > 0, options.rate
+                )
             stored = stored_comment_ids(engine)
         finally:
             engine.dispose()

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
+from accounts.registration import require_verified_email
 from consultations.models import (
     Comment,
     Consultation,
@@ -66,10 +67,61 @@ def require_editor(user: User | None) -> User:
     return user
 
 
+def _current_number_with_key() -> Select[int]:
+    """The current version's number, if that version has the paragraph (bound: the
+    consultation id and the key). Built once: it runs for every comment."""
+    consultation_id = bindparam("consultation_id", type_=Integer)
+    current = (
+        select(func.max(DraftVersion.number))
+        .where(DraftVersion.consultation_id == consultation_id)
+        .scalar_subquery()
+    )
+    return (
+        select(DraftVersion.number)
+        .join(Paragraph, Paragraph.version_id == DraftVersion.id)
+        .where(
+            DraftVersion.consultation_id == consultation_id,
+            DraftVersion.number == current,
+            Paragraph.key == bindparam("key"),
+        )
+    )
+
+
+_CURRENT_NUMBER_WITH_KEY = _current_number_with_key()
+
+
+def _commentable_with_number() -> Select[Consultation, int]:
+    """A consultation by slug, with what `_current_number_with_key` would answer for it
+    (bound: the slug and the key), in one statement."""
+    current = (
+        select(func.max(DraftVersion.number))
+        .where(DraftVersion.consultation_id == Consultation.id)
+        .correlate(Consultation)
+        .scalar_subquery()
+    )
+    number = (
+        select(DraftVersion.number)
+        .join(Paragraph, Paragraph.version_id == DraftVersion.id)
+        .where(
+            DraftVersion.consultation_id == Consultation.id,
+            DraftVersion.number == current,
+            Paragraph.key == bindparam("key"),
+        )
+        .correlate(Consultation)
+        .scalar_subquery()
+    )
+    return select(Consultation, number).where(Consultation.slug == bindparam("slug"))
+
+
+_COMMENTABLE_WITH_NUMBER = _commentable_with_number()
+
+
 class ConsultationService:
     def __init__(self, session: Session, *, clock: Clock) -> None:
         self.session = session
         self.clock = clock
+        # (consultation id, key) -> current version number, from `commentable`, used once
+        self._numbers: dict[tuple[int, str], int | None] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -82,6 +134,17 @@ class ConsultationService:
         consultation = self.session.scalars(query).first()
         if consultation is None:
             raise NotFound(f"No consultation called “{slug}”.")
+        return consultation
+
+    def commentable(self, slug: str, key: str) -> Consultation | None:
+        """The consultation called `slug`, or None, for a comment on paragraph `key` that
+        `post_comment` is about to write: the same query also finds the current version's
+        number if it has that paragraph, so the comment costs one round trip less."""
+        row = self.session.execute(_COMMENTABLE_WITH_NUMBER, {"slug": slug, "key": key}).first()
+        if row is None:
+            return None
+        consultation, number = row
+        self._numbers[(consultation.id, key)] = number
         return consultation
 
     def listing(
@@ -244,6 +307,7 @@ class ConsultationService:
         """Validate everything first, then write the thread, comment and outbox row together."""
         if author is None:
             raise NotSignedIn("Sign in to comment.")
+        require_verified_email(author)
         if not self.is_accepting_comments(consultation):
             raise Conflict("This consultation is not open for comments.")
         if author.stakeholder_group is None:
@@ -266,6 +330,7 @@ class ConsultationService:
             author_name=author.name,
             organisation=author.organisation,
             stakeholder_group=author.stakeholder_group,
+            verified=author.affiliation_verified_at is not None,
             created_at=self.clock.now(),
         )
         self.session.add(comment)
@@ -331,22 +396,12 @@ class ConsultationService:
 
     def _current_number_with(self, consultation: Consultation, key: str) -> int | None:
         """The current version's number if it has paragraph `key` (one small query: this is
-        on the hot path of every comment)."""
-        current = (
-            select(func.max(DraftVersion.number))
-            .where(DraftVersion.consultation_id == consultation.id)
-            .scalar_subquery()
+        on the hot path of every comment), unless `commentable` has just read it."""
+        if (consultation.id, key) in self._numbers:
+            return self._numbers.pop((consultation.id, key))
+        return self.session.scalar(
+            _CURRENT_NUMBER_WITH_KEY, {"consultation_id": consultation.id, "key": key}
         )
-        query = (
-            select(DraftVersion.number)
-            .join(Paragraph, Paragraph.version_id == DraftVersion.id)
-            .where(
-                DraftVersion.consultation_id == consultation.id,
-                DraftVersion.number == current,
-                Paragraph.key == key,
-            )
-        )
-        return self.session.scalar(query)
 
     def _notify_reply(self, comment: Comment) -> None:
         """Tell the parent's author by email (through the outbox) that someone replied."""

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.util.filelock import FileLock
 from whoosh.writing import LockError
 
+from consultations.models import Comment, Consultation
 from core.outbox import SEARCH, OutboxEvent
 from search import documents as docs
 from search.queries import NOTE_NOT_READY, CurrentFirst, SearchQuery, SearchResults, execute
@@ -330,14 +331,45 @@ def _apply(writer: Any, session: Session, touched: _Touched) -> None:
         _replace(writer, owner, docs.consultation_documents(session, consultation_id))
     for brief_id in sorted(touched.briefs):
         _replace(writer, docs.brief_owner(brief_id), docs.brief_documents(session, brief_id))
+    comments, consultations = _load_comments(session, touched.comments)
     for comment_id in sorted(touched.comments):
-        if docs.consultation_of_comment(session, comment_id) in touched.consultations:
+        comment = comments.get(comment_id)
+        if comment is not None and comment.thread.consultation_id in touched.consultations:
             continue
         document = docs.comment_document(session, comment_id)
         if document is None:
             writer.delete_by_term("id", docs.comment_doc_id(comment_id))
         else:
             writer.update_document(**document)
+    del consultations  # held until here, so `comment_document` found them in the session
+
+
+def _load_comments(
+    session: Session, comment_ids: set[int]
+) -> tuple[dict[int, Comment], list[Consultation]]:
+    """Load a batch's comments with their threads, and their consultations with topics, in
+    a few queries, so deriving each document finds them in the session instead of asking
+    the database three or four times per comment. The session holds objects weakly: the
+    caller keeps what this returns alive while it derives the documents."""
+    comments: dict[int, Comment] = {}
+    ids = sorted(comment_ids)
+    for start in range(0, len(ids), _LOAD_CHUNK):
+        query = (
+            select(Comment)
+            .where(Comment.id.in_(ids[start : start + _LOAD_CHUNK]))
+            .options(joinedload(Comment.thread))
+        )
+        comments.update((comment.id, comment) for comment in session.scalars(query))
+    consultation_ids = sorted({comment.thread.consultation_id for comment in comments.values()})
+    consultations = (
+        select(Consultation)
+        .where(Consultation.id.in_(consultation_ids))
+        .options(selectinload(Consultation.topics))
+    )
+    return comments, list(session.scalars(consultations)) if consultation_ids else []
+
+
+_LOAD_CHUNK = 500
 
 
 def _replace(writer: Any, owner: str, documents: list[docs.Document]) -> None:

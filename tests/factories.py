@@ -33,6 +33,7 @@ def make_user(
     name: str | None = None,
     organisation: str | None = "Digital Rights Ukraine",
     email: str | None = None,
+    email_verified: bool = True,
 ) -> User:
     serial = next(_serial)
     user = AccountService(session, clock=clock).create_user(
@@ -42,6 +43,7 @@ def make_user(
         group=group,
         organisation=organisation,
         country="UA",
+        email_verified=email_verified,
     )
     user.password_hash = _CHEAP_HASH
     return user

@@ -4,6 +4,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from app.routes import (
+    account,
+    admin,
     api,
     auth,
     briefs,
@@ -30,5 +32,7 @@ ROUTES: list[BaseRoute] = [
     *feeds.routes,
     *search.routes,
     *api.routes,
+    *account.routes,
+    *admin.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -28,7 +28,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
-from app.web import clock, current_user, transaction
+from app.web import clock, transaction
 from briefs import exports
 from briefs.models import BriefVersion
 from briefs.services import BriefService
@@ -151,21 +151,32 @@ async def list_threads(request: Request) -> Response:
 
 async def post_comment(request: Request) -> Response:
     """A comment or reply, by the token's user, under the same rules as the web form."""
-    # The database work runs in worker threads, so the event loop keeps serving others.
-    await run_in_threadpool(authenticate, request, "write")
-    payload = await read_json_object(request)
+    # The body is received here, on the event loop; a problem with it is answered only once
+    # the credentials have been checked, so a caller without a valid token always gets the
+    # 401 (or 403) first, as if the body had not been looked at.
+    try:
+        payload: dict[str, Any] | ApiProblem = await read_json_object(request)
+    except ApiProblem as problem:
+        payload = problem
+    # All the database work, authentication included, is one transaction in one worker
+    # thread: one connection checkout and one commit per comment, and the event loop keeps
+    # serving others meanwhile.
     return await run_in_threadpool(_create_comment, request, payload)
 
 
-def _create_comment(request: Request, payload: dict[str, Any]) -> Response:
+def _create_comment(request: Request, payload: dict[str, Any] | ApiProblem) -> Response:
     slug, key = request.path_params["slug"], request.path_params["key"]
-    data = comment_input(payload)
     with transaction(request) as session:
+        author = authenticate(request, session, "write")
+        if isinstance(payload, ApiProblem):
+            raise payload
+        data = comment_input(payload)
         service = _service(request, session)
-        consultation = _public_consultation(service, slug)
-        if not KEY_PATTERN.match(key):
+        # A key of the wrong shape names no paragraph, and is never sent to the database.
+        well_formed = KEY_PATTERN.match(key) is not None
+        consultation = _commentable_consultation(service, slug, key if well_formed else "")
+        if not well_formed:
             raise NotFound(f"No paragraph “{key}” in the current version.")
-        author = current_user(request, session)
         comment = service.post_comment(consultation, key, data, author=author)
         body = comment_json(comment) | {
             "thread_id": comment.thread_id,
@@ -173,6 +184,17 @@ def _create_comment(request: Request, payload: dict[str, Any]) -> Response:
         }
     location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
     return JSONResponse(body, status_code=201, headers={"Location": location})
+
+
+def _commentable_consultation(service: ConsultationService, slug: str, key: str) -> Consultation:
+    """As `_public_consultation`, without loading what a comment does not need (topics),
+    and reading what it does (the paragraph's version) in the same query."""
+    if not SLUG_PATTERN.match(slug) or len(slug) > 120:
+        raise NotFound(f"No consultation called “{slug}”.")
+    consultation = service.commentable(slug, key)
+    if consultation is None or consultation.status == ConsultationStatus.DRAFT:
+        raise NotFound(f"No consultation called “{slug}”.")
+    return consultation
 
 
 COMMENT_FIELDS: dict[str, type] = {

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from accounts.identities import IdentityService
 from app.auth.oidc import NEXT_KEY, provider_named, redirect_to_provider, verified_claims
 from app.routes.auth import safe_next
-from app.web import SESSION_USER_KEY, clock, redirect, settings, transaction
+from app.web import clock, redirect, settings, start_session, transaction
 
 
 async def start(request: Request) -> Response:
@@ -23,11 +23,8 @@ async def callback(request: Request) -> Response:
     claims = await verified_claims(request, provider)
     with transaction(request) as session:
         user = IdentityService(session, clock=clock(request)).sign_in_with(provider.name, claims)
-        user_id = user.id
     next_url = safe_next(request.session.get(NEXT_KEY))
-    # A new session for the signed-in person: nothing from before sign-in is carried over.
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user_id
+    start_session(request, user)
     return redirect(next_url)
 
 

@@ -29,6 +29,9 @@ PUBLIC = (OK, OK, OK, OK)
 EDITOR_PAGE = (MOVED, 403, OK, OK)  # anonymous people are sent to sign in
 EDITOR_WRITE = (401, 403, MOVED, MOVED)
 SIGNED_IN_WRITE = (401, MOVED, MOVED, MOVED)
+SIGNED_IN_PAGE = (MOVED, OK, OK, OK)
+ADMIN_PAGE = (MOVED, 403, 403, OK)
+ADMIN_WRITE = (401, 403, 403, MOVED)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class Call:
 MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/"): Call(PUBLIC),
     ("GET", "/signin"): Call(PUBLIC),
+    ("GET", "/signup"): Call(PUBLIC),
+    ("GET", "/verify"): Call((MOVED, OK, OK, OK)),
+    ("GET", "/verify/{secret}"): Call((400,) * 4),
+    ("GET", "/password/forgot"): Call(PUBLIC),
+    ("GET", "/password/reset/{secret}"): Call((400,) * 4),
     # No provider is configured in these tests, so every provider name is unknown.
     ("GET", "/signin/{provider}"): Call((404,) * 4),
     ("GET", "/auth/{provider}/callback"): Call((404,) * 4),
@@ -68,6 +76,11 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/feeds/consultations.atom"): Call(PUBLIC),
     ("GET", "/feeds/topics/{slug}.atom"): Call(PUBLIC),
     ("GET", "/search"): Call(PUBLIC),
+    ("GET", "/account"): Call(SIGNED_IN_PAGE),
+    ("GET", "/account/data.json"): Call(SIGNED_IN_PAGE),
+    ("GET", "/admin"): Call((MOVED, 403, 403, MOVED)),
+    ("GET", "/admin/people"): Call(ADMIN_PAGE),
+    ("GET", "/admin/organisations"): Call(ADMIN_PAGE),
     ("GET", "/api/v1/openapi.json"): Call(PUBLIC),
     ("GET", "/api/v1/consultations"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}"): Call(PUBLIC),
@@ -112,7 +125,29 @@ MATRIX: dict[tuple[str, str], Call] = {
         EDITOR_WRITE, {"markdown": "{source}", "change_note": "Same text again"}
     ),
     ("POST", "/consultations/{slug}/comments/{comment_id:int}/apply"): Call(EDITOR_WRITE),
+    ("POST", "/signup"): Call(
+        PUBLIC,
+        {"name": "New {role}", "email": "new-{role}@example.org", "password": "a long passphrase"},
+    ),
+    ("POST", "/verify/resend"): Call(SIGNED_IN_WRITE),
+    ("POST", "/password/forgot"): Call(PUBLIC, {"email": "nobody@example.org"}),
+    ("POST", "/password/reset/{secret}"): Call((400,) * 4, {"password": "a long passphrase"}),
     ("POST", "/signin"): Call((401,) * 4, {"email": "nobody@example.org", "password": "wrong"}),
+    ("POST", "/account/profile"): Call(
+        SIGNED_IN_WRITE,
+        {
+            "name": "Matrix {role}",
+            "stakeholder_group": "civil_society",
+            "organisation": "Matrix Org",
+            "country": "UA",
+        },
+    ),
+    ("POST", "/account/tokens"): Call((401, OK, OK, OK), {"name": "matrix", "scope": "read"}),
+    ("POST", "/account/tokens/{token_id:int}/revoke"): Call((401, 404, 404, 404)),
+    ("POST", "/account/delete"): Call((401, 422, 422, 422), {"email": "nobody@example.org"}),
+    ("POST", "/admin/people/{user_id:int}/verify"): Call(ADMIN_WRITE),
+    ("POST", "/admin/people/{user_id:int}/revoke"): Call(ADMIN_WRITE),
+    ("POST", "/signout/everywhere"): Call(SIGNED_IN_WRITE),
     ("POST", "/signout"): Call((MOVED,) * 4),
 }
 
@@ -161,6 +196,7 @@ def world(session: Session, clock: FixedClock) -> dict[str, str]:
     session.commit()
     return {
         "participant": participant.email,
+        "participant_id": str(participant.id),
         "editor": chief.email,
         "admin": "admin@example.org",
         "key": comment.thread.paragraph_key,
@@ -174,10 +210,12 @@ def fill(path: str, world: dict[str, str]) -> str:
     slug = "matrix-brief" if path.startswith(("/briefs", "/api/v1/briefs")) else "matrix"
     if path.startswith("/feeds/topics"):
         slug = "encryption"
-    values = {"slug": slug, "code": "uk", "provider": "nowhere"}
+    values = {"slug": slug, "code": "uk", "provider": "nowhere", "secret": "not-a-real-secret"}
     values |= {"number:int": "1", "old:int": "1", "new:int": "1"}
     values |= {"key": world["key"], "thread_id:int": world["thread_id"]}
     values["comment_id:int"] = world["comment_id"]
+    values["token_id:int"] = "999999"
+    values["user_id:int"] = world["participant_id"]
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return path

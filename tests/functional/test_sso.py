@@ -221,7 +221,7 @@ def test_the_session_is_rotated_at_sign_in(
     person.get(back)
 
     assert person.cookies.get("roundtable_session") != before
-    assert set(session_of(person)) == {"uid"}
+    assert set(session_of(person)) == {"uid", "epoch"}
     assert signed_in_as(person) == "Alice Example"
 
 
