@@ -264,18 +264,29 @@ class ConsultationService:
         self._audit(editor, "consultation.version", consultation, number=version.number)
         return version
 
-    def set_period(
+    def set_comment_rules(
         self,
         consultation: Consultation,
         *,
         editor: User | None,
         opens_at: datetime | None,
         closes_at: datetime | None,
+        allow_anonymous: bool,
     ) -> None:
+        """The comment period and whether comments may be anonymous (existing comments keep
+        the attribution they were posted with)."""
         editor = require_editor(editor)
         self._validate_period(opens_at, closes_at)
         consultation.opens_at, consultation.closes_at = opens_at, closes_at
-        self._audit(editor, "consultation.period", consultation, closes_at=str(closes_at))
+        consultation.allow_anonymous = allow_anonymous
+        self._audit(
+            editor,
+            "consultation.rules",
+            consultation,
+            opens_at=str(opens_at),
+            closes_at=str(closes_at),
+            allow_anonymous=allow_anonymous,
+        )
 
     def set_status(
         self, consultation: Consultation, status: ConsultationStatus, *, editor: User | None

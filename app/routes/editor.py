@@ -134,11 +134,12 @@ async def change_period(request: Request) -> Response:
     slug = request.path_params["slug"]
     with transaction(request) as session:
         service = _service(request, session)
-        service.set_period(
+        service.set_comment_rules(
             service.get(slug),
             editor=current_user(request, session),
             opens_at=parse_moment(_text(form, "opens_at"), "opens_at"),
             closes_at=parse_moment(_text(form, "closes_at"), "closes_at"),
+            allow_anonymous=_text(form, "allow_anonymous") == "on",
         )
     return redirect(f"/consultations/{slug}/manage")
 
