@@ -286,3 +286,7 @@ class _domain_errors:  # noqa: N801 - used like a function, as a context manager
             details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
             click.echo(f"Error: {error.message} {details}".rstrip(), err=True)
             sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

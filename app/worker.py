@@ -1,13 +1,15 @@
 """Performs the outbox's side effects: keeps this node's search index current, sends mail.
 
 It runs either inside each web process, as a background task (the default: one process
-is a complete deployment, and tests and development need nothing else), or as its own
-process, `roundtable worker` (the Procfile's `worker`), with `OUTBOX_POLL_SECONDS=0` for
-the web processes. Under load the second is what keeps search fresh: a web process's
-indexing thread competes for its interpreter lock with every request it is serving and
-falls seconds behind, where a process of its own keeps up within a poll or two. Either
-way it is safe to run several: a catch-up pass holds the index folder's lock, so each
-event is applied once per node, and a mail is claimed once per cluster.
+is a complete deployment, and tests and development need nothing else), or as a process
+of its own, `roundtable worker` (the Procfile's `worker`), with `OUTBOX_POLL_SECONDS=0`
+for the web processes. Under load the second keeps search fresher and the web processes
+smaller: an indexing thread in a web process competes for that process's interpreter lock
+with every request it serves, and falls seconds behind. The worker process must run on
+each node that serves searches, with the same `SEARCH_INDEX_DIR` as its web processes:
+the index is a folder on the node's disk. It is safe to run several: a catch-up pass holds
+the index folder's lock, so each event is applied once per node, and a mail is claimed
+once per cluster.
 """
 
 from __future__ import annotations

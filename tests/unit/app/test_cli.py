@@ -4,6 +4,10 @@ PostgreSQL schema), as an operator would use it."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from sqlalchemy import func, select
 from app.cli import main
 from consultations.models import Consultation, Paragraph
 from core.db import make_engine, make_sessionmaker
+from search.index import SearchIndex
 from tests.conftest import POSTGRES_URL, postgres_engine
 from tests.corpora import CORPORA
 
@@ -151,3 +156,52 @@ def test_export_then_import_into_an_empty_database(roundtable: Run, tmp_path: Pa
     sessions = make_sessionmaker(make_engine(target["DATABASE_URL"]))
     with sessions() as session:
         assert session.scalars(select(Consultation.slug)).all() == ["users"]
+
+
+def test_worker_indexes_what_is_committed_and_stops_on_sigterm(
+    roundtable: Run, database_url: str, tmp_path: Path
+) -> None:
+    roundtable(
+        "users",
+        "create",
+        "--email",
+        "e@example.org",
+        "--name",
+        "E",
+        "--role",
+        "editor",
+        "--group",
+        "academia",
+        "--password",
+        "pw",
+    )
+    roundtable(
+        "import-draft",
+        str(RFC8890),
+        "--slug",
+        "users",
+        "--topic",
+        "encryption",
+        "--opens",
+        "2026-11-01T00:00+00:00",
+        "--closes",
+        "2027-01-15T00:00+00:00",
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker", "--poll", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        index = SearchIndex(tmp_path / "index")
+        deadline = time.monotonic() + 30
+        while index.doc_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert index.doc_count() > 50, "the worker indexed the imported draft"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=20)
+    assert worker.returncode == 0, output
