@@ -121,19 +121,6 @@ def fresh_schema(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def migrate(engine: Engine) -> None:
-    from alembic.config import Config
-
-    from alembic import command
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-
-
 def seed(engine: Engine, clients: int) -> list[str]:
     """An open consultation on RFC 8890 and one participant with a write token per client."""
     from accounts.services import AccountService
@@ -613,6 +600,8 @@ def main() -> int:
     from core.db import make_engine
 
     options = parse_options()
+    from core.migrations import upgrade as migrate
+
     with (
         tempfile.TemporaryDirectory(prefix="roundtable-bench-") as folder,
         fresh_schema(options.postgres) as database_url,

@@ -99,19 +99,6 @@ def comment_texts(count: int, rng: random.Random) -> list[str]:
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def migrate(engine: Engine) -> None:
-    from alembic.config import Config
-
-    from alembic import command
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-
-
 def seed(sessions: sessionmaker[Session], paragraphs: int, comments: int) -> None:
     """One consultation, 60 participants, `comments` comments (a third of them replies)."""
     from accounts.services import AccountService
@@ -348,6 +335,8 @@ def main() -> int:
     from core.db import make_sessionmaker
 
     options = parse_options()
+    from core.migrations import upgrade as migrate
+
     with (
         tempfile.TemporaryDirectory(prefix="roundtable-bench-") as folder,
         fresh_target(options, Path(folder)) as target,
