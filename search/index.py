@@ -43,6 +43,8 @@ CURRENT = "CURRENT"
 MARK_FILE = "outbox-mark.json"
 MAX_GAPS = 10_000
 REBUILD_WINDOW = 1_000
+REBUILD_PROCS = 2
+REBUILD_LIMIT_MB = 512  # per writer process
 
 
 @dataclass(frozen=True)
@@ -255,22 +257,34 @@ class SearchIndex:
 
     # -- rebuilding ------------------------------------------------------------------------
 
-    def rebuild(self, sessions: sessionmaker[Session], progress: Progress | None = None) -> int:
+    def rebuild(
+        self,
+        sessions: sessionmaker[Session],
+        progress: Progress | None = None,
+        *,
+        procs: int | None = None,
+    ) -> int:
         """Build a complete index from the database beside the live one, then swap it in.
 
         Searches keep using the old generation until the swap. Returns the documents written.
+        `procs` (default: up to two, one per CPU) analyses documents in forked processes,
+        each writing its own segment: about twice as fast on two cores (see bench/search.py).
         """
+        if procs is None:
+            procs = min(REBUILD_PROCS, os.cpu_count() or 1)
         with self._build_lock(blocking=True):
-            return self._build(sessions, progress)
+            return self._build(sessions, progress, procs)
 
-    def _build(self, sessions: sessionmaker[Session], progress: Progress | None) -> int:
+    def _build(
+        self, sessions: sessionmaker[Session], progress: Progress | None, procs: int = 1
+    ) -> int:
         directory = self.path / f"gen-{time.time_ns():020d}"
         directory.mkdir(parents=True)
         ix = whoosh_index.create_in(str(directory), docs.make_schema())
         with sessions() as session:
             # Read the mark first: whatever the build then reads is at least that recent.
             mark = _mark_before_build(session, self.gap_seconds)
-            written = _write_everything(ix, session, progress)
+            written = _write_everything(ix, session, progress, procs)
         mark.save(directory)
         self._swap(directory)
         return written
@@ -387,12 +401,18 @@ def _mark_before_build(session: Session, gap_seconds: float) -> Mark:
     return Mark(start).advanced(visible, time.time(), gap_seconds)
 
 
-def _write_everything(ix: Any, session: Session, progress: Progress | None) -> int:
+def _write_everything(ix: Any, session: Session, progress: Progress | None, procs: int) -> int:
+    """One writer for the whole archive. With `procs` > 1, Whoosh forks sub-writers that each
+    keep their own segment (no final merge); a bigger posting pool means fewer sorted runs
+    spilled to disk and merged back (the largest cost of a build after analysis)."""
     total = docs.count_documents(session)
     if progress is not None:
         progress(0, total)
     written = 0
-    writer = ix.writer(limitmb=256)
+    if procs > 1:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
+    else:
+        writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
     try:
         for derive, ids in (
             (docs.consultation_documents, docs.public_consultation_ids(session)),

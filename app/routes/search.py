@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import render
+from app.routes.feeds import ATOM, FEED_SIZE, HEADERS
+from app.web import render, settings
 from core.enums import StakeholderGroup
 from search.documents import TYPES
+from search.feeds import search_feed
 from search.index import SearchIndex
 from search.queries import SearchQuery
 
@@ -30,9 +32,14 @@ FACET_FIELDS = {"type": "type", "topic": "topic", "group": "group", "lang": "lan
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 
-def search_url(query: SearchQuery) -> str:
+def search_url(query: SearchQuery, path: str = "/search") -> str:
     params = query.params()
-    return f"/search?{urlencode(params)}" if params else "/search"
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def feed_url(query: SearchQuery) -> str:
+    """The Atom feed of this search: its words and filters, not its page or order."""
+    return search_url(replace(query, sort="relevance", page=1), "/search.atom")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +79,22 @@ async def search_page(request: Request) -> Response:
         "types": TYPES,
         "groups": list(StakeholderGroup),
         "language_names": LANGUAGE_NAMES,
+        "feed_url": feed_url(query),
     }
     return render(request, "search/page.html", context, fragment="search/_results.html")
 
 
-routes = [Route("/search", search_page, name="search")]
+async def search_atom(request: Request) -> Response:
+    """A saved search as an Atom feed: the same parameters as the page, newest first."""
+    asked = SearchQuery.from_params(request.query_params)
+    query = replace(asked, sort="date", page=1, page_size=FEED_SIZE)
+    results = await run_in_threadpool(_index(request).search, query)
+    page_url = search_url(replace(asked, sort="relevance", page=1))
+    body = search_feed(results, settings(request).base_url, feed_url(asked), page_url)
+    return Response(body, media_type=ATOM, headers=HEADERS)
+
+
+routes = [
+    Route("/search", search_page, name="search"),
+    Route("/search.atom", search_atom, name="search_feed"),
+]

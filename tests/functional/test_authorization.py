@@ -76,6 +76,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/feeds/consultations.atom"): Call(PUBLIC),
     ("GET", "/feeds/topics/{slug}.atom"): Call(PUBLIC),
     ("GET", "/search"): Call(PUBLIC),
+    ("GET", "/search.atom"): Call(PUBLIC),
     ("GET", "/account"): Call(SIGNED_IN_PAGE),
     ("GET", "/account/data.json"): Call(SIGNED_IN_PAGE),
     ("GET", "/admin"): Call((MOVED, 403, 403, MOVED)),

@@ -3,6 +3,7 @@ permalinks; the page never fails, whatever is typed into it."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +22,7 @@ from tests.unit.search.builders import (
 )
 
 HTMX = {"HX-Request": "true"}
+ATOM_NS = {"atom": "http://www.w3.org/2005/Atom"}
 
 
 @pytest.fixture
@@ -223,3 +225,85 @@ def test_malformed_input_is_explained_never_an_error(
 )
 def test_odd_queries_never_fail(browser: Browser, archive: Archive, q: str) -> None:
     assert browser.get("/search", params={"q": q}).status_code == 200
+
+
+# -- subscribing to a search ---------------------------------------------------------------
+
+
+def feed_of(browser: Browser, **params: str) -> ET.Element:
+    response = browser.get("/search.atom", params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 (our own feed, not untrusted XML)
+    assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+    return root
+
+
+def entries(feed: ET.Element) -> list[dict[str, str]]:
+    found = []
+    for entry in feed.findall("atom:entry", ATOM_NS):
+        link = entry.find("atom:link", ATOM_NS)  # rel="alternate" is Atom's default
+        found.append(
+            {
+                "id": entry.findtext("atom:id", "", ATOM_NS),
+                "title": entry.findtext("atom:title", "", ATOM_NS),
+                "summary": entry.findtext("atom:summary", "", ATOM_NS),
+                "updated": entry.findtext("atom:updated", "", ATOM_NS),
+                "link": link.get("href", "") if link is not None else "",
+            }
+        )
+    return found
+
+
+def test_a_search_is_a_valid_atom_feed_of_permalinks_newest_first(
+    browser: Browser, archive: Archive
+) -> None:
+    feed = feed_of(browser, q="lawful access")
+    assert feed.findtext("atom:title", "", ATOM_NS) == "Roundtable search: “lawful access”"
+    assert feed.findtext("atom:updated", "", ATOM_NS)
+    self_link = feed.find("atom:link[@rel='self']", ATOM_NS)
+    assert self_link is not None
+    assert self_link.get("href") == "http://testserver/search.atom?q=lawful+access"
+    found = entries(feed)
+    page_urls = [
+        str(one(h, "a")["href"]) for h in hits(page(browser.get("/search?q=lawful+access")))
+    ]
+    assert {entry["link"] for entry in found} == {f"http://testserver{url}" for url in page_urls}
+    assert all(entry["id"] == entry["link"] and entry["title"] for entry in found)
+    dates = [entry["updated"] for entry in found]
+    assert dates == sorted(dates, reverse=True)
+    assert all("<mark>" not in entry["summary"] for entry in found)
+    assert any("Lawful access" in entry["summary"] for entry in found)
+
+
+def test_the_feed_honours_the_filters(browser: Browser, archive: Archive) -> None:
+    only_briefs = entries(feed_of(browser, q="lawful access", type="brief"))
+    assert [entry["link"] for entry in only_briefs] == ["http://testserver/briefs/encryption-brief"]
+    ukrainian = entries(feed_of(browser, q="шифрування", lang="uk"))
+    assert ukrainian and all("kiberbezpeka" in entry["link"] for entry in ukrainian)
+    assert not entries(feed_of(browser, q="access", **{"from": "2020", "to": "2021"}))
+    assert not entries(feed_of(browser, q="zanzibarian"))  # drafts never reach a feed
+
+
+def test_the_feed_never_names_a_chatham_house_commenter(browser: Browser, archive: Archive) -> None:
+    for params in ({"q": "escrow"}, {"q": "escrow", "group": "government", "type": "comment"}):
+        response = browser.get("/search.atom", params=params)
+        assert "escrow" in response.text.lower()
+        assert SECRET_NAME not in response.text and SECRET_ORGANISATION not in response.text
+    found = entries(feed_of(browser, q="escrow", type="comment"))
+    assert len(found) == 1 and "<script>" in found[0]["summary"]  # plain text, escaped as XML
+
+
+def test_the_results_offer_to_subscribe(browser: Browser, archive: Archive) -> None:
+    html = page(browser.get("/search", params={"q": "escrow", "type": "comment", "page": "1"}))
+    link = one(html, "a[href^='/search.atom']")
+    assert parse_qs(urlsplit(str(link["href"])).query) == {"q": ["escrow"], "type": ["comment"]}
+    head = one(html, "head link[rel=alternate][href^='/search.atom']")
+    assert head["href"] == link["href"] and head["type"] == "application/atom+xml"
+    fragment = page(browser.get("/search", params={"q": "escrow"}, headers=HTMX))
+    assert fragment.select_one("a[href='/search.atom?q=escrow']") is not None
+
+
+def test_odd_feed_parameters_never_fail(browser: Browser, archive: Archive) -> None:
+    for params in ({}, {"q": "(((("}, {"q": "x", "lang": "xx", "from": "20x4"}, {"q": "\x00"}):
+        feed_of(browser, **params)
