@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import User
 from core.clock import FixedClock
-from core.db import unit_of_work
+from core.db import make_engine, unit_of_work
 from core.enums import Role
 from tests.factories import make_user
 
@@ -52,10 +53,10 @@ def test_enum_values_are_checked_by_the_database(session: Session, clock: FixedC
         session.execute(text("UPDATE users SET role = 'emperor' WHERE id = :id"), {"id": user.id})
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only")
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
