@@ -40,13 +40,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere, without installing the package
 
 import httpx  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
+
+from bench.common import temporary_database  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
@@ -101,24 +103,6 @@ def parse_options() -> Options:
 
 
 # --- database -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_schema(base_url: str) -> Iterator[str]:
-    """A new schema, and the DATABASE_URL that puts it first on the search path."""
-    from core.db import make_engine
-
-    schema = f"bench_post_{secrets.token_hex(4)}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def seed(engine: Engine, clients: int) -> list[str]:
@@ -604,7 +588,7 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="roundtable-bench-") as folder,
-        fresh_schema(options.postgres) as database_url,
+        temporary_database(options.postgres, Path(folder), "bench_post") as database_url,
     ):
         engine = make_engine(database_url)
         try:

@@ -20,13 +20,10 @@ import os
 import random
 import re
 import resource
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,8 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere, without installing the package
 
 from rich.progress import Progress  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from bench.common import temporary_database  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 BAR_P50_MS = 60.0
@@ -46,21 +44,6 @@ SLUG = "bench-draft"
 GROUPS = ("government", "private_sector", "academia", "civil_society", "technical_community")
 STANCES = ("support", "oppose", "amend", "question", "neutral")
 ATTRIBUTIONS = ("named", "organisation", "group")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the benchmark database lives; `schema` only on PostgreSQL."""
-
-    url: str
-    schema: str | None = None
-
-    def engine(self) -> Engine:
-        from core.db import make_engine
-
-        if self.schema is None:
-            return make_engine(self.url)
-        return make_engine(self.url, connect_args={"options": f"-csearch_path={self.schema}"})
 
 
 # --- real text ---------------------------------------------------------------------------------
@@ -205,16 +188,18 @@ async def asgi_get(app: Any, path: str) -> tuple[int, bytes]:
     return status, bytes(body)
 
 
-def measure(target: Target, index_dir: str, requests: int) -> dict[str, Any]:
+def measure(database_url: str, index_dir: str, requests: int) -> dict[str, Any]:
     """Runs in a spawned process: build the app as a web worker would and time the page."""
     from app.main import create_app
     from app.settings import Settings
-    from core.db import make_sessionmaker
+    from core.db import make_engine, make_sessionmaker
 
     settings = Settings.from_env(
-        {"DATABASE_URL": target.url, "SEARCH_INDEX_DIR": index_dir, "OUTBOX_POLL_SECONDS": "0"}
+        {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": index_dir, "OUTBOX_POLL_SECONDS": "0"}
     )
-    app = create_app(settings, sessions=make_sessionmaker(target.engine()), run_worker=False)
+    app = create_app(
+        settings, sessions=make_sessionmaker(make_engine(database_url)), run_worker=False
+    )
     path = f"/consultations/{SLUG}"
 
     async def run() -> dict[str, Any]:
@@ -247,17 +232,19 @@ def measure(target: Target, index_dir: str, requests: int) -> dict[str, Any]:
     return result
 
 
-def _measure_in_child(queue: Any, target: Target, index_dir: str, requests: int) -> None:
+def _measure_in_child(queue: Any, database_url: str, index_dir: str, requests: int) -> None:
     try:
-        queue.put(measure(target, index_dir, requests))
+        queue.put(measure(database_url, index_dir, requests))
     except Exception as error:  # reported by the parent, which owns the exit status
         queue.put({"error": f"{error.__class__.__name__}: {error}"})
 
 
-def measure_fresh(target: Target, index_dir: str, requests: int) -> dict[str, Any]:
+def measure_fresh(database_url: str, index_dir: str, requests: int) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_measure_in_child, args=(queue, target, index_dir, requests))
+    child = context.Process(
+        target=_measure_in_child, args=(queue, database_url, index_dir, requests)
+    )
     child.start()
     result: dict[str, Any] = queue.get(timeout=900)
     child.join()
@@ -311,44 +298,24 @@ def parse_options() -> Options:
     return Options(args.postgres, args.requests, args.paragraphs, args.comments)
 
 
-@contextmanager
-def fresh_target(options: Options, folder: Path) -> Iterator[Target]:
-    """The database to benchmark: created here, and removed when the caller is done."""
-    if options.postgres is None:
-        yield Target(f"sqlite:///{folder / 'bench.db'}")
-        return
-    from core.db import make_engine
-
-    schema = f"bench_draft_{secrets.token_hex(4)}"
-    admin = make_engine(options.postgres)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield Target(options.postgres, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def main() -> int:
-    from core.db import make_sessionmaker
+    from core.db import make_engine, make_sessionmaker
 
     options = parse_options()
     from core.migrations import upgrade as migrate
 
     with (
         tempfile.TemporaryDirectory(prefix="roundtable-bench-") as folder,
-        fresh_target(options, Path(folder)) as target,
+        temporary_database(options.postgres, Path(folder), "bench_draft") as database_url,
     ):
-        engine = target.engine()
+        engine = make_engine(database_url)
         migrate(engine)
         started = time.perf_counter()
         seed(make_sessionmaker(engine), options.paragraphs, options.comments)
         engine.dispose()
         print(f"Seeded in {time.perf_counter() - started:.0f} s.")
-        result = measure_fresh(target, str(Path(folder) / "index"), options.requests)
-        label = "PostgreSQL" if target.schema else "SQLite"
+        result = measure_fresh(database_url, str(Path(folder) / "index"), options.requests)
+        label = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         return 0 if Outcome(label, result).report() else 1
 
 

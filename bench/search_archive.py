@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import re
 import resource
-import secrets
 import statistics
 import sys
 import tempfile
@@ -53,8 +52,10 @@ from rich.progress import (  # noqa: E402
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from sqlalchemy import Engine, func, select, text  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from bench.common import temporary_database  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 BAR_BUILD_PER_S = 2000.0
@@ -79,21 +80,6 @@ TOPICS = {
     "security": ("security", "безпек", "terroris", "терор"),
     "development": ("development", "розвит", "poverty", "бідн"),
 }
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the benchmark database lives; `schema` only on PostgreSQL."""
-
-    url: str
-    schema: str | None = None
-
-    def engine(self) -> Engine:
-        from core.db import make_engine
-
-        if self.schema is None:
-            return make_engine(self.url)
-        return make_engine(self.url, connect_args={"options": f"-csearch_path={self.schema}"})
 
 
 def progress_bar() -> Progress:
@@ -455,11 +441,11 @@ def queries() -> list[dict[str, str]]:
 # --- measuring (each in a fresh process) ---------------------------------------------------
 
 
-def build(target: Target, index_dir: str) -> dict[str, Any]:
-    from core.db import make_sessionmaker
+def build(database_url: str, index_dir: str) -> dict[str, Any]:
+    from core.db import make_engine, make_sessionmaker
     from search.index import SearchIndex
 
-    sessions = make_sessionmaker(target.engine())
+    sessions = make_sessionmaker(make_engine(database_url))
     index = SearchIndex(index_dir)
     with progress_bar() as progress:
         task = progress.add_task("Indexing", total=None, rate="")
@@ -480,7 +466,7 @@ def build(target: Target, index_dir: str) -> dict[str, Any]:
     }
 
 
-def search(target: Target, index_dir: str, rounds: int) -> dict[str, Any]:
+def search(database_url: str, index_dir: str, rounds: int) -> dict[str, Any]:
     from search.index import SearchIndex
     from search.queries import SearchQuery
 
@@ -558,25 +544,6 @@ def parse_options() -> Options:
     )
 
 
-@contextmanager
-def fresh_target(options: Options, folder: Path) -> Iterator[Target]:
-    if options.postgres is None:
-        yield Target(f"sqlite:///{folder / 'bench.db'}")
-        return
-    from core.db import make_engine
-
-    schema = f"bench_search_{secrets.token_hex(4)}"
-    admin = make_engine(options.postgres)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield Target(options.postgres, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
@@ -610,7 +577,7 @@ def report(label: str, seeded: dict[str, int], built: dict[str, Any], ran: dict[
 
 
 def main() -> int:
-    from core.db import make_sessionmaker
+    from core.db import make_engine, make_sessionmaker
 
     options = parse_options()
     folder_context: Any = (
@@ -618,17 +585,20 @@ def main() -> int:
         if options.keep is None
         else _kept(Path(options.keep))
     )
-    with folder_context as folder, fresh_target(options, Path(folder)) as target:
-        engine = target.engine()
+    with (
+        folder_context as folder,
+        temporary_database(options.postgres, Path(folder), "bench_search") as database_url,
+    ):
+        engine = make_engine(database_url)
         migrate(engine)
         started = time.perf_counter()
         seeded = seed(make_sessionmaker(engine), options)
         engine.dispose()
         print(f"Seeded in {time.perf_counter() - started:.0f} s.")
         index_dir = str(Path(folder) / "index")
-        built = in_fresh_process("build", target, index_dir)
-        ran = in_fresh_process("search", target, index_dir, options.rounds)
-        label = "PostgreSQL" if target.schema else "SQLite"
+        built = in_fresh_process("build", database_url, index_dir)
+        ran = in_fresh_process("search", database_url, index_dir, options.rounds)
+        label = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         return 0 if report(label, seeded, built, ran) else 1
 
 

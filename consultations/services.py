@@ -20,7 +20,7 @@ from consultations.models import (
     Thread,
     Topic,
 )
-from consultations.paragraphs import assign_keys, new_paragraph_key, split_blocks
+from consultations.paragraphs import Block, assign_keys, new_paragraph_key, split_blocks
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language, Stance
@@ -405,6 +405,11 @@ class ConsultationService:
             raise InvalidInput("The reply is not on the same paragraph as its comment.")
         return parent.thread
 
+    def in_current_version(self, consultation: Consultation, key: str) -> bool:
+        """Whether the current draft still has paragraph `key` (else its threads are orphans)."""
+        params = {"consultation_id": consultation.id, "key": key}
+        return self.session.scalar(_CURRENT_NUMBER_WITH_KEY, params) is not None
+
     def _current_number_with(self, consultation: Consultation, key: str) -> int | None:
         """The current version's number if it has paragraph `key` (one small query: this is
         on the hot path of every comment), unless `commentable` has just read it."""
@@ -462,7 +467,7 @@ class ConsultationService:
         self._reindex(consultation)
         return version
 
-    def _parse(self, markdown: str) -> list:  # type: ignore[type-arg]
+    def _parse(self, markdown: str) -> list[Block]:
         if len(markdown) > MAX_DRAFT_CHARS:
             raise InvalidInput("The draft is too long.", fields={"markdown": "too long"})
         blocks = split_blocks(markdown)

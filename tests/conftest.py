@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -40,23 +42,40 @@ def postgres_engine(schema: str) -> Engine:
     return engine
 
 
+@contextmanager
+def scratch_database(
+    kind: str, folder: Path, name: str, *, migrated: bool = True
+) -> Iterator[tuple[str, Engine]]:
+    """A fresh database of `kind` ("sqlite" or "postgresql"), removed afterwards: its URL
+    (for other processes and the CLI) and an engine on it. PostgreSQL gets a schema of its
+    own per process, so parallel runs never share tables."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'{name}.db'}"
+        engine = make_engine(url)
+    else:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        schema = f"{name}_{worker}_{os.getpid()}"
+        engine = postgres_engine(schema)
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    try:
+        if migrated:
+            migrate(engine)
+        yield url, engine
+    finally:
+        if kind == "postgresql":
+            with engine.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "roundtable.db"
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        engine = postgres_engine(f"roundtable_test_{worker}_{os.getpid()}")
-    migrate(engine)
-    yield engine
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    engine.dispose()
+    folder = tmp_path_factory.mktemp("db")
+    with scratch_database(request.param, folder, "roundtable_test") as (_url, engine):
+        yield engine
 
 
 @pytest.fixture

@@ -158,13 +158,12 @@ def _paragraph_context(
 ) -> dict[str, object]:
     user = current_user(request, service.session)
     latest = service.version(consultation)
-    current_keys = {p.key for p in service.paragraphs(latest)}
     threads = service.threads(consultation, key)
     briefs = BriefService(service.session, clock=service.clock)
     return {
         "consultation": consultation,
         "paragraph": service.paragraph(consultation, key),
-        "in_current": key in current_keys,
+        "in_current": service.in_current_version(consultation, key),
         "threads": threads,
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
         "latest": latest,

@@ -26,9 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.main import create_app
 from app.settings import Settings
 from core.clock import FixedClock
-from core.db import make_engine, make_sessionmaker
-from core.migrations import upgrade as migrate
-from tests.conftest import IN_CI, postgres_engine
+from core.db import make_sessionmaker
+from tests.conftest import IN_CI, scratch_database
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -50,15 +49,9 @@ def served_engine(
 ) -> Iterator[Engine]:
     """A fresh migrated database for this module: never the rolled-back one of other tests,
     because the server commits for real from its own threads."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("browser-db") / "roundtable.db"
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        engine = postgres_engine(f"roundtable_browser_{worker}_{os.getpid()}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    folder = tmp_path_factory.mktemp("browser-db")
+    with scratch_database(request.param, folder, "roundtable_browser") as (_url, engine):
+        yield engine
 
 
 @pytest.fixture(scope="module")

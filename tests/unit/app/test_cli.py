@@ -19,7 +19,7 @@ from app.cli import main
 from consultations.models import Consultation, Paragraph
 from core.db import make_engine, make_sessionmaker
 from search.index import SearchIndex
-from tests.conftest import POSTGRES_URL, postgres_engine
+from tests.conftest import scratch_database
 from tests.corpora import CORPORA
 
 RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
@@ -27,15 +27,9 @@ RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
-        return
-    schema = f"roundtable_cli_{os.getpid()}"
-    engine = postgres_engine(schema)
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    engine.dispose()
+    """An empty database: the CLI migrates it itself."""
+    with scratch_database(request.param, tmp_path, "roundtable_cli", migrated=False) as (url, _):
+        yield url
 
 
 Run = Callable[..., Result]
@@ -122,22 +116,16 @@ def test_errors_are_one_clear_line_and_a_failing_exit(roundtable: Run) -> None:
     assert "exists already" in again.output
 
 
+def editor_imports_a_draft(roundtable: Run, *period: str) -> None:
+    """An editor account and RFC 8890 as the consultation `users` (opened with a period)."""
+    editor = ("--email", "e@example.org", "--name", "E", "--role", "editor")
+    assert roundtable("users", "create", *editor, "--password", "pw").exit_code == 0
+    draft = ("import-draft", str(RFC8890), "--slug", "users", "--topic", "encryption")
+    assert roundtable(*draft, *period).exit_code == 0
+
+
 def test_export_then_import_into_an_empty_database(roundtable: Run, tmp_path: Path) -> None:
-    roundtable(
-        "users",
-        "create",
-        "--email",
-        "e@example.org",
-        "--name",
-        "E",
-        "--role",
-        "editor",
-        "--group",
-        "academia",
-        "--password",
-        "pw",
-    )
-    roundtable("import-draft", str(RFC8890), "--slug", "users", "--topic", "encryption")
+    editor_imports_a_draft(roundtable)
     dump = tmp_path / "dump.json"
 
     exported = roundtable("export", str(dump))
@@ -161,32 +149,7 @@ def test_export_then_import_into_an_empty_database(roundtable: Run, tmp_path: Pa
 def test_worker_indexes_what_is_committed_and_stops_on_sigterm(
     roundtable: Run, database_url: str, tmp_path: Path
 ) -> None:
-    roundtable(
-        "users",
-        "create",
-        "--email",
-        "e@example.org",
-        "--name",
-        "E",
-        "--role",
-        "editor",
-        "--group",
-        "academia",
-        "--password",
-        "pw",
-    )
-    roundtable(
-        "import-draft",
-        str(RFC8890),
-        "--slug",
-        "users",
-        "--topic",
-        "encryption",
-        "--opens",
-        "2026-11-01T00:00+00:00",
-        "--closes",
-        "2027-01-15T00:00+00:00",
-    )
+    editor_imports_a_draft(roundtable, "--opens", "2026-11-01T00:00+00:00")
     env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
     worker = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "worker", "--poll", "0.2"],

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -27,8 +26,7 @@ from core.db import make_engine, make_sessionmaker, unit_of_work
 from core.dump import FORMAT, VERSION, export_all, import_all, tables
 from core.enums import StakeholderGroup
 from core.errors import Conflict, DomainError, InvalidInput
-from core.migrations import upgrade as migrate
-from tests.conftest import postgres_engine
+from tests.conftest import scratch_database
 from tests.factories import comment_on, make_user, open_consultation
 
 Document = dict[str, Any]
@@ -81,18 +79,8 @@ def without_exported_at(text: str) -> str:
 @pytest.fixture
 def second_engine(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     """A second, empty database of the same kind as `engine`, migrated to head."""
-    if engine.dialect.name == "sqlite":
-        target = make_engine(f"sqlite:///{tmp_path / 'restored.db'}")
-    else:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        target = postgres_engine(f"roundtable_restore_{worker}_{os.getpid()}")
-    migrate(target)
-    yield target
-    if target.dialect.name == "postgresql":
-        with target.begin() as connection:
-            schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    target.dispose()
+    with scratch_database(engine.dialect.name, tmp_path, "roundtable_restore") as (_url, target):
+        yield target
 
 
 # --- round trip ----------------------------------------------------------------------------

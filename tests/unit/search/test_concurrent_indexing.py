@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.db import make_engine, make_sessionmaker
-from core.migrations import upgrade as migrate
 from search.index import SearchIndex
-from tests.conftest import POSTGRES_URL, postgres_engine
+from tests.conftest import scratch_database
 from tests.factories import comment_on
 from tests.unit.search.builders import build_archive, consult, person
 
@@ -59,21 +58,8 @@ def keep_catching_up(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """A URL the children can open, and the parent's engine on the same database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-        engine = make_engine(url)
-    else:
-        schema = f"roundtable_concurrent_{int(time.time() * 1000) % 10**9}_{id(tmp_path) % 997}"
-        engine = postgres_engine(schema)
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    migrate(engine)
-    yield url, engine
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            current = connection.execute(text("SELECT current_schema()")).scalar()
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {current} CASCADE"))
-    engine.dispose()
+    with scratch_database(request.param, tmp_path, "roundtable_concurrent") as database:
+        yield database
 
 
 def indexed_ids(index: SearchIndex) -> list[str]:
