@@ -537,7 +537,11 @@ def parse_options() -> Options:
     parser.add_argument("--briefs", type=int, default=5_000)
     parser.add_argument("--comments", type=int, default=3_000)
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
-    parser.add_argument("--keep", help="use (and keep) this folder instead of a temporary one")
+    parser.add_argument(
+        "--keep",
+        help="use (and keep) this folder instead of a temporary one; an archive seeded there "
+        "by an earlier run (SQLite) is reused, so only the index is rebuilt and queried",
+    )
     args = parser.parse_args()
     return Options(
         args.postgres, args.paragraphs, args.briefs, args.comments, args.rounds, args.keep
@@ -591,10 +595,14 @@ def main() -> int:
     ):
         engine = make_engine(database_url)
         migrate(engine)
-        started = time.perf_counter()
-        seeded = seed(make_sessionmaker(engine), options)
+        seeded = counts(make_sessionmaker(engine))
+        if seeded["paragraphs"] and options.keep is not None:
+            print(f"Reusing the archive seeded earlier in {options.keep}.")
+        else:
+            started = time.perf_counter()
+            seeded = seed(make_sessionmaker(engine), options)
+            print(f"Seeded in {time.perf_counter() - started:.0f} s.")
         engine.dispose()
-        print(f"Seeded in {time.perf_counter() - started:.0f} s.")
         index_dir = str(Path(folder) / "index")
         built = in_fresh_process("build", database_url, index_dir)
         ran = in_fresh_process("search", database_url, index_dir, options.rounds)
