@@ -34,7 +34,8 @@ from whoosh.writing import LockError
 from consultations.models import Comment, Consultation
 from core.outbox import SEARCH, OutboxEvent
 from search import documents as docs
-from search.queries import NOTE_NOT_READY, CurrentFirst, SearchQuery, SearchResults, execute
+from search.engine import execute
+from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ MAX_GAPS = 10_000
 REBUILD_WINDOW = 1_000
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 512  # per writer process
+#: Whoosh's compound segment files are read into memory whole when a searcher opens them
+#: (150 MB per process for 100,000 documents); separate files are read as needed.
+COMPOUND = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,7 @@ class SearchIndex:
         for event in events:
             touched.add(event)
         try:
-            writer = ix.writer(timeout=self.lock_timeout)
+            writer = ix.writer(timeout=self.lock_timeout, compound=COMPOUND)
         except LockError:
             log.info("search index %s is locked by another writer; next poll", self.path)
             return False
@@ -311,7 +315,7 @@ class SearchIndex:
             return cached[1]
         if cached is not None:
             cached[1].close()
-        searcher = ix.searcher(weighting=CurrentFirst())
+        searcher = ix.searcher()
         self._local.cached = (ix, searcher)
         return searcher
 

@@ -8,22 +8,18 @@ language (words, "phrases", AND/OR/NOT, prefix*): malformed input falls back to 
 
 from __future__ import annotations
 
-import html
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from whoosh import highlight, qparser, scoring, sorting, spelling
+from whoosh import qparser
 from whoosh import query as wq
 from whoosh.fields import Schema
 
 from core.enums import Language, StakeholderGroup
 from search.documents import TYPES
-
-log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 500
@@ -180,24 +176,6 @@ def day_end(day: date) -> datetime:
     return datetime.combine(day, time.max)
 
 
-def filter_query(query: SearchQuery) -> wq.Query | None:
-    """The filters as one Whoosh query that restricts without scoring."""
-    terms: list[wq.Query] = []
-    for fieldname, value in (
-        ("type", query.type),
-        ("topics", query.topic),
-        ("group", query.group),
-        ("language", query.lang),
-    ):
-        if value:
-            terms.append(wq.Term(fieldname, value))
-    if query.date_from or query.date_to:
-        start = day_start(query.date_from) if query.date_from else None
-        end = day_end(query.date_to) if query.date_to else None
-        terms.append(wq.DateRange("date", start, end))
-    return wq.And(terms) if terms else None
-
-
 # -- the query language --------------------------------------------------------------------
 
 
@@ -228,7 +206,7 @@ def text_parser(schema: Schema) -> Any:
 def parse_text(schema: Schema, text: str) -> ParsedText:
     """Parse a query; on anything malformed, fall back to its plain words."""
     notes: list[str] = []
-    cleaned = _tame(text, notes)
+    cleaned = tame(text, notes)
     parser = text_parser(schema)
     parsed = _try_parse(parser, cleaned)
     if parsed is None:
@@ -248,7 +226,7 @@ def _try_parse(parser: Any, text: str) -> wq.Query | None:
     return parsed
 
 
-def _tame(text: str, notes: list[str]) -> str:
+def tame(text: str, notes: list[str]) -> str:
     """Repair what people type by accident: an unclosed quote, a lone operator, a wildcard
     with no letters before it (which would expand to every word in the archive)."""
     if text.count('"') % 2:
@@ -341,160 +319,3 @@ class SearchResults:
 def utc(moment: datetime | None) -> datetime | None:
     """Back from the index's naive UTC to an aware datetime."""
     return moment.replace(tzinfo=UTC) if moment is not None else None
-
-
-# -- running a search ----------------------------------------------------------------------
-
-SNIPPET_CHARS = 200
-MIN_CORRECTED = 3
-OLD_VERSION_FACTOR = 0.5
-
-
-class CurrentFirst(scoring.BM25F):  # type: ignore[misc]
-    """BM25F, with superseded versions (old draft paragraphs, corrected briefs) scored at
-    half: they stay findable, but the text a diplomat should cite comes first."""
-
-    use_final = True
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._searcher: Any = None
-        self._current: Any = None
-
-    def final(self, searcher: Any, docnum: int, score: float) -> float:
-        if searcher is not self._searcher:  # a refreshed searcher has new segments
-            self._searcher, self._current = searcher, searcher.reader().column_reader("current")
-        return score if self._current[docnum] else score * OLD_VERSION_FACTOR
-
-
-def _facets() -> dict[str, sorting.FieldFacet]:
-    return {
-        "type": sorting.FieldFacet("type", maptype=sorting.Count),
-        "topic": sorting.FieldFacet("topic_set", maptype=sorting.Count),
-        "group": sorting.FieldFacet("group", maptype=sorting.Count),
-        "lang": sorting.FieldFacet("language", maptype=sorting.Count),
-    }
-
-
-def execute(searcher: Any, query: SearchQuery) -> SearchResults:
-    """Run `query` with a Whoosh searcher (made with `weighting=CurrentFirst()`): one page
-    of hits, facet counts over every match, and a spelling suggestion."""
-    parsed = parse_text(searcher.schema, query.q) if query.q else ParsedText(wq.Every())
-    notes = (*query.notes, *parsed.notes)
-    if parsed.query is None:
-        return SearchResults(query, notes=notes)
-    by_date = query.sort == "date" or not query.q
-    page = searcher.search_page(
-        parsed.query,
-        query.page,
-        pagelen=query.page_size,
-        filter=filter_query(query),
-        groupedby=_facets(),
-        sortedby=sorting.FieldFacet("date", reverse=True) if by_date else None,
-        terms=True,
-    )
-    return SearchResults(
-        query,
-        total=page.total,
-        hits=_hits(page, query.page) if page.total else [],
-        facets={name: _counts(page.results, name) for name in FACETS},
-        suggestion=suggest(searcher, query.q) if query.q else None,
-        notes=notes,
-    )
-
-
-SET_FACETS = frozenset({"topic", "group"})
-
-
-def _counts(results: Any, name: str) -> dict[str, int]:
-    """Counts by value, most frequent first. Topic and group keys are sets ("a,b"; a brief
-    belongs to every group it weighed): one column value per document is far cheaper to group
-    by than a multi-valued field, and there are few distinct sets, so they are split here."""
-    counts: dict[str, int] = {}
-    for key, count in results.groups(name).items():
-        for value in str(key or "").split(",") if name in SET_FACETS else [str(key or "")]:
-            if value:
-                counts[value] = counts.get(value, 0) + int(count)
-    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
-
-
-def _hits(page: Any, wanted_page: int) -> list[Hit]:
-    """The requested page's hits; a page past the end shows none (not the last page)."""
-    if page.pagenum != wanted_page:
-        return []
-    page.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    page.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    return [_hit(hit) for hit in page]
-
-
-def _hit(hit: Any) -> Hit:
-    stored = hit.fields()
-    return Hit(
-        type=stored["type"],
-        url=stored["url"],
-        title=stored.get("title", ""),
-        snippet=snippet(hit, stored.get("text", "")),
-        score=float(hit.score or 0.0),
-        topics=tuple(topic for topic in stored.get("topics", "").split(",") if topic),
-        language=stored.get("language", ""),
-        date=utc(stored.get("date")),
-        author=stored.get("author"),
-        group=stored.get("group") or None,
-        stance=stored.get("stance"),
-    )
-
-
-def snippet(hit: Any, text: str) -> str:
-    """Matched passages with <mark>s (Whoosh's HtmlFormatter escapes the rest), or the
-    escaped beginning of the text when the match was elsewhere (the title)."""
-    try:
-        marked = str(hit.highlights("text", text=text, top=2))
-    except Exception:  # a highlighter failure must cost the snippet, never the page
-        marked = ""
-    if marked.strip():
-        return marked
-    start = text[:SNIPPET_CHARS]
-    if len(text) > SNIPPET_CHARS:
-        start = start.rsplit(" ", 1)[0] + " …"
-    return html.escape(start, quote=False)
-
-
-def suggest(searcher: Any, text: str) -> str | None:
-    """ "Did you mean": unknown words replaced by close words of the archive, unstemmed.
-    A hint is optional, so any failure in Whoosh's corrector costs only the hint."""
-    try:
-        return _suggestion(searcher, _tame(text, []))
-    except Exception:  # the corrector chokes on some odd parses; the page must not
-        log.debug("no suggestion for %r", text, exc_info=True)
-        return None
-
-
-def _suggestion(searcher: Any, text: str) -> str | None:
-    spelled = _try_parse(make_parser(searcher.schema, ["spell"], {}), text)
-    if spelled is None:
-        return None
-    reader = searcher.reader()
-    unknown = [term for term in _words(spelled) if term not in reader]
-    if not unknown:
-        return None
-    corrector = spelling.SimpleQueryCorrector(
-        {"spell": searcher.corrector("spell")}, unknown, prefix=1, maxdist=2
-    )
-    corrected = corrector.correct_query(spelled, text)
-    if corrected.string is None or corrected.query == spelled:
-        return None
-    return str(corrected.string)
-
-
-def _words(parsed: wq.Query) -> list[tuple[str, str]]:
-    """The typed words worth correcting: whole words of three letters or more (prefixes and
-    wildcards need no correcting, and one or two letters have too many neighbours)."""
-    words: list[tuple[str, str]] = []
-    for leaf in parsed.leaves():
-        if getattr(leaf, "startchar", None) is None:
-            continue
-        if isinstance(leaf, wq.Term):
-            words.append((leaf.fieldname, leaf.text))
-        elif isinstance(leaf, wq.Phrase):
-            words.extend((leaf.fieldname, word) for word in leaf.words)
-    return [(fieldname, word) for fieldname, word in words if len(word) >= MIN_CORRECTED]

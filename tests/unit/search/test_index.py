@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 
 from briefs.services import BriefService
 from consultations.services import ConsultationService
@@ -294,6 +295,40 @@ def test_withdrawn_content_leaves_the_index(
     assert find(index, "transparency").total == 0
     assert find(index, "escrow").total == 0
 
+
+
+def test_browsing_by_filters_alone_counts_only_live_documents(
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """Withdrawing a consultation deletes its documents in a segment that stays on disk; a
+    search with no words (every document, then filtered) must not count them."""
+    before = find(index, "", lang="en").total
+    archive.lawful.status = ConsultationStatus.DRAFT
+    emit(session, SEARCH, "consultation", clock.now(), id=archive.lawful.id)
+    session.commit()
+    index.catch_up(sessions)
+    after = find(index, "", lang="en")
+    with index.searcher() as searcher:  # Whoosh's own count of live English documents
+        live = searcher.search(Term("language", "en"), limit=None).scored_length()
+        assert searcher.reader().has_deletions()
+    assert after.total == live < before
+    assert sum(after.facets["type"].values()) == after.total
+    assert all("/consultations/lawful-access" not in hit.url for hit in after.hits)
+
+
+def test_date_filters_include_the_whole_first_and_last_day(
+    index: SearchIndex, clock: FixedClock
+) -> None:
+    """Everything in the archive was written on one day (the fixed clock's)."""
+    day = clock.now().date().isoformat()
+    everything = find(index, "lawful").total
+    assert find(index, "lawful", **{"from": day, "to": day}).total == everything
+    assert find(index, "lawful", **{"to": day}).total == everything
+    assert find(index, "lawful", **{"from": day}).total == everything
 
 # -- catching up, crashes, rebuilds --------------------------------------------------------
 
