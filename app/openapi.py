@@ -419,7 +419,10 @@ def search_schemas() -> dict[str, Schema]:
     hit = {
         "type": enum(SEARCH_TYPES),
         "url": string("Permalink: a brief version, or a paragraph or comment anchor."),
-        "title": string(),
+        "title": string("The consultation's title (paragraphs, comments) or the brief's."),
+        "paragraph": nullable(integer(minimum=1)),
+        "version": nullable(integer(minimum=1)),
+        "current": {"type": "boolean", "description": "False for a superseded version."},
         "snippet": string("HTML: the text around the match, escaped, words in <mark>."),
         "score": {"type": "number"},
         "topics": array(string("Topic slug.")),

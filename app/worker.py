@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from app.settings import Settings
 from consultations import notifications
 from core.clock import Clock
 from core.mail import Mail, Mailer, NullMailer, SMTPMailer, deliver_pending
-from core.outbox import OutboxEvent
+from core.outbox import OutboxEvent, commit_wakeups
 from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
+MIN_PASS_SECONDS = 0.1
 
 
 @dataclass
@@ -75,13 +77,19 @@ class OutboxWorker:
                 await task
 
     def run_forever(self, poll_seconds: float, stop: threading.Event) -> None:
-        """Run in the foreground until `stop` is set: the `roundtable worker` process."""
-        while not stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # a worker must outlive any one failure; it retries next poll
-                log.exception("outbox worker pass failed")
-            stop.wait(poll_seconds)
+        """Run in the foreground until `stop` is set: the `roundtable worker` process. On
+        PostgreSQL a commit wakes it at once; `poll_seconds` is then only the safety net."""
+        with commit_wakeups(self.sessions.kw["bind"], stop) as wait:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    self.run_once()
+                except Exception:  # a worker must outlive any one failure; it retries
+                    log.exception("outbox worker pass failed")
+                # Under a stream of commits, gather a few before the next pass: each pass
+                # costs an index commit, whatever it carries.
+                stop.wait(max(0.0, MIN_PASS_SECONDS - (time.monotonic() - started)))
+                wait(poll_seconds)
 
     async def _loop(self, poll_seconds: float) -> None:
         while True:

@@ -9,16 +9,26 @@ Two kinds of consumers read it differently:
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text, insert, select
+import psycopg
+from sqlalchemy import JSON, BigInteger, Engine, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
 
 SEARCH = "search"
 MAIL = "mail"
+NOTIFY_CHANNEL = "outbox"  # see alembic/versions/0003_outbox_notify.py
+STOP_CHECK_SECONDS = 0.5
+
+log = logging.getLogger(__name__)
 
 
 class OutboxEvent(Base):
@@ -59,3 +69,46 @@ def events_after(session: Session, topic: str, after_id: int, limit: int) -> lis
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+Waiter = Callable[[float], object]
+
+
+@contextmanager
+def commit_wakeups(engine: Engine, stop: threading.Event) -> Iterator[Waiter]:
+    """A `wait(seconds)` that returns early when new events are committed (or `stop` is set).
+
+    On PostgreSQL it listens on the outbox's notification channel, so a worker applies a
+    comment within milliseconds of its commit instead of at its next poll; the timeout stays
+    as the safety net. If the listening connection fails, it falls back to plain polling
+    (the worker must outlive a database restart). SQLite has no notifications: it polls."""
+    if engine.dialect.name != "postgresql":
+        yield stop.wait
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
+        listener = _Listener(connection.connection.driver_connection, stop)
+        yield listener.wait
+
+
+class _Listener:
+    def __init__(self, driver_connection: Any, stop: threading.Event) -> None:
+        self.connection: Any = driver_connection
+        self.stop = stop
+
+    def wait(self, seconds: float) -> None:
+        if self.connection is None:
+            self.stop.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        try:
+            while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                # In slices, so that a stopping worker is not held for a whole poll.
+                for _notification in self.connection.notifies(
+                    timeout=min(left, STOP_CHECK_SECONDS), stop_after=1
+                ):
+                    return
+        except psycopg.Error:
+            log.warning("outbox notifications stopped; polling instead", exc_info=True)
+            self.connection = None

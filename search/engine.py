@@ -143,6 +143,9 @@ def _hit(searcher: Any, parsed: wq.Query | None, docnum: int, score: float) -> H
         author=stored.get("author"),
         group=stored.get("group") or None,
         stance=stored.get("stance"),
+        paragraph=stored.get("paragraph"),
+        version=stored.get("version"),
+        current=bool(stored.get("current", 1)),
     )
 
 

@@ -52,7 +52,8 @@ def _add_hit(feed: FeedGenerator, hit: Hit, base_url: str) -> datetime:
     when = hit.date or _EPOCH
     entry = feed.add_entry(order="append")
     entry.id(url)
-    entry.title(_TITLES.get(hit.type, "{title}").format(title=hit.title))
+    title = f"{hit.title}, ¶ {hit.paragraph}" if hit.paragraph else hit.title
+    entry.title(_TITLES.get(hit.type, "{title}").format(title=title))
     entry.link(href=url, rel="alternate", type="text/html")
     entry.published(when)
     entry.updated(when)

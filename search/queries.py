@@ -279,6 +279,9 @@ class Hit:
     author: str | None = None  # the public label only (see consultations.attribution)
     group: str | None = None
     stance: str | None = None
+    paragraph: int | None = None  # a paragraph's number in its version, as readers cite it
+    version: int | None = None  # the draft or brief version (paragraphs and briefs)
+    current: bool = True  # False for a superseded version
 
     def as_json(self) -> dict[str, Any]:
         """The shape of the public API's search hits."""
@@ -286,6 +289,9 @@ class Hit:
             "type": self.type,
             "url": self.url,
             "title": self.title,
+            "paragraph": self.paragraph,
+            "version": self.version,
+            "current": self.current,
             "snippet": self.snippet,
             "score": round(self.score, 4),
             "topics": list(self.topics),

@@ -13,7 +13,8 @@ from tests.functional.api.conftest import NAME, ORGANISATION, World
 from tests.functional.api.support import API, assert_aware, assert_documented, assert_error
 from tests.functional.conftest import Browser
 
-HIT_FIELDS = {"type", "url", "title", "snippet", "score", "topics", "language", "date"}
+HIT_FIELDS = {"type", "url", "title", "paragraph", "version", "current", "snippet", "score"}
+HIT_FIELDS |= {"topics", "language", "date"}
 
 
 @pytest.fixture

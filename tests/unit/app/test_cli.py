@@ -168,3 +168,40 @@ def test_worker_indexes_what_is_committed_and_stops_on_sigterm(
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=20)
     assert worker.returncode == 0, output
+
+
+def test_a_commit_wakes_the_worker_on_postgresql(
+    roundtable: Run, database_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL notifies the worker when outbox events commit, so it does not wait for its
+    poll (a minute here); SQLite has no notifications, so there it polls (every second)."""
+    editor_imports_a_draft(roundtable, "--opens", "2026-11-01T00:00+00:00")
+    poll = "60" if database_url.startswith("postgresql") else "1"
+    env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker", "--poll", poll],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        index = SearchIndex(tmp_path / "index")
+        assert wait_for(lambda: index.doc_count() > 0)
+        first = index.doc_count()
+        draft = ("import-draft", str(RFC8890), "--slug", "users-again", "--topic", "encryption")
+        assert roundtable(*draft, "--opens", "2026-11-01T00:00+00:00").exit_code == 0
+        committed = time.monotonic()
+        assert wait_for(lambda: index.doc_count() == 2 * first), "the second draft was indexed"
+        assert time.monotonic() - committed < 10
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=90)
+    assert worker.returncode == 0, output
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 30) -> object:
+    deadline = time.monotonic() + seconds
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return result
