@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from search.documents import date_value
+
 Codes = npt.NDArray[np.int32]
 Mask = npt.NDArray[np.bool_]
 Numbers = npt.NDArray[np.int64]
@@ -72,7 +74,7 @@ class Vocabulary:
 @dataclass(frozen=True, slots=True)
 class SegmentColumns:
     codes: dict[str, Codes]  # facet name → code of each document's value
-    dates: Numbers  # the date column's sortable number (Whoosh's datetime_to_long)
+    dates: Numbers  # see `documents.date_value`
     current: Mask  # the latest version of its paragraph or brief (comments are current)
     words: list[str]  # the spelling field's words, sorted
 
@@ -108,11 +110,10 @@ class ColumnCache:
             codes[facet] = np.fromiter(
                 (code(value.decode("utf-8")) for value in values), dtype=np.int32
             )
-        current_value = reader.schema["current"].to_column_value(1)
         current = np.fromiter(reader.column_reader("current", translate=False), dtype=np.int64)
         dates = np.fromiter(reader.column_reader("date", translate=False), dtype=np.int64)
         words = [word.decode("utf-8") for word in reader.lexicon(SPELLING_FIELD)]
-        return SegmentColumns(codes, dates, current == current_value, words)
+        return SegmentColumns(codes, dates, current != 0, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,6 @@ class IndexColumns:
     """One searcher's view: every segment's arrays end to end, in global docnum order."""
 
     cache: ColumnCache
-    schema: Any
     codes: dict[str, Codes]
     dates: Numbers
     current: Mask
@@ -140,11 +140,10 @@ class IndexColumns:
             live.append(alive)
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(cache, searcher.schema, {f: empty.astype(np.int32) for f in FACET_COLUMNS},
+            return cls(cache, {f: empty.astype(np.int32) for f in FACET_COLUMNS},
                        empty, empty.astype(bool), empty.astype(bool), [])  # fmt: skip
         return cls(
             cache,
-            searcher.schema,
             {f: np.concatenate([p.codes[f] for p in parts]) for f in FACET_COLUMNS},
             np.concatenate([p.dates for p in parts]),
             np.concatenate([p.current for p in parts]),
@@ -157,13 +156,13 @@ class IndexColumns:
         return self.cache.vocabularies[facet].holding(value)[self.codes[facet][docnums]]
 
     def dated(self, docnums: Numbers, start: datetime | None, end: datetime | None) -> Mask:
-        """Which of `docnums` fall between `start` and `end` (naive UTC, inclusive)."""
+        """Which of `docnums` fall between `start` and `end` (UTC, inclusive)."""
         dates = self.dates[docnums]
         keep = np.ones(len(docnums), dtype=bool)
         if start is not None:
-            keep &= dates >= self.schema["date"].to_column_value(start)
+            keep &= dates >= date_value(start)
         if end is not None:
-            keep &= dates <= self.schema["date"].to_column_value(end)
+            keep &= dates <= date_value(end)
         return keep
 
     def counts(self, facet: str, docnums: Numbers) -> dict[str, int]:

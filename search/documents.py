@@ -10,20 +10,31 @@ that a query, a snippet or a leaked index file could reveal.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, func, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import columns, fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from briefs.citations import CITATION
-from briefs.models import Brief, BriefVersion
+from briefs.models import Brief, BriefVersion, brief_topics
 from consultations.attribution import public_author
-from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
+from consultations.models import (
+    Comment,
+    Consultation,
+    DraftVersion,
+    Paragraph,
+    Thread,
+    Topic,
+    consultation_topics,
+)
 from core.enums import ConsultationStatus
 from core.markdown import plain_text
 from search.analyzers import ApostropheFilter, multilingual_analyzer
@@ -32,7 +43,9 @@ Document = dict[str, Any]
 
 PARAGRAPH, COMMENT, BRIEF = "paragraph", "comment", "brief"
 TYPES = (PARAGRAPH, COMMENT, BRIEF)
+SCHEMA_VERSION = 2
 SPELLING_WORD = r"\w+(?:['\u2019\u02bc`]\w+)*"
+_SPELLING_WORD = re.compile(SPELLING_WORD)
 
 
 def make_schema() -> fields.Schema:
@@ -40,26 +53,35 @@ def make_schema() -> fields.Schema:
 
     `spell` holds the unstemmed words for "did you mean", from the current edited texts
     only (paragraphs and briefs: commenters' typos must not become suggestions, and old
-    versions add few new words but much indexing time); `owner` groups every document
-    derived from one consultation or brief, so they can be replaced together; `current` is
-    a column read while scoring, to rank the latest version first; `topic_set` is the
-    topics as one column value, so topic facets are counted without walking the whole index.
+    versions add few new words but much indexing time), each word once on one document
+    per consultation or brief (see `spelling_vocabulary`); `title` and `text` keep word
+    positions for phrase queries but no character offsets (snippets re-analyse the few
+    texts shown); `owner` groups every document derived from one consultation or brief,
+    so they can be replaced together; `topic_set` is the topics as one column value, so
+    topic facets are counted without walking the whole index. `date` (see `date_value`)
+    and `current` (1 for the latest version) are columns only: searches filter, sort and
+    rank by them on arrays (see `search.columns`), never through terms.
+
+    Bump `SCHEMA_VERSION` with any change here or in what documents hold: a node then
+    builds a new generation instead of reading one it no longer understands.
     """
     text = multilingual_analyzer()
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         owner=fields.ID(),
         type=fields.ID(stored=True, sortable=_few_values()),
-        title=fields.TEXT(analyzer=text, phrase=True, chars=True, stored=True),
-        text=fields.TEXT(analyzer=text, phrase=True, chars=True, stored=True),
+        title=fields.TEXT(analyzer=text, phrase=True, stored=True),
+        text=fields.TEXT(analyzer=text, phrase=True, stored=True),
         spell=fields.TEXT(analyzer=_spelling_analyzer(), phrase=False),
         url=fields.STORED(),
         topics=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
         topic_set=fields.ID(sortable=_few_values()),
         group=fields.KEYWORD(stored=True, commas=True, sortable=_few_values()),
         language=fields.ID(stored=True, sortable=_few_values()),
-        date=fields.DATETIME(stored=True, sortable=True),
-        current=fields.NUMERIC(int, bits=8, stored=True, sortable=True),
+        date=fields.COLUMN(columns.NumericColumn("q")),
+        current=fields.COLUMN(columns.NumericColumn("B")),
+        paragraph=fields.STORED(),
+        version=fields.STORED(),
         author=fields.STORED(),
         stance=fields.STORED(),
     )
@@ -88,9 +110,15 @@ def comment_doc_id(comment_id: int) -> str:
     return f"comment:{comment_id}"
 
 
-def index_time(moment: datetime) -> datetime:
-    """Whoosh compares naive datetimes; we index UTC without its zone."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+def date_value(moment: datetime) -> int:
+    """A date as the `date` column holds it: microseconds in UTC (Whoosh's own encoding)."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return int(datetime_to_long(naive))
+
+
+def date_of(value: int) -> datetime:
+    moment: datetime = long_to_datetime(int(value))
+    return moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +151,7 @@ class _Source:
             "topics": self.topics,
             "topic_set": self.topics,
             "language": self.language,
-            "date": index_time(when),
+            "date": date_value(when),
         }
 
 
@@ -134,59 +162,142 @@ def is_public(consultation: Consultation | None) -> bool:
 
 def consultation_documents(session: Session, consultation_id: int) -> list[Document]:
     """Every paragraph of every version, and every public comment; [] for drafts."""
-    consultation = session.get(
-        Consultation, consultation_id, options=[selectinload(Consultation.topics)]
+    return list(consultations_documents(session, [consultation_id]))
+
+
+def consultations_documents(
+    session: Session, consultation_ids: Sequence[int]
+) -> Iterator[Document]:
+    """The documents of each public consultation of `consultation_ids`, in that order.
+
+    A few queries for all of them, reading plain columns: a rebuild derives 100,000
+    paragraphs, and a query and an ORM object per paragraph cost more than indexing it.
+    """
+    sources = _consultation_sources(session, consultation_ids)
+    paragraphs = _paragraph_documents(session, sources)
+    comments = _comment_documents(session, sources)
+    for consultation_id in consultation_ids:
+        yield from paragraphs.get(consultation_id, [])
+        yield from comments.get(consultation_id, [])
+
+
+def _consultation_sources(session: Session, consultation_ids: Sequence[int]) -> dict[int, _Source]:
+    topics = _topic_slugs(session, consultation_topics.c.consultation_id, consultation_ids)
+    query = select(Consultation.id, Consultation.slug, Consultation.title, Consultation.language)
+    query = query.where(
+        Consultation.id.in_(consultation_ids), Consultation.status != ConsultationStatus.DRAFT
     )
-    if consultation is None or not is_public(consultation):
-        return []
-    source = _Source.of(consultation)
-    versions = list(
-        session.scalars(
-            select(DraftVersion)
-            .where(DraftVersion.consultation_id == consultation_id)
-            .options(selectinload(DraftVersion.paragraphs))
-            .order_by(DraftVersion.number)
+    return {
+        id_: _Source(id_, slug, title, topics.get(id_, ""), language.value)
+        for id_, slug, title, language in session.execute(query)
+    }
+
+
+def _topic_slugs(session: Session, owner: Column[int], owner_ids: Sequence[int]) -> dict[int, str]:
+    """Each owner's topics as one "a,b" value, in slug order; `owner` is the owner column of
+    a topic link table (consultations' or briefs')."""
+    query = (
+        select(owner, Topic.slug)
+        .join(Topic, Topic.id == owner.table.c.topic_id)
+        .where(owner.in_(owner_ids))
+        .order_by(owner, Topic.slug)
+    )
+    slugs: defaultdict[int, list[str]] = defaultdict(list)
+    for owner_id, slug in session.execute(query):
+        slugs[owner_id].append(slug)
+    return {owner_id: ",".join(values) for owner_id, values in slugs.items()}
+
+
+def _paragraph_documents(
+    session: Session, sources: dict[int, _Source]
+) -> dict[int, list[Document]]:
+    """Each consultation's paragraph documents, versions in order; the latest version's
+    first paragraph also carries the consultation's spelling vocabulary. One statement, so
+    which version is the latest is decided on the same rows (a version without paragraphs
+    included, as an outer join row)."""
+    query = (
+        select(
+            DraftVersion.consultation_id,
+            DraftVersion.number,
+            DraftVersion.created_at,
+            Paragraph.key,
+            Paragraph.ordinal,
+            Paragraph.text,
         )
+        .outerjoin(Paragraph, Paragraph.version_id == DraftVersion.id)
+        .where(DraftVersion.consultation_id.in_(list(sources)))
+        .order_by(DraftVersion.consultation_id, DraftVersion.number, Paragraph.ordinal)
     )
-    latest = versions[-1].number if versions else 0
-    documents = [
-        paragraph_document(source, version, paragraph, current=version.number == latest)
-        for version in versions
-        for paragraph in version.paragraphs
-    ]
-    documents.extend(comment_documents(session, source))
+    rows = session.execute(query).all()
+    latest = {row[0]: row[1] for row in rows}  # numbers ascend: the last one wins
+    documents: defaultdict[int, list[Document]] = defaultdict(list)
+    for consultation_id, number, created_at, key, ordinal, text in rows:
+        if key is None:  # a version without paragraphs
+            continue
+        source = sources[consultation_id]
+        current = number == latest[consultation_id]
+        version = _Version(number, created_at)
+        documents[consultation_id].append(
+            paragraph_document(source, version, key, ordinal, text, current=current)
+        )
+    for consultation_id, paragraphs in documents.items():
+        _add_spelling(sources[consultation_id].title, paragraphs)
     return documents
 
 
+def _add_spelling(title: str, paragraphs: list[Document]) -> None:
+    current = [paragraph for paragraph in paragraphs if paragraph["current"]]
+    if current:
+        texts = (paragraph["text"] for paragraph in current)
+        current[0]["spell"] = spelling_vocabulary(title, *texts)
+
+
+def spelling_vocabulary(*texts: str) -> str:
+    """Each word of `texts` once. "Did you mean" only needs a word to be in the `spell`
+    field's lexicon, so one document per consultation carries its whole vocabulary, found
+    by one C-level regex pass instead of analysing every paragraph a second time. (Words
+    are dropped only when spelt exactly alike, so the field's analyzer sees every form.)"""
+    return " ".join(dict.fromkeys(_SPELLING_WORD.findall("\n".join(texts))))
+
+
 def paragraph_document(
-    source: _Source, version: DraftVersion, paragraph: Paragraph, *, current: bool
+    source: _Source, version: _Version, key: str, ordinal: int, text: str, *, current: bool
 ) -> Document:
-    """A paragraph's permalink: the current draft's anchor, or the old version's page."""
-    doc_id = f"paragraph:{source.consultation_id}:{version.number}:{paragraph.key}"
+    """A paragraph's permalink: the current draft's anchor, or the old version's page; and
+    its number in that version, as readers cite it ("¶ 12")."""
+    doc_id = f"paragraph:{source.consultation_id}:{version.number}:{key}"
     path = f"/consultations/{source.slug}"
     if not current:
         path += f"/v/{version.number}"
-    document = source.base(doc_id, PARAGRAPH, paragraph.text, version.created_at)
-    document.update(url=f"{path}#p-{paragraph.key}", current=int(current))
-    if current:  # the title's words are needed in the dictionary once, not per paragraph
-        title = source.title if paragraph.ordinal == 1 else ""
-        document["spell"] = f"{title}\n{paragraph.text}"
+    document = source.base(doc_id, PARAGRAPH, text, version.created_at)
+    document.update(
+        url=f"{path}#p-{key}", current=int(current), paragraph=ordinal, version=version.number
+    )
     return document
 
 
-def comment_documents(session: Session, source: _Source) -> Iterator[Document]:
-    threads = session.scalars(
-        select(Thread)
-        .where(Thread.consultation_id == source.consultation_id)
-        .options(selectinload(Thread.comments))
-        .order_by(Thread.id)
+class _Version(NamedTuple):
+    number: int
+    created_at: datetime
+
+
+def _comment_documents(session: Session, sources: dict[int, _Source]) -> dict[int, list[Document]]:
+    """Each consultation's comments, thread by thread. Whole `Comment` objects, as
+    `public_author` decides from them what may be stored (there are few comments)."""
+    query = (
+        select(Thread.consultation_id, Thread.paragraph_key, Comment)
+        .join(Comment.thread)
+        .where(Thread.consultation_id.in_(list(sources)))
+        .order_by(Thread.id, Comment.id)
     )
-    for thread in threads:
-        for comment in thread.comments:
-            yield _comment_document(source, thread, comment)
+    documents: defaultdict[int, list[Document]] = defaultdict(list)
+    for consultation_id, paragraph_key, comment in session.execute(query):
+        source = sources[consultation_id]
+        documents[consultation_id].append(_comment_document(source, paragraph_key, comment))
+    return documents
 
 
-def _comment_document(source: _Source, thread: Thread, comment: Comment) -> Document:
+def _comment_document(source: _Source, paragraph_key: str, comment: Comment) -> Document:
     """Only what `public_author` allows is stored: the label and, if shown, the group."""
     author = public_author(comment)
     text = plain_text(comment.body)
@@ -194,7 +305,7 @@ def _comment_document(source: _Source, thread: Thread, comment: Comment) -> Docu
         text = f"{text}\n\n{comment.suggestion}"
     document = source.base(comment_doc_id(comment.id), COMMENT, text, comment.created_at)
     document.update(
-        url=f"/consultations/{source.slug}/p/{thread.paragraph_key}#c-{comment.id}",
+        url=f"/consultations/{source.slug}/p/{paragraph_key}#c-{comment.id}",
         current=1,
         author=author.label,
         stance=comment.stance.value if comment.stance else None,
@@ -220,55 +331,96 @@ def comment_document(session: Session, comment_id: int) -> Document | None:
     )
     if consultation is None or not is_public(consultation):
         return None
-    return _comment_document(_Source.of(consultation), thread, comment)
+    return _comment_document(_Source.of(consultation), thread.paragraph_key, comment)
+
+
+@dataclass(frozen=True, slots=True)
+class _BriefSource:
+    """What every version of one brief shares."""
+
+    brief_id: int
+    slug: str
+    language: str
+    topics: str
+
+
+@dataclass(frozen=True, slots=True)
+class _BriefVersion:
+    """The columns of a published brief version that its document needs."""
+
+    number: int
+    title: str
+    body_markdown: str
+    annex: dict[str, Any] | None
+    published_at: datetime
 
 
 def brief_documents(session: Session, brief_id: int) -> list[Document]:
     """Every published version of a brief; the latest one is marked current."""
-    brief = session.get(Brief, brief_id, options=[selectinload(Brief.topics)])
-    if brief is None:
-        return []
-    versions = list(
-        session.scalars(
-            select(BriefVersion)
-            .where(BriefVersion.brief_id == brief_id, BriefVersion.published_at.is_not(None))
-            .order_by(BriefVersion.number)
+    return list(briefs_documents(session, [brief_id]))
+
+
+def briefs_documents(session: Session, brief_ids: Sequence[int]) -> Iterator[Document]:
+    """The published versions of each brief of `brief_ids`, in that order, in three queries
+    for all of them."""
+    topics = _topic_slugs(session, brief_topics.c.brief_id, brief_ids)
+    briefs = {
+        id_: _BriefSource(id_, slug, language.value, topics.get(id_, ""))
+        for id_, slug, language in session.execute(
+            select(Brief.id, Brief.slug, Brief.language).where(Brief.id.in_(brief_ids))
         )
+    }
+    query = (
+        select(
+            BriefVersion.brief_id,
+            BriefVersion.number,
+            BriefVersion.title,
+            BriefVersion.body_markdown,
+            BriefVersion.annex,
+            BriefVersion.published_at,
+        )
+        .where(BriefVersion.brief_id.in_(list(briefs)), BriefVersion.published_at.is_not(None))
+        .order_by(BriefVersion.brief_id, BriefVersion.number)
     )
-    latest = versions[-1].number if versions else 0
-    return [_brief_document(brief, version, version.number == latest) for version in versions]
+    versions: defaultdict[int, list[_BriefVersion]] = defaultdict(list)
+    for brief_id, number, title, body, annex, published_at in session.execute(query):
+        assert published_at is not None  # only published versions are selected
+        versions[brief_id].append(_BriefVersion(number, title, body, annex, published_at))
+    for brief_id in brief_ids:
+        published = versions.get(brief_id, [])
+        for version in published:
+            yield _brief_document(briefs[brief_id], version, version is published[-1])
 
 
-def _brief_document(brief: Brief, version: BriefVersion, current: bool) -> Document:
+def _brief_document(brief: _BriefSource, version: _BriefVersion, current: bool) -> Document:
     text = plain_text(CITATION.sub(r"[\1]", version.body_markdown))  # "[42]", as readers see it
     url = f"/briefs/{brief.slug}" if current else f"/briefs/{brief.slug}/v/{version.number}"
-    topics = ",".join(topic.slug for topic in brief.topics)
-    assert version.published_at is not None  # only published versions are selected
     document: Document = {
-        "id": f"brief:{brief.id}:{version.number}",
-        "owner": brief_owner(brief.id),
+        "id": f"brief:{brief.brief_id}:{version.number}",
+        "owner": brief_owner(brief.brief_id),
         "type": BRIEF,
         "title": version.title,
         "text": text,
         "url": url,
-        "topics": topics,
-        "topic_set": topics,
-        "language": brief.language.value,
-        "date": index_time(version.published_at),
+        "topics": brief.topics,
+        "topic_set": brief.topics,
+        "language": brief.language,
+        "date": date_value(version.published_at),
+        "version": version.number,
         "current": int(current),
     }
-    groups = contributing_groups(version)
+    groups = contributing_groups(version.annex)
     if groups:
         document["group"] = groups
     if current:
-        document["spell"] = f"{version.title}\n{text}"
+        document["spell"] = spelling_vocabulary(version.title, text)
     return document
 
 
-def contributing_groups(version: BriefVersion) -> str:
+def contributing_groups(annex: dict[str, Any] | None) -> str:
     """A brief belongs to the stakeholder groups whose comments it weighed (from its frozen
     annex), so "briefs informed by government comments" is a meaningful filter."""
-    rows = version.annex.get("participation", []) if version.annex else []
+    rows = annex.get("participation", []) if annex else []
     return ",".join(row["group"] for row in rows if row.get("comments"))
 
 
@@ -288,6 +440,20 @@ def published_brief_ids(session: Session) -> list[int]:
         .order_by(BriefVersion.brief_id)
     )
     return list(session.scalars(query))
+
+
+ARCHIVE_CHUNK = 100
+
+
+def archive_chunks(session: Session) -> Iterator[list[Document]]:
+    """Every public document, a hundred consultations or briefs at a time: a few queries
+    per chunk, and only one chunk's documents in memory."""
+    for derive, ids in (
+        (consultations_documents, public_consultation_ids(session)),
+        (briefs_documents, published_brief_ids(session)),
+    ):
+        for start in range(0, len(ids), ARCHIVE_CHUNK):
+            yield list(derive(session, ids[start : start + ARCHIVE_CHUNK]))
 
 
 def count_documents(session: Session) -> int:

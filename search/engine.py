@@ -25,6 +25,7 @@ from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 
 from search.columns import SPELLING_FIELD, ColumnCache, IndexColumns, Mask, Numbers
+from search.documents import date_of
 from search.queries import (
     FACETS,
     Hit,
@@ -36,7 +37,6 @@ from search.queries import (
     make_parser,
     parse_text,
     tame,
-    utc,
 )
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
     return SearchResults(
         query,
         total=total,
-        hits=[_hit(searcher, parsed.query, docnum, score) for docnum, score in page],
+        hits=[_hit(searcher, columns, parsed.query, docnum, score) for docnum, score in page],
         facets={name: columns.counts(name, docnums) for name in FACETS},
         suggestion=suggest(searcher, columns, query.q) if query.q else None,
         notes=notes,
@@ -128,7 +128,9 @@ def _page(
     return [(int(docnums[i]), float(scores[i])) for i in order]
 
 
-def _hit(searcher: Any, parsed: wq.Query | None, docnum: int, score: float) -> Hit:
+def _hit(
+    searcher: Any, columns: IndexColumns, parsed: wq.Query | None, docnum: int, score: float
+) -> Hit:
     stored = searcher.stored_fields(docnum)
     text = stored.get("text", "")
     return Hit(
@@ -139,13 +141,13 @@ def _hit(searcher: Any, parsed: wq.Query | None, docnum: int, score: float) -> H
         score=score,
         topics=tuple(topic for topic in stored.get("topics", "").split(",") if topic),
         language=stored.get("language", ""),
-        date=utc(stored.get("date")),
+        date=date_of(columns.dates[docnum]),
         author=stored.get("author"),
         group=stored.get("group") or None,
         stance=stored.get("stance"),
         paragraph=stored.get("paragraph"),
         version=stored.get("version"),
-        current=bool(stored.get("current", 1)),
+        current=bool(columns.current[docnum]),
     )
 
 

@@ -8,7 +8,12 @@ Layout of the folder::
 
     CURRENT             the name of the live generation (replaced atomically)
     BUILD.lock          held while a generation is being built
-    gen-<ns>/           a Whoosh index, plus outbox-mark.json: how far it has caught up
+    gen-<ns>/           a Whoosh index, plus outbox-mark.json: how far it has caught up,
+                        and SCHEMA: the `documents.SCHEMA_VERSION` it was built with
+
+A generation of another schema version is not used: the next catch-up builds a new one (a
+deployment that changes the schema rebuilds each node's index by itself; searches say the
+index is being built until then).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.util.filelock import FileLock
 from whoosh.writing import LockError
 
@@ -42,10 +48,15 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 CURRENT = "CURRENT"
 MARK_FILE = "outbox-mark.json"
+SCHEMA_FILE = "SCHEMA"
 MAX_GAPS = 10_000
 REBUILD_WINDOW = 1_000
 REBUILD_PROCS = 2
-REBUILD_LIMIT_MB = 512  # per writer process
+#: Whoosh's estimate of the postings a writer process holds (its real peak is ~1.5 times
+#: more: 850 MB each for the 100,000-paragraph benchmark archive, which stays under it).
+#: Beyond it Whoosh pickles them to disk in sorted runs and merges those back: at 512 MB,
+#: the benchmark build took 117 CPU seconds instead of 77.
+REBUILD_LIMIT_MB = 1024
 #: Whoosh's compound segment files are read into memory whole when a searcher opens them
 #: (150 MB per process for 100,000 documents); separate files are read as needed.
 COMPOUND = False
@@ -148,7 +159,11 @@ class SearchIndex:
         except FileNotFoundError:
             return None
         directory = self.path / name
-        return directory if name and directory.is_dir() else None
+        try:
+            built_with = (directory / SCHEMA_FILE).read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return directory if name and built_with == str(docs.SCHEMA_VERSION) else None
 
     def _open(self) -> Any | None:
         """The live generation's Whoosh index, reopened when a rebuild has swapped it."""
@@ -285,6 +300,7 @@ class SearchIndex:
         directory = self.path / f"gen-{time.time_ns():020d}"
         directory.mkdir(parents=True)
         ix = whoosh_index.create_in(str(directory), docs.make_schema())
+        (directory / SCHEMA_FILE).write_text(str(docs.SCHEMA_VERSION), encoding="utf-8")
         with sessions() as session:
             # Read the mark first: whatever the build then reads is at least that recent.
             mark = _mark_before_build(session, self.gap_seconds)
@@ -407,30 +423,58 @@ def _mark_before_build(session: Session, gap_seconds: float) -> Mark:
 
 def _write_everything(ix: Any, session: Session, progress: Progress | None, procs: int) -> int:
     """One writer for the whole archive. With `procs` > 1, Whoosh forks sub-writers that each
-    keep their own segment (no final merge); a bigger posting pool means fewer sorted runs
-    spilled to disk and merged back (the largest cost of a build after analysis)."""
+    keep their own segment (no final merge) while this process derives the documents."""
     total = docs.count_documents(session)
     if progress is not None:
         progress(0, total)
     written = 0
+    options: dict[str, Any] = {
+        "limitmb": REBUILD_LIMIT_MB,
+        "compound": COMPOUND,
+        "codec": _RebuildCodec(),
+    }
     if procs > 1:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
-    else:
-        writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
+        options.update(procs=procs, multisegment=True)
+    writer = ix.writer(**options)
     try:
-        for derive, ids in (
-            (docs.consultation_documents, docs.public_consultation_ids(session)),
-            (docs.brief_documents, docs.published_brief_ids(session)),
-        ):
-            for entity_id in ids:
-                for document in derive(session, entity_id):
-                    writer.add_document(**document)
-                    written += 1
-                session.expunge_all()  # keeps memory flat on a large archive
-                if progress is not None:
-                    progress(written, max(total, written))
+        for chunk in docs.archive_chunks(session):
+            for document in chunk:
+                writer.add_document(**document)
+            written += len(chunk)
+            if progress is not None:
+                progress(written, max(total, written))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     return written
+
+
+class _RebuildCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec, minus a file-system call per posting when a segment is written.
+
+    Writing postings, Whoosh looks up each one's field length; for a field that keeps no
+    lengths (ids, keywords, dates, numbers: a quarter of the postings) it asks the file
+    system again, every time, whether the column exists: 8% of a build. The segments name
+    the plain codec, so no index depends on this class.
+    """
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        return W3Segment(W3Codec(), indexname)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        return _KnownColumns(storage, segment)
+
+
+class _KnownColumns(W3PerDocReader):  # type: ignore[misc]
+    """Asks once whether each column exists: a segment's files no longer change once its
+    postings are being written."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._exists: dict[str, bool] = {}
+
+    def has_column(self, fieldname: str) -> bool:
+        if fieldname not in self._exists:
+            self._exists[fieldname] = bool(super().has_column(fieldname))
+        return self._exists[fieldname]

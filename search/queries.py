@@ -168,12 +168,12 @@ def _swap_dates(date_from: date, date_to: date, notes: list[str]) -> tuple[date,
 
 
 def day_start(day: date) -> datetime:
-    """The naive UTC datetime the index compares with (see `documents.index_time`)."""
-    return datetime.combine(day, time.min)
+    """Days are UTC days: the archive's dates are kept in UTC."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def day_end(day: date) -> datetime:
-    return datetime.combine(day, time.max)
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 # -- the query language --------------------------------------------------------------------
@@ -320,8 +320,3 @@ class SearchResults:
     @property
     def has_next(self) -> bool:
         return self.query.page < self.pages
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """Back from the index's naive UTC to an aware datetime."""
-    return moment.replace(tzinfo=UTC) if moment is not None else None

@@ -65,6 +65,16 @@ def test_lawful_access_gives_ranked_highlighted_hits_with_permalinks(
     assert kinds == {"Draft paragraph", "Comment", "Policy brief"}
 
 
+def test_paragraph_hits_are_cited_by_number(browser: Browser, archive: Archive) -> None:
+    """A diplomat cites "¶ n" of a draft: the hit says which paragraph it is."""
+    html = page(browser.get("/search", params={"q": "transparency", "type": "paragraph"}))
+    link = one(hits(html)[0], "a")
+    anchor = str(link["href"]).split("#p-")[1]
+    draft = page(browser.get(str(link["href"]).split("#")[0]))
+    number = list(draft.select("[id^=p-]")).index(one(draft, f"#p-{anchor}")) + 1
+    assert link.get_text().endswith(f", ¶\xa0{number}")
+
+
 def test_htmx_gets_only_the_results_fragment(browser: Browser, archive: Archive) -> None:
     response = browser.get("/search", params={"q": "escrow"}, headers=HTMX)
     assert response.status_code == 200

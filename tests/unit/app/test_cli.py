@@ -150,14 +150,7 @@ def test_worker_indexes_what_is_committed_and_stops_on_sigterm(
     roundtable: Run, database_url: str, tmp_path: Path
 ) -> None:
     editor_imports_a_draft(roundtable, "--opens", "2026-11-01T00:00+00:00")
-    env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker", "--poll", "0.2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(database_url, tmp_path / "index", poll="0.2")
     try:
         index = SearchIndex(tmp_path / "index")
         deadline = time.monotonic() + 30
@@ -177,14 +170,7 @@ def test_a_commit_wakes_the_worker_on_postgresql(
     poll (a minute here); SQLite has no notifications, so there it polls (every second)."""
     editor_imports_a_draft(roundtable, "--opens", "2026-11-01T00:00+00:00")
     poll = "60" if database_url.startswith("postgresql") else "1"
-    env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker", "--poll", poll],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(database_url, tmp_path / "index", poll)
     try:
         index = SearchIndex(tmp_path / "index")
         assert wait_for(lambda: index.doc_count() > 0)
@@ -205,3 +191,12 @@ def wait_for(condition: Callable[[], object], seconds: float = 30) -> object:
     while not (result := condition()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return result
+
+
+def start_worker(database_url: str, index_dir: Path, poll: str) -> subprocess.Popen[str]:
+    """`roundtable worker` as the Procfile runs it: a process of its own."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(index_dir)}
+    command = [sys.executable, "-m", "app.cli", "worker", "--poll", poll]
+    return subprocess.Popen(  # noqa: S603 - our own CLI, with arguments of our own
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )

@@ -18,7 +18,7 @@ from core.clock import FixedClock
 from core.enums import ConsultationStatus
 from core.outbox import SEARCH, OutboxEvent, emit
 from search.index import Mark, SearchIndex
-from search.queries import SearchQuery, SearchResults
+from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults
 from tests.factories import comment_on
 from tests.unit.search.builders import (
     DRAFT_ONLY_WORD,
@@ -145,6 +145,15 @@ def test_a_misspelt_word_gets_a_suggestion(index: SearchIndex) -> None:
     assert find(index, "encryption").suggestion is None
 
 
+def test_suggestions_come_from_every_current_paragraph_and_title_but_no_comment(
+    index: SearchIndex,
+) -> None:
+    """A consultation's spelling words are all on one of its documents (see `documents`)."""
+    assert find(index, "transparancy").suggestion == "transparency"  # its last paragraph
+    assert find(index, "comunications").suggestion == "communications"  # its title
+    assert find(index, "metadta").suggestion != "metadata"  # only a comment has it
+
+
 # -- facets and filters --------------------------------------------------------------------
 
 
@@ -252,6 +261,13 @@ def test_a_new_version_moves_permalinks_and_ranks_first(
         "/consultations/lawful-access/v/1",
     ]
     assert results.hits[0].score > results.hits[1].score
+    current, superseded = results.hits
+    assert (current.version, current.current) == (2, True)
+    assert (superseded.version, superseded.current) == (1, False)
+    assert current.paragraph == superseded.paragraph  # the same paragraph, cited as "¶ n"
+    anchor = current.url.split("#p-")[1]
+    paragraphs = service.paragraphs(service.version(lawful))
+    assert [p.ordinal for p in paragraphs if p.key == anchor] == [current.paragraph]
 
 
 def test_every_published_brief_version_is_indexed_latest_first(
@@ -296,7 +312,6 @@ def test_withdrawn_content_leaves_the_index(
     assert find(index, "escrow").total == 0
 
 
-
 def test_browsing_by_filters_alone_counts_only_live_documents(
     index: SearchIndex,
     archive: Archive,
@@ -329,6 +344,7 @@ def test_date_filters_include_the_whole_first_and_last_day(
     assert find(index, "lawful", **{"from": day, "to": day}).total == everything
     assert find(index, "lawful", **{"to": day}).total == everything
     assert find(index, "lawful", **{"from": day}).total == everything
+
 
 # -- catching up, crashes, rebuilds --------------------------------------------------------
 
@@ -388,7 +404,22 @@ def test_rebuild_from_scratch_equals_incremental(
     written = rebuilt.rebuild(sessions, lambda done, total: progress.append((done, total)))
     assert written == incremental.doc_count() == rebuilt.doc_count()
     assert stored(rebuilt) == stored(incremental)
+    assert spelling(rebuilt) == spelling(incremental)
     assert progress[-1] == (written, written)
+
+
+def spelling(index: SearchIndex) -> dict[str, list[str]]:
+    """Each spelling word of a live document, with the documents that hold it."""
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        holders = {
+            word.decode(): sorted(
+                searcher.stored_fields(docnum)["id"]
+                for docnum in reader.postings("spell", word).all_ids()
+            )
+            for word in reader.lexicon("spell")
+        }
+    return {word: ids for word, ids in holders.items() if ids}
 
 
 def test_rebuild_swaps_in_a_new_generation_and_keeps_searching(
@@ -410,6 +441,20 @@ def test_deleting_the_folder_loses_nothing(
     assert fresh.search(SearchQuery(q="escrow")).notes  # "being built"
     fresh.catch_up(sessions)
     assert fresh.doc_count() == count
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_by_the_next_catch_up(
+    index: SearchIndex, sessions: sessionmaker[Session]
+) -> None:
+    """After a deployment that changed the schema, each node rebuilds by itself; until then
+    its searches say the index is being built, rather than misreading the old one."""
+    count = index.doc_count()
+    live = (index.path / "CURRENT").read_text()
+    (index.path / live / "SCHEMA").write_text("1")
+    assert NOTE_NOT_READY in index.search(SearchQuery(q="escrow")).notes
+    index.catch_up(sessions)
+    assert (index.path / "CURRENT").read_text() != live
+    assert index.doc_count() == count and find(index, "escrow").total > 0
 
 
 def test_a_locked_index_skips_the_pass_and_catches_up_later(
