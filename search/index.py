@@ -33,7 +33,6 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.util.filelock import FileLock
 from whoosh.writing import LockError
 
@@ -431,7 +430,6 @@ def _write_everything(ix: Any, session: Session, progress: Progress | None, proc
     options: dict[str, Any] = {
         "limitmb": REBUILD_LIMIT_MB,
         "compound": COMPOUND,
-        "codec": _RebuildCodec(),
     }
     if procs > 1:
         options.update(procs=procs, multisegment=True)
@@ -448,33 +446,3 @@ def _write_everything(ix: Any, session: Session, progress: Progress | None, proc
         raise
     writer.commit()
     return written
-
-
-class _RebuildCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec, minus a file-system call per posting when a segment is written.
-
-    Writing postings, Whoosh looks up each one's field length; for a field that keeps no
-    lengths (ids, keywords, dates, numbers: a quarter of the postings) it asks the file
-    system again, every time, whether the column exists: 8% of a build. The segments name
-    the plain codec, so no index depends on this class.
-    """
-
-    def new_segment(self, storage: Any, indexname: str) -> Any:
-        return W3Segment(W3Codec(), indexname)
-
-    def per_document_reader(self, storage: Any, segment: Any) -> Any:
-        return _KnownColumns(storage, segment)
-
-
-class _KnownColumns(W3PerDocReader):  # type: ignore[misc]
-    """Asks once whether each column exists: a segment's files no longer change once its
-    postings are being written."""
-
-    def __init__(self, storage: Any, segment: Any) -> None:
-        super().__init__(storage, segment)
-        self._exists: dict[str, bool] = {}
-
-    def has_column(self, fieldname: str) -> bool:
-        if fieldname not in self._exists:
-            self._exists[fieldname] = bool(super().has_column(fieldname))
-        return self._exists[fieldname]
