@@ -18,6 +18,7 @@ index is being built until then).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,7 @@ SCHEMA_FILE = "SCHEMA"
 MAX_GAPS = 10_000
 REBUILD_WINDOW = 1_000
 REBUILD_PROCS = 2
+SEARCH_THREADS = 2
 #: Whoosh's estimate of the postings a writer process holds (its real peak is ~1.5 times
 #: more: 850 MB each for the 100,000-paragraph benchmark archive, which stays under it).
 #: Beyond it Whoosh pickles them to disk in sorted runs and merges those back: at 512 MB,
@@ -149,6 +152,7 @@ class SearchIndex:
         self._opened: tuple[Path, Any] | None = None
         self._open_lock = threading.Lock()
         self._local = threading.local()  # one searcher per thread: they are not thread-safe
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- generations -----------------------------------------------------------------------
 
@@ -317,6 +321,16 @@ class SearchIndex:
         if query.is_empty:
             return SearchResults(query, notes=query.notes)
         return execute(searcher, query)
+
+    async def search_in_pool(self, query: SearchQuery) -> SearchResults:
+        """`search` for async callers (the web routes), on this index's own few threads:
+        each thread keeps a searcher open, so a handful of threads kept warm beat a large
+        shared pool that opens one per thread (searches are CPU-bound anyway)."""
+        if self._pool is None:
+            with self._open_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.search, query)
 
     def _thread_searcher(self) -> Any | None:
         """This thread's searcher, reopened only when a commit or a rebuild changed the index:

@@ -313,7 +313,7 @@ def search_query(request: Request) -> SearchQuery:
 async def search(request: Request) -> Response:
     query = search_query(request)
     # Whoosh is synchronous and CPU-bound: keep it off the event loop.
-    results = await run_in_threadpool(request.app.state.worker.index.search, query)
+    results = await request.app.state.worker.index.search_in_pool(query)
     return JSONResponse(
         {
             "total": results.total,

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -70,7 +69,7 @@ def _index(request: Request) -> SearchIndex:
 async def search_page(request: Request) -> Response:
     """Bad parameters never fail the page: they are dropped and explained in notes."""
     query = SearchQuery.from_params(request.query_params)
-    results = await run_in_threadpool(_index(request).search, query)
+    results = await _index(request).search_in_pool(query)
     context = {
         "query": query,
         "results": results,
@@ -88,7 +87,7 @@ async def search_atom(request: Request) -> Response:
     """A saved search as an Atom feed: the same parameters as the page, newest first."""
     asked = SearchQuery.from_params(request.query_params)
     query = replace(asked, sort="date", page=1, page_size=FEED_SIZE)
-    results = await run_in_threadpool(_index(request).search, query)
+    results = await _index(request).search_in_pool(query)
     page_url = search_url(replace(asked, sort="relevance", page=1))
     body = search_feed(results, settings(request).base_url, feed_url(asked), page_url)
     return Response(body, media_type=ATOM, headers=HEADERS)
