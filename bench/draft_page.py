@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere, without installi
 from rich.progress import Progress  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from bench.common import temporary_database  # noqa: E402
+from bench.common import asgi_get, temporary_database, web_app  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 BAR_P50_MS = 60.0
@@ -164,42 +164,9 @@ def _comment_input(
 # --- measuring (in a fresh process) -------------------------------------------------------------
 
 
-async def asgi_get(app: Any, path: str) -> tuple[int, bytes]:
-    """One GET straight through the ASGI app: what the server spends, without the network."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"127.0.0.1:8000")],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
-    }  # fmt: skip
-    status, body = 0, bytearray()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            body.extend(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, bytes(body)
-
-
 def measure(database_url: str, index_dir: str, requests: int) -> dict[str, Any]:
     """Runs in a spawned process: build the app as a web worker would and time the page."""
-    from app.main import create_app
-    from app.settings import Settings
-    from core.db import make_engine, make_sessionmaker
-
-    settings = Settings.from_env(
-        {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": index_dir, "OUTBOX_POLL_SECONDS": "0"}
-    )
-    app = create_app(
-        settings, sessions=make_sessionmaker(make_engine(database_url)), run_worker=False
-    )
+    app = web_app(database_url, index_dir)
     path = f"/consultations/{SLUG}"
 
     async def run() -> dict[str, Any]:

@@ -18,12 +18,15 @@ Then, each in a *fresh* process (so its peak RSS is its own, not the seeder's):
 2. a fixed set of >= 200 realistic queries (English and Ukrainian; words, phrases, prefixes,
    boolean operators; type/topic/group/lang/date filters, date sort, page 2), each through
    `SearchIndex.search` as the /search page and the API call it (facets, highlighted
-   snippets and the spelling suggestion included): p50/p95/p99 and peak RSS.
+   snippets and the spelling suggestion included): p50/p95/p99 and peak RSS;
+3. the same queries as /search pages, rendered by the app as a web worker runs it: the
+   page's time and the web worker's peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing
 import os
@@ -497,6 +500,34 @@ def search(database_url: str, index_dir: str, rounds: int) -> dict[str, Any]:
     }
 
 
+def pages(database_url: str, index_dir: str) -> dict[str, Any]:
+    """The /search page as a web worker serves it (rendering, facets as links, the
+    translations), each query once after a warm-up: the page's time and the worker's RSS."""
+    from urllib.parse import urlencode
+
+    from bench.common import asgi_get, web_app
+
+    app = web_app(database_url, index_dir)
+
+    async def run() -> list[float]:
+        asked = [urlencode(params) for params in queries()]
+        for query in asked[:20]:
+            await asgi_get(app, "/search", query)
+        timings = []
+        for query in asked:
+            started = time.perf_counter()
+            status, _body = await asgi_get(app, "/search", query)
+            timings.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                raise RuntimeError(f"/search?{query} answered {status}")
+        return timings
+
+    return {
+        "timings": asyncio.run(run()),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def _child(queue: Any, function: str, args: tuple[Any, ...]) -> None:
     try:
         queue.put(globals()[function](*args))
@@ -554,7 +585,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def report(label: str, seeded: dict[str, int], built: dict[str, Any], ran: dict[str, Any]) -> bool:
+def report(
+    label: str,
+    seeded: dict[str, int],
+    built: dict[str, Any],
+    ran: dict[str, Any],
+    served: dict[str, Any],
+) -> bool:
     per_s = built["written"] / built["seconds"]
     paragraphs_per_s = seeded["paragraphs"] / built["seconds"]
     timings = [ms for ms, _params in ran["timings"]]
@@ -578,8 +615,13 @@ def report(label: str, seeded: dict[str, int], built: dict[str, Any], ran: dict[
                                     sorted(ran["timings"], reverse=True)[:3]))  # fmt: skip
     print(f"  peak RSS of the searching process: {ran['peak_rss_mb']:.0f} MB "
           f"(bar <= {BAR_RSS_MB:.0f} MB): {'PASS' if ok_rss else 'FAIL'}")  # fmt: skip
+    page_p50, page_p95 = (percentile(served["timings"], share) for share in (0.50, 0.95))
+    ok_web = served["peak_rss_mb"] <= BAR_RSS_MB
+    print(f"  /search page in a web worker: p50 {page_p50:.1f} ms   p95 {page_p95:.1f} ms; "
+          f"its peak RSS {served['peak_rss_mb']:.0f} MB (bar <= {BAR_RSS_MB:.0f} MB): "
+          f"{'PASS' if ok_web else 'FAIL'}")  # fmt: skip
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    return ok_build and ok_p95 and ok_rss
+    return ok_build and ok_p95 and ok_rss and ok_web
 
 
 def main() -> int:
@@ -608,8 +650,9 @@ def main() -> int:
         index_dir = str(Path(folder) / "index")
         built = in_fresh_process("build", database_url, index_dir)
         ran = in_fresh_process("search", database_url, index_dir, options.rounds)
+        served = in_fresh_process("pages", database_url, index_dir)
         label = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-        return 0 if report(label, seeded, built, ran) else 1
+        return 0 if report(label, seeded, built, ran, served) else 1
 
 
 @contextmanager

@@ -48,16 +48,21 @@ _COLUMNS = ColumnCache()
 
 
 class _EveryMatch(collectors.ScoredCollector):  # type: ignore[misc]
-    """Every matching document and its score, in index order: NumPy does the rest."""
+    """Every matching document and its score, in index order: NumPy does the rest. Unless
+    `scored`, scores are all 0: sorted by date, relevance would be computed for nothing."""
+
+    def __init__(self, *, scored: bool) -> None:
+        super().__init__()
+        self.scored = scored
 
     def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
         super().prepare(top_searcher, q, context)
         self.docnums = array("q")
         self.scores = array("d")
 
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.docnums.append(global_docnum)
-        self.scores.append(score)
+    def collect(self, sub_docnum: int) -> float:
+        self.docnums.append(self.offset + sub_docnum)
+        self.scores.append(self.matcher.score() if self.scored else 0.0)
         return 0.0
 
 
@@ -68,7 +73,7 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
     if query.q and parsed.query is None:
         return SearchResults(query, notes=notes)
     columns = IndexColumns.of(searcher, _COLUMNS)
-    docnums, scores = _matches(searcher, parsed.query, columns)
+    docnums, scores = _matches(searcher, parsed.query, columns, scored=not _by_date(query))
     keep = _filters(query, columns, docnums)
     docnums, scores = docnums[keep], scores[keep]
     total = len(docnums)
@@ -83,14 +88,18 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
     )
 
 
+def _by_date(query: SearchQuery) -> bool:
+    return query.sort == "date" or not query.q
+
+
 def _matches(
-    searcher: Any, parsed: wq.Query | None, columns: IndexColumns
+    searcher: Any, parsed: wq.Query | None, columns: IndexColumns, *, scored: bool
 ) -> tuple[Numbers, np.ndarray[Any, np.dtype[np.float64]]]:
     """Docnums and relevance of every live match; with no words, every live document."""
     if parsed is None:
         docnums = np.flatnonzero(columns.live).astype(np.int64)
         return docnums, np.zeros(len(docnums))
-    collector = _EveryMatch()
+    collector = _EveryMatch(scored=scored)
     searcher.search_with_collector(parsed, collector)
     docnums = np.frombuffer(collector.docnums, dtype=np.int64)
     scores = np.frombuffer(collector.scores, dtype=np.float64)
@@ -122,8 +131,7 @@ def _page(
     start = (query.page - 1) * query.page_size
     if start >= len(docnums):
         return []
-    by_date = query.sort == "date" or not query.q
-    primary = -columns.dates[docnums] if by_date else -scores
+    primary = -columns.dates[docnums] if _by_date(query) else -scores
     order = np.lexsort((docnums, primary))[start : start + query.page_size]
     return [(int(docnums[i]), float(scores[i])) for i in order]
 
