@@ -429,7 +429,7 @@ def search_schemas() -> dict[str, Schema]:
         "language": enum(Language),
         "date": nullable(datetime_()),
     }
-    facets = {name: counts() for name in ("type", "topic", "group", "lang")}
+    facets = {name: counts() for name in ("type", "topic", "group", "lang", "year")}
     results = {
         "total": integer(minimum=0),
         "hits": array(ref("SearchHit")),

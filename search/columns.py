@@ -38,6 +38,7 @@ FACET_COLUMNS = {"type": "type", "topic": "topic_set", "group": "group", "lang":
 SET_VALUED = frozenset({"topic", "group"})
 SPELLING_FIELD = "spell"
 CACHED_SEGMENTS = 64
+_UNIX_EPOCH = date_value(datetime(1970, 1, 1))
 
 
 class Vocabulary:
@@ -164,6 +165,15 @@ class IndexColumns:
         if end is not None:
             keep &= dates <= date_value(end)
         return keep
+
+    def years(self, docnums: Numbers) -> dict[str, int]:
+        """How many of `docnums` were written (or published) in each year, newest first."""
+        since_1970 = self.dates[docnums] - _UNIX_EPOCH
+        years = since_1970.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64)
+        found, counts = np.unique(years + 1970, return_counts=True)
+        return {
+            str(year): int(count) for year, count in zip(found[::-1], counts[::-1], strict=True)
+        }
 
     def counts(self, facet: str, docnums: Numbers) -> dict[str, int]:
         """How many of `docnums` have each value, most frequent first (a document with a set

@@ -24,10 +24,9 @@ from whoosh import query as wq
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 
-from search.columns import SPELLING_FIELD, ColumnCache, IndexColumns, Mask, Numbers
+from search.columns import FACET_COLUMNS, SPELLING_FIELD, ColumnCache, IndexColumns, Mask, Numbers
 from search.documents import date_of
 from search.queries import (
-    FACETS,
     Hit,
     ParsedText,
     SearchQuery,
@@ -82,7 +81,7 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
         query,
         total=total,
         hits=[_hit(searcher, columns, parsed.query, docnum, score) for docnum, score in page],
-        facets={name: columns.counts(name, docnums) for name in FACETS},
+        facets=_facets(columns, docnums),
         suggestion=suggest(searcher, columns, query.q) if query.q else None,
         notes=notes,
     )
@@ -90,6 +89,11 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
 
 def _by_date(query: SearchQuery) -> bool:
     return query.sort == "date" or not query.q
+
+
+def _facets(columns: IndexColumns, docnums: Numbers) -> dict[str, dict[str, int]]:
+    facets = {name: columns.counts(name, docnums) for name in FACET_COLUMNS}
+    return {**facets, "year": columns.years(docnums)}
 
 
 def _matches(

@@ -24,7 +24,7 @@ from search.documents import TYPES
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 500
 SORTS = ("relevance", "date")
-FACETS = ("type", "topic", "group", "lang")
+FACETS = ("type", "topic", "group", "lang", "year")
 TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 BINARY_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 OPERATORS = BINARY_OPERATORS | {"NOT"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,12 +55,21 @@ class Links:
         return search_url(replace(self.query, page=number))
 
     def is_active(self, facet: str, value: str) -> bool:
+        if facet == "year":
+            return (self.query.date_from, self.query.date_to) == _year_span(value)
         return bool(getattr(self.query, FACET_FIELDS[facet]) == value)
 
     def toggle(self, facet: str, value: str) -> str:
         """Add this filter, or remove it when it is already applied."""
-        field = FACET_FIELDS[facet]
-        return self.to(**{field: None if self.is_active(facet, value) else value})
+        active = self.is_active(facet, value)
+        if facet == "year":
+            start, end = (None, None) if active else _year_span(value)
+            return self.to(date_from=start, date_to=end)
+        return self.to(**{FACET_FIELDS[facet]: None if active else value})
+
+
+def _year_span(year: str) -> tuple[date, date]:
+    return date(int(year), 1, 1), date(int(year), 12, 31)
 
 
 def _index(request: Request) -> SearchIndex:

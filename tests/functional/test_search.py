@@ -116,6 +116,22 @@ def test_facet_links_add_and_remove_filters(browser: Browser, archive: Archive) 
     assert parse_qs(urlsplit(str(active["href"])).query) == {"q": ["lawful access"]}
 
 
+def test_the_year_facet_filters_by_dates_and_toggles_off(
+    browser: Browser, archive: Archive, clock: FixedClock
+) -> None:
+    year = str(clock.now().year)
+    html = page(browser.get("/search", params={"q": "lawful access"}))
+    assert f"{year} (9)" in {a.get_text(" ", strip=True) for a in html.select(".facet--year li")}
+    by_year = facet_link(html, year)
+    assert parse_qs(urlsplit(by_year).query) == {
+        "q": ["lawful access"], "from": [f"{year}-01-01"], "to": [f"{year}-12-31"]
+    }  # fmt: skip
+    narrowed = page(browser.get(by_year))
+    assert len(hits(narrowed)) == 9
+    active = one(narrowed, ".facet--year a[aria-current=true]")
+    assert parse_qs(urlsplit(str(active["href"])).query) == {"q": ["lawful access"]}
+
+
 def test_filters_combine_as_in_the_diplomat_journey(browser: Browser, archive: Archive) -> None:
     params = {"q": "access", "topic": "encryption", "group": "government", "from": "2026"}
     html = page(browser.get("/search", params=params))

@@ -56,7 +56,7 @@ def test_search_returns_ranked_hits_and_facets(browser: Browser, archive: World)
     assert set(hit) == HIT_FIELDS
     assert "<mark" in " ".join(h["snippet"] for h in body["hits"])
     assert_aware(hit["date"])
-    assert set(body["facets"]) == {"type", "topic", "group", "lang"}
+    assert set(body["facets"]) == {"type", "topic", "group", "lang", "year"}
     assert body["facets"]["topic"].get("encryption", 0) >= 2
     scores = [h["score"] for h in body["hits"]]
     assert scores == sorted(scores, reverse=True)

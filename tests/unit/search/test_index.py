@@ -164,6 +164,7 @@ def test_facets_count_every_match(index: SearchIndex) -> None:
     assert results.facets["topic"] == {"encryption": 8, "internet-governance": 1}
     assert results.facets["group"] == {"academia": 1, "civil_society": 1, "government": 1}
     assert results.facets["lang"] == {"en": 9}
+    assert results.facets["year"] == {"2026": 9}
     assert results.total == 9 and len(results.hits) == 9
 
 
