@@ -1,4 +1,5 @@
-"""Two OS processes keep one index folder current while a third commits: the index ends up
+"""Two OS processes keep one index folder current (two web processes of one node) and a third
+keeps a folder of its own (another node), while the test commits: both folders end up
 holding exactly what the database holds, with no document twice and none missing.
 
 The database is a real one every process can see: a migrated SQLite file, or a fresh
@@ -27,7 +28,8 @@ from tests.conftest import scratch_database
 from tests.factories import comment_on
 from tests.unit.search.builders import build_archive, consult, person
 
-CHILDREN = 2
+NODES = {"node-a": 2, "node-b": 1}  # processes per index folder
+CHILDREN = sum(NODES.values())
 ROUNDS = 24
 CHILD_DEADLINE = 120.0
 
@@ -101,18 +103,19 @@ def commit_while_children_index(session: Session, clock: FixedClock) -> set[int]
     return comments
 
 
-def test_two_processes_catching_up_together_index_everything_once(
+def test_processes_and_nodes_catching_up_together_index_everything_once(
     database: tuple[str, Engine], tmp_path: Path, clock: FixedClock
 ) -> None:
     url, engine = database
-    folder = tmp_path / "index"
     context = multiprocessing.get_context("spawn")
     stop, reports = context.Event(), context.Queue()
     children = [
         context.Process(
-            target=keep_catching_up, args=(url, str(folder), f"child-{n}", stop, reports)
+            target=keep_catching_up,
+            args=(url, str(tmp_path / node), f"{node}-{n}", stop, reports),
         )
-        for n in range(CHILDREN)
+        for node, processes in NODES.items()
+        for n in range(processes)
     ]
     for child in children:
         child.start()
@@ -138,15 +141,16 @@ def test_two_processes_catching_up_together_index_everything_once(
     applied = {name: value for name, kind, value in messages if kind == "done"}
     assert len(applied) == CHILDREN and sum(applied.values()) > 0, applied
 
-    shared = SearchIndex(folder)
-    assert shared.catch_up(sessions) == 0, "the children left events unapplied"
-    ids = indexed_ids(shared)
-    duplicates = [doc_id for doc_id, times in Counter(ids).items() if times > 1]
-    assert not duplicates
     fresh = SearchIndex(tmp_path / "fresh")
     fresh.rebuild(sessions)
-    assert sorted(ids) == sorted(indexed_ids(fresh))
-    assert {doc_id for doc_id in ids if doc_id.startswith("comment:")} == {
-        f"comment:{comment_id}" for comment_id in comments
-    }
-    assert any(doc_id.startswith("paragraph:") and ":2:" in doc_id for doc_id in ids)
+    for node in NODES:
+        index = SearchIndex(tmp_path / node)
+        assert index.catch_up(sessions) == 0, f"{node}'s processes left events unapplied"
+        ids = indexed_ids(index)
+        duplicates = [doc_id for doc_id, times in Counter(ids).items() if times > 1]
+        assert not duplicates, node
+        assert sorted(ids) == sorted(indexed_ids(fresh)), node
+        assert {doc_id for doc_id in ids if doc_id.startswith("comment:")} == {
+            f"comment:{comment_id}" for comment_id in comments
+        }
+        assert any(doc_id.startswith("paragraph:") and ":2:" in doc_id for doc_id in ids)
