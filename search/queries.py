@@ -185,17 +185,29 @@ class ParsedText:
     notes: tuple[str, ...] = ()
 
 
+#: What a query may name before a colon ("title:routing", "type:brief"), and the index field
+#: it searches; any other "name:" is read as plain words.
+QUERYABLE_FIELDS = {
+    "title": "title",
+    "text": "text",
+    "type": "type",
+    "topic": "topics",
+    "group": "group",
+    "lang": "language",
+}
+
+
 def make_parser(schema: Schema, fieldnames: list[str], boosts: dict[str, float]) -> Any:
-    """Words, "phrases", AND/OR/NOT, (groups), prefix* — and nothing that could reach
-    fields the reader should not query directly, or expand to the whole index."""
-    parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts)
-    for plugin in (
-        qparser.FieldsPlugin,
-        qparser.RangePlugin,
-        qparser.EveryPlugin,
-        qparser.SingleQuotePlugin,
-    ):
+    """Words, "phrases", AND/OR/NOT, (groups), prefix*, and the fields of
+    `QUERYABLE_FIELDS` — nothing that could reach the index's internal fields (owner,
+    spell…), or expand to the whole index (ranges, *:*)."""
+    names = {*fieldnames, *QUERYABLE_FIELDS.values()}
+    visible = Schema(**{name: schema[name] for name in names if name in schema})
+    parser = qparser.MultifieldParser(fieldnames, visible, fieldboosts=boosts)
+    for plugin in (qparser.RangePlugin, qparser.EveryPlugin, qparser.SingleQuotePlugin):
         parser.remove_plugin_class(plugin)
+    aliases = {field: [name] for name, field in QUERYABLE_FIELDS.items() if name != field}
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
     return parser
 
 

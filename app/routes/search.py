@@ -26,6 +26,7 @@ EXAMPLES = (
     "encrypt*",
     "routing AND security",
     "fragmentation NOT sanctions",
+    "title:routing type:paragraph",
     "шифрування",
 )
 FACET_FIELDS = {"type": "type", "topic": "topic", "group": "group", "lang": "lang"}

@@ -17,8 +17,9 @@ from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import ConsultationStatus
 from core.outbox import SEARCH, OutboxEvent, emit
+from search.documents import make_schema
 from search.index import Mark, SearchIndex
-from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults
+from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults, parse_text
 from tests.factories import comment_on
 from tests.unit.search.builders import (
     DRAFT_ONLY_WORD,
@@ -111,6 +112,22 @@ def test_boolean_operators(index: SearchIndex) -> None:
     without = find(index, "encryption NOT journalists", type="paragraph")
     assert both.total == 0 and either.total == 2
     assert all("journalists" not in hit.snippet for hit in without.hits) and without.total
+
+
+def test_a_field_name_searches_that_field_only(index: SearchIndex) -> None:
+    everywhere, in_titles = find(index, "lawful"), find(index, "title:lawful")
+    assert 0 < in_titles.total < everywhere.total
+    assert all("lawful" in hit.title.lower() for hit in in_titles.hits)
+    assert find(index, "lawful type:brief").total == find(index, "lawful", type="brief").total
+    assert find(index, "lawful lang:en").total == find(index, "lawful", lang="en").total
+    assert find(index, "topic:cybersecurity").total == find(index, "", topic="cybersecurity").total
+
+
+@pytest.mark.parametrize("internal", ["owner", "spell", "id", "url", "author", "date"])
+def test_internal_fields_are_read_as_words(internal: str) -> None:
+    parsed = parse_text(make_schema(), f"{internal}:encryption").query
+    assert parsed is not None
+    assert {leaf.field() for leaf in parsed.leaves()} == {"title", "text"}
 
 
 def test_ukrainian_words_find_their_inflected_forms(index: SearchIndex) -> None:
