@@ -18,7 +18,7 @@ from core.clock import FixedClock
 from core.enums import ConsultationStatus
 from core.outbox import SEARCH, OutboxEvent, emit
 from search.documents import make_schema
-from search.index import Mark, SearchIndex
+from search.index import IDLE_MERGE_ABOVE, Mark, SearchIndex
 from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults, parse_text
 from tests.factories import comment_on
 from tests.unit.search.builders import (
@@ -473,6 +473,30 @@ def test_an_index_of_an_older_schema_is_rebuilt_by_the_next_catch_up(
     index.catch_up(sessions)
     assert (index.path / "CURRENT").read_text() != live
     assert index.doc_count() == count and find(index, "escrow").total > 0
+
+
+def test_busy_passes_leave_segments_that_the_first_idle_pass_merges(
+    index: SearchIndex,
+    archive: Archive,
+    session: Session,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """Merging as it goes made passes slow under a stream of comments (search went stale for
+    seconds); passes now add a segment each, and an idle poll merges them."""
+    commenter = person(session, clock, "Busy Commenter")
+    for number in range(6):
+        body = f"Busy comment {number} on escrow."
+        comment_on(session, clock, archive.lawful, author=commenter, body=body)
+        session.commit()
+        assert index.catch_up(sessions) == 1
+    with index.searcher() as searcher:
+        busy = len(searcher.reader().segments())
+    assert busy > IDLE_MERGE_ABOVE
+    assert index.catch_up(sessions) == 0  # idle
+    with index.searcher() as searcher:
+        assert len(searcher.reader().segments()) < busy
+    assert find(index, "busy comment").total == 6
 
 
 def test_a_locked_index_skips_the_pass_and_catches_up_later(
