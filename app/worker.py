@@ -35,7 +35,7 @@ from core.outbox import OutboxEvent, commit_wakeups
 from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
-MIN_PASS_SECONDS = 0.1
+MIN_PASS_SECONDS = 0.2
 
 
 @dataclass
@@ -86,8 +86,9 @@ class OutboxWorker:
                     self.run_once()
                 except Exception:  # a worker must outlive any one failure; it retries
                     log.exception("outbox worker pass failed")
-                # Under a stream of commits, gather a few before the next pass: each pass
-                # costs an index commit, whatever it carries.
+                # Under a stream of commits, gather some before the next pass: each pass
+                # costs an index commit, whatever it carries (at 0.1 s, the extra commits
+                # cost the comment benchmark ~20/s; at 0.2 s search stays ~0.3 s fresh).
                 stop.wait(max(0.0, MIN_PASS_SECONDS - (time.monotonic() - started)))
                 wait(poll_seconds)
 
