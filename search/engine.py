@@ -5,8 +5,8 @@ Everything a diplomat then narrows by (type, topic, group, language, dates), the
 counts over all matches, and the order (relevance with superseded versions at half weight,
 or newest first) are worked out on arrays of column values (`search.columns`), because
 doing them one document at a time in Python is what made a filtered search slow. Only the
-page shown is then read back: stored fields, a highlighted snippet and, when the search
-found little, a "did you mean".
+page shown is then read back (stored fields, a highlighted snippet), and words the archive
+does not know get a "did you mean".
 """
 
 from __future__ import annotations
@@ -77,10 +77,11 @@ def execute(searcher: Any, query: SearchQuery) -> SearchResults:
     docnums, scores = docnums[keep], scores[keep]
     total = len(docnums)
     page = _page(query, columns, docnums, scores)
+    words = _matched_words(searcher, parsed.query) if page else frozenset()
     return SearchResults(
         query,
         total=total,
-        hits=[_hit(searcher, columns, parsed.query, docnum, score) for docnum, score in page],
+        hits=[_hit(searcher, columns, words, docnum, score) for docnum, score in page],
         facets=_facets(columns, docnums),
         suggestion=suggest(searcher, columns, query.q) if query.q else None,
         notes=notes,
@@ -141,7 +142,7 @@ def _page(
 
 
 def _hit(
-    searcher: Any, columns: IndexColumns, parsed: wq.Query | None, docnum: int, score: float
+    searcher: Any, columns: IndexColumns, words: frozenset[str], docnum: int, score: float
 ) -> Hit:
     stored = searcher.stored_fields(docnum)
     text = stored.get("text", "")
@@ -149,7 +150,7 @@ def _hit(
         type=stored["type"],
         url=stored["url"],
         title=stored.get("title", ""),
-        snippet=snippet(searcher, parsed, text),
+        snippet=snippet(searcher, words, text),
         score=score,
         topics=tuple(topic for topic in stored.get("topics", "").split(",") if topic),
         language=stored.get("language", ""),
@@ -163,11 +164,11 @@ def _hit(
     )
 
 
-def snippet(searcher: Any, parsed: wq.Query | None, text: str) -> str:
+def snippet(searcher: Any, words: frozenset[str], text: str) -> str:
     """Matched passages with <mark>s (the formatter escapes the rest), found by analysing the
-    shown text again; or the escaped beginning of the text when the match was elsewhere."""
+    shown text again for the query's `words`; or the escaped beginning of the text when the
+    match was elsewhere."""
     marked = ""
-    words = _matched_words(searcher, parsed)
     if words:
         try:
             marked = highlight.highlight(
@@ -180,7 +181,7 @@ def snippet(searcher: Any, parsed: wq.Query | None, text: str) -> str:
                 mode="index",
             )
         except Exception:  # a highlighter failure must cost the snippet, never the page
-            log.debug("no snippet for %r", parsed, exc_info=True)
+            log.debug("no snippet for %r", sorted(words), exc_info=True)
     if marked.strip():
         return marked
     start = text[:SNIPPET_CHARS]
