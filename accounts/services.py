@@ -48,7 +48,7 @@ class AccountService:
         if "@" not in email or not name.strip():
             raise InvalidInput("An email address and a name are required.")
         if self.by_email(email) is not None:
-            raise Conflict(f"An account for {email} exists already.")
+            raise Conflict("An account for %(email)s exists already.", email=email)
         user = User(
             email=email,
             name=name.strip(),
@@ -83,7 +83,7 @@ class AccountService:
     def create_token(self, user: User, scope: str = "write") -> str:
         """Return a new secret token; only its hash is kept."""
         if scope not in TOKEN_SCOPES:
-            raise InvalidInput(f"Scope must be one of {', '.join(TOKEN_SCOPES)}.")
+            raise InvalidInput("Scope must be one of %(scopes)s.", scopes=", ".join(TOKEN_SCOPES))
         secret = "rt_" + secrets.token_urlsafe(32)
         self.session.add(
             ApiToken(

@@ -48,7 +48,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return render(
         request,
         "errors/error.html",
-        {"status": status, "message": exc.message, "fields": exc.fields},
+        {"status": status, "message": exc.template, "values": exc.values, "fields": exc.fields},
         fragment="errors/_error.html",
         status_code=status,
         headers=headers,
@@ -65,7 +65,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return render(
         request,
         "errors/error.html",
-        {"status": exc.status_code, "message": message, "fields": {}},
+        {"status": exc.status_code, "message": message, "values": {}, "fields": {}},
         status_code=exc.status_code,
         headers=exc.headers,
     )

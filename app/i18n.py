@@ -264,6 +264,20 @@ COMPUTED_MESSAGES = (
     ),
     N_("Your password has been changed. Sign in with your new password."),
     N_("You have been signed out on every device."),
+    # Domain errors with values (see core.errors.DomainError).
+    N_("An account for %(email)s exists already."),
+    N_("Scope must be one of %(scopes)s."),
+    N_("No consultation called “%(slug)s”."),
+    N_("Version %(number)s of this consultation does not exist."),
+    N_("No paragraph “%(key)s” in this consultation."),
+    N_("No paragraph “%(key)s” in the current version."),
+    N_("No brief called “%(slug)s”."),
+    N_("The brief “%(slug)s” is not published."),
+    N_("Version %(number)s of the brief “%(slug)s” is not published."),
+    N_("No thread %(id)s in this consultation."),
+    N_("No thread %(id)s."),
+    N_("No comment %(id)s."),
+    N_("No topic called “%(slug)s”."),
 )
 
 

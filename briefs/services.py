@@ -53,7 +53,7 @@ class BriefService:
     def get(self, slug: str) -> Brief:
         brief = self.session.scalars(select(Brief).where(Brief.slug == slug)).first()
         if brief is None:
-            raise NotFound(f"No brief called “{slug}”.")
+            raise NotFound("No brief called “%(slug)s”.", slug=slug)
         return brief
 
     def working_copy(self, brief: Brief) -> BriefVersion | None:
@@ -79,8 +79,10 @@ class BriefService:
             query = query.where(BriefVersion.number == number)
         version = self.session.scalars(query).first()
         if version is None:
-            what = f"Version {number} of the brief" if number else "The brief"
-            raise NotFound(f"{what} “{slug}” is not published.")
+            if number:
+                message = "Version %(number)s of the brief “%(slug)s” is not published."
+                raise NotFound(message, number=number, slug=slug)
+            raise NotFound("The brief “%(slug)s” is not published.", slug=slug)
         return version
 
     def published_numbers(self, brief: Brief) -> list[int]:

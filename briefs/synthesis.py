@@ -109,7 +109,7 @@ class SynthesisService:
         """A thread of this consultation (a thread id from another one is not found)."""
         thread = self.session.get(Thread, thread_id)
         if thread is None or thread.consultation_id != consultation.id:
-            raise NotFound(f"No thread {thread_id} in this consultation.")
+            raise NotFound("No thread %(id)s in this consultation.", id=thread_id)
         return thread
 
     def decide(
@@ -119,7 +119,7 @@ class SynthesisService:
         editor = require_editor(editor)
         thread = self.session.get(Thread, thread_id)
         if thread is None:
-            raise NotFound(f"No thread {thread_id}.")
+            raise NotFound("No thread %(id)s.", id=thread_id)
         value = _valid_disposition(disposition, rationale)
         now = self.clock.now()
         for member in self._group_of(thread):
@@ -215,7 +215,7 @@ class SynthesisService:
         if comment is None or (
             consultation is not None and comment.thread.consultation_id != consultation.id
         ):
-            raise NotFound(f"No comment {comment_id}.")
+            raise NotFound("No comment %(id)s.", id=comment_id)
         if not comment.suggestion:
             raise InvalidInput("This comment proposes no replacement text.")
         return comment, comment.suggestion

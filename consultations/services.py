@@ -133,7 +133,7 @@ class ConsultationService:
         )
         consultation = self.session.scalars(query).first()
         if consultation is None:
-            raise NotFound(f"No consultation called “{slug}”.")
+            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
         return consultation
 
     def commentable(self, slug: str, key: str) -> Consultation | None:
@@ -168,7 +168,7 @@ class ConsultationService:
             query = query.where(DraftVersion.number == number)
         version = self.session.scalars(query).first()
         if version is None:
-            raise NotFound(f"Version {number} of this consultation does not exist.")
+            raise NotFound("Version %(number)s of this consultation does not exist.", number=number)
         return version
 
     def paragraphs(self, version: DraftVersion) -> list[Paragraph]:
@@ -186,7 +186,7 @@ class ConsultationService:
         )
         paragraph = self.session.scalars(query).first()
         if paragraph is None:
-            raise NotFound(f"No paragraph “{key}” in this consultation.")
+            raise NotFound("No paragraph “%(key)s” in this consultation.", key=key)
         return paragraph
 
     def thread_counts(self, consultation: Consultation) -> dict[str, int]:
@@ -388,7 +388,7 @@ class ConsultationService:
         if data.parent_id is None:
             version_number = self._current_number_with(consultation, key)
             if version_number is None:
-                raise NotFound(f"No paragraph “{key}” in the current version.")
+                raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
             thread = Thread(
                 consultation_id=consultation.id,
                 paragraph_key=key,

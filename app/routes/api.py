@@ -55,10 +55,10 @@ def _service(request: Request, session: Session) -> ConsultationService:
 def _public_consultation(service: ConsultationService, slug: str) -> Consultation:
     """Drafts do not exist for the public API; a malformed slug cannot name anything."""
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        raise NotFound(f"No consultation called “{slug}”.")
+        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     consultation = service.get(slug)
     if consultation.status == ConsultationStatus.DRAFT:
-        raise NotFound(f"No consultation called “{slug}”.")
+        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     return consultation
 
 
@@ -176,7 +176,7 @@ def _create_comment(request: Request, payload: dict[str, Any] | ApiProblem) -> R
         well_formed = KEY_PATTERN.match(key) is not None
         consultation = _commentable_consultation(service, slug, key if well_formed else "")
         if not well_formed:
-            raise NotFound(f"No paragraph “{key}” in the current version.")
+            raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
         comment = service.post_comment(consultation, key, data, author=author)
         body = comment_json(comment) | {
             "thread_id": comment.thread_id,
@@ -190,10 +190,10 @@ def _commentable_consultation(service: ConsultationService, slug: str, key: str)
     """As `_public_consultation`, without loading what a comment does not need (topics),
     and reading what it does (the paragraph's version) in the same query."""
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        raise NotFound(f"No consultation called “{slug}”.")
+        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     consultation = service.commentable(slug, key)
     if consultation is None or consultation.status == ConsultationStatus.DRAFT:
-        raise NotFound(f"No consultation called “{slug}”.")
+        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     return consultation
 
 
@@ -282,7 +282,7 @@ async def get_brief(request: Request) -> Response:
     slug = request.path_params["slug"]
     number = optional_int_param(request, "version", 1, MAX_ID)
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        raise NotFound(f"No brief called “{slug}”.")
+        raise NotFound("No brief called “%(slug)s”.", slug=slug)
     with transaction(request) as session:
         version = BriefService(session, clock=clock(request)).published(slug, number)
         body = exports.as_json(version)

@@ -26,7 +26,7 @@ def _visible(request: Request, service: ConsultationService, slug: str) -> Consu
     if consultation.status == ConsultationStatus.DRAFT:
         user = current_user(request, service.session)
         if user is None or not user.is_editor:
-            raise NotFound(f"No consultation called “{slug}”.")
+            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     return consultation
 
 

@@ -43,7 +43,7 @@ async def topic(request: Request) -> Response:
     with transaction(request) as session:
         found = session.scalars(select(Topic).where(Topic.slug == slug)).first()
         if found is None:
-            raise NotFound(f"No topic called “{slug}”.")
+            raise NotFound("No topic called “%(slug)s”.", slug=slug)
         versions = BriefService(session, clock=clock(request)).recent_versions(
             topic=slug, limit=FEED_SIZE
         )

@@ -115,3 +115,20 @@ def test_error_pages_in_ukrainian(browser: Browser) -> None:
     html = page(response)
     assert "Такої сторінки не існує." in html.get_text()
     assert "Зверніть увагу" in html.get_text()
+
+
+def test_errors_with_values_are_translated_and_the_values_escaped(browser: Browser) -> None:
+    browser.get("/language/uk?next=/")
+    response = browser.get("/consultations/<script>nope")
+    assert response.status_code == 404
+    notice = page(response).select_one(".notice--error")
+    assert notice is not None
+    assert notice.get_text(strip=True) == "Немає консультації «<script>nope»."
+    assert "<script>nope" not in response.text, "the value is escaped"
+
+
+def test_api_errors_stay_in_english_with_their_values(browser: Browser) -> None:
+    browser.get("/language/uk?next=/")
+    response = browser.get("/api/v1/consultations/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "No consultation called “nope”."
