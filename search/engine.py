@@ -65,13 +65,19 @@ class _EveryMatch(collectors.ScoredCollector):  # type: ignore[misc]
         return 0.0
 
 
-def execute(searcher: Any, query: SearchQuery) -> SearchResults:
-    """One page of hits for `query`, facet counts over every match, and a hint for typos."""
+def columns_of(searcher: Any) -> IndexColumns:
+    """The searcher's column arrays: worth keeping as long as the searcher (~1.4 ms to
+    assemble for 100,000 documents, even when every segment is cached)."""
+    return IndexColumns.of(searcher, _COLUMNS)
+
+
+def execute(searcher: Any, columns: IndexColumns, query: SearchQuery) -> SearchResults:
+    """One page of hits for `query`, facet counts over every match, and a hint for typos;
+    `columns` is `columns_of(searcher)`."""
     parsed = parse_text(searcher.schema, query.q) if query.q else ParsedText(None)
     notes = (*query.notes, *parsed.notes)
     if query.q and parsed.query is None:
         return SearchResults(query, notes=notes)
-    columns = IndexColumns.of(searcher, _COLUMNS)
     docnums, scores = _matches(searcher, parsed.query, columns, scored=not _by_date(query))
     keep = _filters(query, columns, docnums)
     docnums, scores = docnums[keep], scores[keep]

@@ -41,7 +41,8 @@ from whoosh.writing import LockError
 from consultations.models import Comment, Consultation
 from core.outbox import SEARCH, OutboxEvent
 from search import documents as docs
-from search.engine import execute
+from search.columns import IndexColumns
+from search.engine import columns_of, execute
 from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults
 
 log = logging.getLogger(__name__)
@@ -341,12 +342,12 @@ class SearchIndex:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        searcher = self._thread_searcher()
-        if searcher is None:
+        reading = self._thread_searcher()
+        if reading is None:
             return SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
         if query.is_empty:
             return SearchResults(query, notes=query.notes)
-        return execute(searcher, query)
+        return execute(*reading, query)
 
     async def search_in_pool(self, query: SearchQuery) -> SearchResults:
         """`search` for async callers (the web routes), on this index's own few threads:
@@ -358,21 +359,23 @@ class SearchIndex:
                     self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.search, query)
 
-    def _thread_searcher(self) -> Any | None:
-        """This thread's searcher, reopened only when a commit or a rebuild changed the index:
-        opening one per search would re-read every segment. (Whoosh's own `refresh()` is not
-        used: reusing readers brings back segments that a merge has replaced.)"""
+    def _thread_searcher(self) -> tuple[Any, IndexColumns] | None:
+        """This thread's searcher and its column arrays, made again only when a commit or a
+        rebuild changed the index: opening one per search would re-read every segment.
+        (Whoosh's own `refresh()` is not used: reusing readers brings back segments that a
+        merge has replaced.)"""
         ix = self._open()
         if ix is None:
             return None
         cached = getattr(self._local, "cached", None)
         if cached is not None and cached[0] is ix and _is_latest(ix, cached[1]):
-            return cached[1]
+            return cached[1], cached[2]
         if cached is not None:
             cached[1].close()
         searcher = ix.searcher()
-        self._local.cached = (ix, searcher)
-        return searcher
+        columns = columns_of(searcher)
+        self._local.cached = (ix, searcher, columns)
+        return searcher, columns
 
     @contextmanager
     def searcher(self) -> Iterator[Any]:
