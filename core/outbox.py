@@ -13,12 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from sqlalchemy import JSON, BigInteger, Engine, Integer, String, Text, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
@@ -85,11 +86,16 @@ def commit_wakeups(engine: Engine, stop: threading.Event) -> Iterator[Waiter]:
     if engine.dialect.name != "postgresql":
         yield stop.wait
         return
-    with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        connection.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
-        listener = _Listener(connection.connection.driver_connection, stop)
-        yield listener.wait
+    with ExitStack() as stack:
+        try:
+            connection = stack.enter_context(engine.connect())
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
+        except DBAPIError:  # the database is down as the worker starts: its passes retry
+            log.warning("cannot listen for outbox notifications; polling", exc_info=True)
+            yield stop.wait
+            return
+        yield _Listener(connection.connection.driver_connection, stop).wait
 
 
 class _Listener:

@@ -200,3 +200,17 @@ def start_worker(database_url: str, index_dir: Path, poll: str) -> subprocess.Po
     return subprocess.Popen(  # noqa: S603 - our own CLI, with arguments of our own
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def test_the_worker_outlives_a_database_that_is_down(tmp_path: Path) -> None:
+    """It cannot listen for notifications, nor apply anything: it keeps polling (logging
+    each failed pass) until the database is back or it is stopped."""
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/roundtable?connect_timeout=1"
+    worker = start_worker(unreachable, tmp_path / "index", poll="0.2")
+    time.sleep(3)
+    assert worker.poll() is None, "still running"
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    assert "cannot listen for outbox notifications" in output
+    assert "outbox worker pass failed" in output
