@@ -317,7 +317,7 @@ class SearchIndex:
 
         Searches keep using the old generation until the swap. Returns the documents written.
         `procs` (default: up to two, one per CPU) analyses documents in forked processes,
-        each writing its own segment: about twice as fast on two cores (see bench/search.py).
+        each writing its own segment: about twice as fast on two cores (bench/search_archive.py).
         """
         if procs is None:
             procs = min(REBUILD_PROCS, os.cpu_count() or 1)
