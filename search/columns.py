@@ -134,6 +134,8 @@ class IndexColumns:
         live = []
         for subsearcher, _offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
+            if not reader.doc_count_all():  # an index with no segments yet has an empty one
+                continue
             parts.append(cache.segment(reader))
             alive = np.ones(reader.doc_count_all(), dtype=bool)
             deleted = list(reader.segment().deleted_docs())

@@ -91,7 +91,12 @@ async def search_page(request: Request) -> Response:
         "language_names": LANGUAGE_NAMES,
         "feed_url": feed_url(query),
     }
-    return render(request, "search/page.html", context, fragment="search/_results.html")
+    # The address bar shows this search's own URL (only what was asked), not every field of
+    # the form that htmx sent: it is the one a diplomat copies and shares.
+    headers = {"HX-Push-Url": search_url(query)}
+    return render(
+        request, "search/page.html", context, fragment="search/_results.html", headers=headers
+    )
 
 
 async def search_atom(request: Request) -> Response:

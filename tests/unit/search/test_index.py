@@ -451,6 +451,18 @@ def test_rebuild_swaps_in_a_new_generation_and_keeps_searching(
     assert find(index, "escrow").total == 1
 
 
+def test_an_index_of_an_empty_archive_finds_nothing_without_failing(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    """A new deployment: the first catch-up builds an index with no documents at all."""
+    index = SearchIndex(tmp_path / "empty")
+    index.catch_up(sessions)
+    assert index.doc_count() == 0
+    for params in ({"q": "encryption"}, {"type": "brief"}, {"q": "encrypton"}):
+        results = find(index, **params)
+        assert results.total == 0 and results.hits == [] and NOTE_NOT_READY not in results.notes
+
+
 def test_deleting_the_folder_loses_nothing(
     index: SearchIndex, sessions: sessionmaker[Session]
 ) -> None:
