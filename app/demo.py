@@ -32,11 +32,12 @@ from app.settings import Settings
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.attribution import GROUP_LABELS
+from consultations.commenting import NewComment
 from consultations.models import Comment, Consultation, Paragraph, Thread
-from consultations.services import CommentInput, ConsultationService
+from consultations.services import ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
-from core.enums import ConsultationStatus
+from core.enums import Attribution, ConsultationStatus
 from core.errors import InvalidInput
 from core.markdown import strip_front_matter
 
@@ -308,19 +309,19 @@ class DemoLoader:
         suggestion = None
         if remark.suggest:
             suggestion = apply_edits(paragraph.text, [remark.suggest])
-        data = CommentInput(
+        data = NewComment(
             body=remark.body,
-            stance=remark.stance.value,
-            attribution=remark.attribution.value,
+            stance=remark.stance,
+            attribution=remark.attribution,
             suggestion=suggestion,
         )
         return self.post(consultation, paragraph.key, data, remark.by)
 
     def reply(self, consultation: Consultation, parent: Comment, handle: str, body: str) -> None:
-        data = CommentInput(body=body, stance=None, attribution="named", parent_id=parent.id)
+        data = NewComment(body=body, attribution=Attribution.NAMED, parent_id=parent.id)
         self.post(consultation, parent.thread.paragraph_key, data, handle)
 
-    def post(self, consultation: Consultation, key: str, data: CommentInput, by: str) -> Comment:
+    def post(self, consultation: Consultation, key: str, data: NewComment, by: str) -> Comment:
         comment = self.consultations.post_comment(consultation, key, data, author=self.people[by])
         self.report.comments[consultation.slug] += 1
         return comment

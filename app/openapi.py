@@ -1,9 +1,12 @@
 """The OpenAPI 3.1 description of the JSON API, version 1, served at /api/v1/openapi.json.
 
-Written by hand, because the API is a public contract: the document says what we promise,
-not what the code happens to return. Tests keep the two honest: every route of the API is
-documented, nothing undocumented is served, and real responses validate against it.
-The closed vocabularies come from `core.enums`, so a new stance cannot be forgotten here.
+The API is a public contract: the document says what we promise. What a use case takes and
+answers (a new comment, a comment) is declared once, as its pydantic models, and their JSON
+Schema is published here; the rest is written out below. Tests keep it honest: every route
+is documented, nothing undocumented is served, real responses validate against it, a
+snapshot (tests/functional/api/openapi.json) shows every change to it in review, and
+schemathesis checks the running API against it. The closed vocabularies come from
+`core.enums`, so a new stance cannot be forgotten here.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+
+from consultations.commenting import CommentPosted, NewComment, PublicComment
 from core.enums import (
-    Attribution,
     ConsultationStatus,
     Disposition,
     Language,
@@ -151,21 +157,6 @@ def consultation_schemas() -> dict[str, Schema]:
     }
 
 
-def comment_properties() -> dict[str, Schema]:
-    return {
-        "id": integer(),
-        "parent_id": nullable(integer("The comment this one replies to.")),
-        "body": string(),
-        "stance": nullable(enum(Stance)),
-        "suggestion": nullable(string("Proposed replacement text for the paragraph.")),
-        "stakeholder_group": nullable(
-            enum(StakeholderGroup, "Null when the author chose to be anonymous.")
-        ),
-        "author_label": string("All the public may know of the author, as they chose."),
-        "created_at": datetime_(),
-    }
-
-
 def thread_schemas() -> dict[str, Schema]:
     thread = {
         "id": integer(),
@@ -175,24 +166,37 @@ def thread_schemas() -> dict[str, Schema]:
         "rationale": nullable(string("The editor's reason for the disposition.")),
         "comments": array(ref("Comment")),
     }
-    new_comment = {
-        "body": string(minLength=1, maxLength=10_000),
-        "stance": nullable(enum(Stance, "Required for a new thread; optional on a reply.")),
-        "attribution": enum(Attribution, "How much of the author the public sees."),
-        "suggestion": nullable(string(maxLength=10_000)),
-        "parent_id": nullable(integer("Reply to this comment (same paragraph).", minimum=1)),
-        "quote": nullable(string("The span of the paragraph the new thread is about.")),
+    return {"Thread": obj(thread), "ThreadList": obj({"items": array(ref("Thread"))})}
+
+
+class _ModelSchemas(GenerateJsonSchema):
+    """JSON Schema of the use cases' models, under the names the API has always used, and
+    without the titles pydantic derives from field names (they only repeat the names)."""
+
+    NAMES: ClassVar[dict[str, str]] = {
+        "PublicComment": "Comment",
+        "CommentPosted": "CreatedComment",
     }
-    request = obj(new_comment, optional=["stance", "suggestion", "parent_id", "quote"])
-    request["additionalProperties"] = False
-    created = comment_properties() | {"thread_id": integer(), "paragraph_key": string()}
-    return {
-        "Comment": obj(comment_properties()),
-        "Thread": obj(thread),
-        "ThreadList": obj({"items": array(ref("Thread"))}),
-        "NewComment": request,
-        "CreatedComment": obj(created),
-    }
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(self.NAMES.get(name, name))
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def model_schemas() -> dict[str, Schema]:
+    """Inputs as they are validated, outputs as they are serialised, with the enums they
+    use: declared once, in the domain (`consultations.commenting`)."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (NewComment, "validation"),
+        (PublicComment, "serialization"),
+        (CommentPosted, "serialization"),
+    ]
+    _, schemas = models_json_schema(
+        models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
+    )
+    return schemas["$defs"]  # type: ignore[no-any-return]
 
 
 # -- parameters and responses -------------------------------------------------------------------
@@ -487,7 +491,7 @@ opaque `next` cursor: pass it back as `cursor` until it is null.
 
 
 def components() -> dict[str, Any]:
-    schemas = error_schemas() | consultation_schemas() | thread_schemas()
+    schemas = error_schemas() | consultation_schemas() | thread_schemas() | model_schemas()
     return {
         "schemas": schemas | brief_schemas() | search_schemas(),
         "parameters": parameters(),

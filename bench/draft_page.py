@@ -144,19 +144,22 @@ def _comment_input(
 ) -> tuple[str, Any]:
     """A reply a third of the time; otherwise a new thread, on a skewed choice of paragraph
     (some paragraphs draw far more discussion than others, as in real consultations)."""
-    from consultations.services import CommentInput
+    from consultations.commenting import NewComment
 
     if openings and rng.random() < 0.33:
         parent_id, key = rng.choice(openings)
-        return key, CommentInput(body=body, stance=None, attribution="named", parent_id=parent_id)
+        reply = {"body": body, "attribution": "named", "parent_id": parent_id}
+        return key, NewComment.model_validate(reply)
     hot = keys[: max(1, len(keys) // 5)]
     key = rng.choice(hot if rng.random() < 0.5 else keys)
     suggestion = body[: len(body) // 2] if rng.random() < 0.15 else None
-    data = CommentInput(
-        body=body,
-        stance=rng.choice(STANCES),
-        attribution=rng.choice(ATTRIBUTIONS),
-        suggestion=suggestion,
+    data = NewComment.model_validate(
+        {
+            "body": body,
+            "stance": rng.choice(STANCES),
+            "attribution": rng.choice(ATTRIBUTIONS),
+            "suggestion": suggestion,
+        }
     )
     return key, data
 

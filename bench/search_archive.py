@@ -294,7 +294,8 @@ def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
     from accounts.models import User
     from accounts.services import AccountService
     from briefs.services import BriefService
-    from consultations.services import CommentInput, ConsultationService
+    from consultations.commenting import NewComment
+    from consultations.services import ConsultationService
     from core.db import unit_of_work
     from core.enums import ConsultationStatus, Role, StakeholderGroup
 
@@ -337,10 +338,10 @@ def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
                         if body is None or not keys:
                             break
                         clock.moment += timedelta(hours=1)
-                        data = CommentInput(
-                            body=body, stance=STANCES[n % 5],
-                            attribution=ATTRIBUTIONS[(number + n) % 3], suggestion=None,
-                        )  # fmt: skip
+                        data = NewComment.model_validate({
+                            "body": body, "stance": STANCES[n % 5],
+                            "attribution": ATTRIBUTIONS[(number + n) % 3],
+                        })  # fmt: skip
                         author = people[(number * 7 + n) % len(people)]
                         service.post_comment(consultation, keys[n % len(keys)], data, author=author)
                     progress.update(task, advance=len(source.paragraphs))

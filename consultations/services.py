@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,22 +23,14 @@ from consultations.models import (
 from consultations.paragraphs import Block, assign_keys, new_paragraph_key, split_blocks
 from core import audit, outbox
 from core.clock import Clock, as_utc
-from core.enums import Attribution, ConsultationStatus, Language, Stance
+from core.enums import Attribution, ConsultationStatus, Language
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
+if TYPE_CHECKING:  # the input models use this service: a cycle at run time
+    from consultations.commenting import NewComment
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_COMMENT_CHARS = 10_000
 MAX_DRAFT_CHARS = 2_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class CommentInput:
-    body: str
-    stance: str | None
-    attribution: str
-    suggestion: str | None = None
-    parent_id: int | None = None
-    quote: str | None = None
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -313,7 +305,7 @@ class ConsultationService:
     # -- comments --------------------------------------------------------------------------
 
     def post_comment(
-        self, consultation: Consultation, key: str, data: CommentInput, *, author: User | None
+        self, consultation: Consultation, key: str, data: NewComment, *, author: User | None
     ) -> Comment:
         """Validate everything first, then write the thread, comment and outbox row together."""
         if author is None:
@@ -335,9 +327,9 @@ class ConsultationService:
             parent_id=data.parent_id,
             author_id=author.id,
             body=data.body.strip(),
-            stance=Stance(data.stance) if data.stance else None,
+            stance=data.stance,
             suggestion=(data.suggestion or "").strip() or None,
-            attribution=Attribution(data.attribution),
+            attribution=data.attribution,
             author_name=author.name,
             organisation=author.organisation,
             stakeholder_group=author.stakeholder_group,
@@ -363,28 +355,13 @@ class ConsultationService:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _comment_problems(self, consultation: Consultation, data: CommentInput) -> dict[str, str]:
-        fields: dict[str, str] = {}
-        body = data.body.strip()
-        if "\x00" in body or "\x00" in (data.suggestion or ""):
-            fields["body"] = "The text contains a NUL character."
-        elif not body:
-            fields["body"] = "The comment is empty."
-        elif len(body) > MAX_COMMENT_CHARS:
-            fields["body"] = f"Comments are limited to {MAX_COMMENT_CHARS:,} characters."
-        if data.parent_id is None and data.stance not in set(Stance):
-            fields["stance"] = "Choose a stance: " + ", ".join(Stance) + "."
-        if data.parent_id is not None and data.stance and data.stance not in set(Stance):
-            fields["stance"] = "Unknown stance."
-        if data.attribution not in set(Attribution):
-            fields["attribution"] = "Choose how the comment is attributed."
-        elif data.attribution == Attribution.ANONYMOUS and not consultation.allow_anonymous:
-            fields["attribution"] = "This consultation does not accept anonymous comments."
-        if data.suggestion and len(data.suggestion) > MAX_COMMENT_CHARS:
-            fields["suggestion"] = f"Suggestions are limited to {MAX_COMMENT_CHARS:,} characters."
-        return fields
+    def _comment_problems(self, consultation: Consultation, data: NewComment) -> dict[str, str]:
+        """What the input's type cannot know: the consultation's own rules."""
+        if data.attribution == Attribution.ANONYMOUS and not consultation.allow_anonymous:
+            return {"attribution": "This consultation does not accept anonymous comments."}
+        return {}
 
-    def _thread_for(self, consultation: Consultation, key: str, data: CommentInput) -> Thread:
+    def _thread_for(self, consultation: Consultation, key: str, data: NewComment) -> Thread:
         if data.parent_id is None:
             version_number = self._current_number_with(consultation, key)
             if version_number is None:
@@ -402,7 +379,8 @@ class ConsultationService:
         if parent is None or parent.thread.consultation_id != consultation.id:
             raise NotFound("The comment you reply to does not exist.")
         if parent.thread.paragraph_key != key:
-            raise InvalidInput("The reply is not on the same paragraph as its comment.")
+            # Replies live on their parent's paragraph: on this one, there is no such comment.
+            raise NotFound("The comment you reply to is not on this paragraph.")
         return parent.thread
 
     def in_current_version(self, consultation: Consultation, key: str) -> bool:

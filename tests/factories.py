@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from accounts.services import AccountService
+from consultations.commenting import NewComment
 from consultations.models import Comment, Consultation
-from consultations.services import CommentInput, ConsultationService
+from consultations.services import ConsultationService
 from core.clock import FixedClock
-from core.enums import ConsultationStatus, Role, StakeholderGroup
+from core.enums import Attribution, ConsultationStatus, Role, StakeholderGroup, Stance
 from tests.corpora import CORPORA
 
 PASSWORD = "correct horse battery staple"
@@ -118,10 +119,10 @@ def comment_on(
     service = ConsultationService(session, clock=clock)
     paragraphs = service.paragraphs(service.version(consultation))
     key = parent.thread.paragraph_key if parent else paragraphs[ordinal - 1].key
-    data = CommentInput(
+    data = NewComment(
         body=body,
-        stance=stance,
-        attribution=attribution,
+        stance=Stance(stance),
+        attribution=Attribution(attribution),
         suggestion=suggestion,
         parent_id=parent.id if parent else None,
     )

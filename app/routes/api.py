@@ -7,7 +7,6 @@ problems the domain never sees (syntax, size, credentials) in `app.api_protocol`
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,17 +31,17 @@ from app.web import clock, transaction
 from briefs import exports
 from briefs.models import BriefVersion
 from briefs.services import BriefService
-from consultations.attribution import public_author
-from consultations.models import Comment, Consultation, Paragraph, Thread
-from consultations.services import SLUG_PATTERN, CommentInput, ConsultationService
+from consultations import commenting
+from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
+from consultations.models import Consultation, Paragraph, Thread
+from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import as_utc
 from core.enums import ConsultationStatus
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
+from core.inputs import MAX_ID, parse
 from search.queries import SearchQuery
 
 PREFIX = "/api/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
-KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 
 
 # -- consultations ----------------------------------------------------------------------------
@@ -86,21 +85,6 @@ def paragraph_json(paragraph: Paragraph, counts: dict[str, int]) -> dict[str, An
     }
 
 
-def comment_json(comment: Comment) -> dict[str, Any]:
-    """A comment as the public may see it: the author only through `public_author`."""
-    author = public_author(comment)
-    return {
-        "id": comment.id,
-        "parent_id": comment.parent_id,
-        "body": comment.body,
-        "stance": comment.stance.value if comment.stance else None,
-        "suggestion": comment.suggestion,
-        "stakeholder_group": author.group.value if author.group else None,
-        "author_label": author.label,
-        "created_at": iso(comment.created_at),
-    }
-
-
 def thread_json(thread: Thread) -> dict[str, Any]:
     return {
         "id": thread.id,
@@ -108,7 +92,7 @@ def thread_json(thread: Thread) -> dict[str, Any]:
         "status": thread.status.value,
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,
-        "comments": [comment_json(comment) for comment in thread.comments],
+        "comments": [PublicComment.of(c).model_dump(mode="json") for c in thread.comments],
     }
 
 
@@ -170,84 +154,12 @@ def _create_comment(request: Request, payload: dict[str, Any] | ApiProblem) -> R
         author = authenticate(request, session, "write")
         if isinstance(payload, ApiProblem):
             raise payload
-        data = comment_input(payload)
-        service = _service(request, session)
-        # A key of the wrong shape names no paragraph, and is never sent to the database.
-        well_formed = KEY_PATTERN.match(key) is not None
-        consultation = _commentable_consultation(service, slug, key if well_formed else "")
-        if not well_formed:
-            raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
-        comment = service.post_comment(consultation, key, data, author=author)
-        body = comment_json(comment) | {
-            "thread_id": comment.thread_id,
-            "paragraph_key": comment.thread.paragraph_key,
-        }
+        data = parse(NewComment, payload, NOT_POSTED)
+        posted = commenting.post_comment(session, clock(request), author, slug, key, data)
     location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
-    return JSONResponse(body, status_code=201, headers={"Location": location})
-
-
-def _commentable_consultation(service: ConsultationService, slug: str, key: str) -> Consultation:
-    """As `_public_consultation`, without loading what a comment does not need (topics),
-    and reading what it does (the paragraph's version) in the same query."""
-    if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
-    consultation = service.commentable(slug, key)
-    if consultation is None or consultation.status == ConsultationStatus.DRAFT:
-        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
-    return consultation
-
-
-COMMENT_FIELDS: dict[str, type] = {
-    "body": str,
-    "stance": str,
-    "attribution": str,
-    "suggestion": str,
-    "parent_id": int,
-    "quote": str,
-}
-REQUIRED_FIELDS = ("body", "attribution")  # and stance, unless a reply: the service says so
-
-
-def comment_input(payload: dict[str, Any]) -> CommentInput:
-    """Check the JSON's shape and types; the service checks the values, as for the form."""
-    fields = {name: "Unknown field." for name in payload if name not in COMMENT_FIELDS}
-    for name, kind in COMMENT_FIELDS.items():
-        problem = _field_problem(payload.get(name), kind, required=name in REQUIRED_FIELDS)
-        if problem:
-            fields[name] = problem
-    if fields:
-        raise InvalidInput("The comment could not be posted.", fields=fields)
-    return CommentInput(
-        body=payload["body"],
-        stance=payload.get("stance"),
-        attribution=payload["attribution"],
-        suggestion=payload.get("suggestion"),
-        parent_id=payload.get("parent_id"),
-        quote=payload.get("quote"),
+    return JSONResponse(
+        posted.model_dump(mode="json"), status_code=201, headers={"Location": location}
     )
-
-
-def _field_problem(value: object, kind: type, *, required: bool) -> str | None:
-    if value is None:
-        return "This field is required." if required else None
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-            return "Must be the id of a comment (a positive integer)."
-        return None
-    if not isinstance(value, str):
-        return "Must be a string."
-    # PostgreSQL cannot store NUL, and lone surrogates are not text: refuse both as input.
-    if "\x00" in value or not _encodes(value):
-        return "Must be valid Unicode text without NUL characters."
-    return None
-
-
-def _encodes(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # -- briefs ------------------------------------------------------------------------------------

@@ -9,11 +9,14 @@ from starlette.routing import Route
 
 from app.web import clock, current_user, form_data, is_htmx, redirect, render, transaction
 from briefs.services import BriefService
+from consultations import commenting
+from consultations.commenting import NOT_POSTED, NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation
-from consultations.services import CommentInput, ConsultationService
+from consultations.services import ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import InvalidInput, NotFound
+from core.inputs import parse
 
 
 def _service(request: Request, session: object) -> ConsultationService:
@@ -113,27 +116,30 @@ async def post_comment(request: Request) -> Response:
 
 def _post_comment(request: Request, form: dict[str, str]) -> Response:
     slug, key = request.path_params["slug"], request.path_params["key"]
-    data = CommentInput(
-        body=form.get("body", ""),
-        stance=form.get("stance") or None,
-        attribution=form.get("attribution", ""),
-        suggestion=form.get("suggestion") or None,
-        parent_id=_parent_id(form.get("parent_id")),
-        quote=form.get("quote") or None,
-    )
     try:
+        data = parse(NewComment, _comment_fields(form), NOT_POSTED)
         with transaction(request) as session:
-            service = _service(request, session)
-            consultation = _visible(request, service, slug)
-            comment = service.post_comment(
-                consultation, key, data, author=current_user(request, session)
-            )
-            comment_id = comment.id
+            user = current_user(request, session)
+            posted = commenting.post_comment(session, clock(request), user, slug, key, data)
     except InvalidInput as error:
         return _comment_form_again(request, slug, key, form, error)
     if is_htmx(request):
         return paragraph(request)
-    return redirect(f"/consultations/{slug}/p/{key}#c-{comment_id}")
+    return redirect(f"/consultations/{slug}/p/{key}#c-{posted.id}")
+
+
+def _comment_fields(form: dict[str, str]) -> dict[str, object]:
+    """The comment form's fields as the API's JSON would carry them: an empty field is
+    absent, and a parent id is a number if it can be one."""
+    fields: dict[str, object] = {
+        name: form[name] for name in NewComment.model_fields if form.get(name)
+    }
+    fields.setdefault("body", "")
+    fields.setdefault("attribution", "")
+    parent = form.get("parent_id", "")
+    if parent.isdigit() and len(parent) <= 12:
+        fields["parent_id"] = int(parent)
+    return fields
 
 
 def _comment_form_again(
@@ -176,16 +182,6 @@ def _paragraph_context(
         "form": {},
         "error": None,
     }
-
-
-def _parent_id(value: str | None) -> int | None:
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 12:
-        raise InvalidInput(
-            "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
-        )
-    return int(value)
 
 
 routes = [

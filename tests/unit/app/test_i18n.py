@@ -137,6 +137,7 @@ USER_FACING_CODE = [
     "accounts/*.py",
     "briefs/*.py",
     "consultations/*.py",
+    "core/inputs.py",
     "app/csrf.py",
     "app/errors.py",
     "app/web.py",
@@ -207,12 +208,22 @@ def user_messages(path: Path) -> dict[str, int]:
                     found += [(value, node.lineno) for value in keyword.value.values]
         elif isinstance(node, ast.Call) and _name(node.func) == "_refuse":
             found += [(arg, node.lineno) for arg in node.args]
+        elif isinstance(node, ast.Call) and _name(node.func) == "field_error":
+            found += [(arg, node.lineno) for arg in node.args[1:2]]
+        elif isinstance(node, ast.Call) and _name(node.func) == "Problems":
+            # A model field's problems (core.inputs): by error type, and for any other.
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                values = arg.values if isinstance(arg, ast.Dict) else [arg]
+                found += [(value, node.lineno) for value in values]
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 to_fields = isinstance(target, ast.Subscript) and _name(target.value) == "fields"
                 to_message = isinstance(target, ast.Name) and target.id == "message"
                 if to_fields or to_message:
                     found.append((node.value, node.lineno))
+                problems = isinstance(target, ast.Name) and target.id.endswith("_PROBLEMS")
+                if problems and isinstance(node.value, ast.Dict):
+                    found += [(value, node.lineno) for value in node.value.values]
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value in {"error", "message"}:
