@@ -12,6 +12,7 @@ schemathesis checks the running API against it. The closed vocabularies come fro
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
+from app.api_protocol import CURSOR_PATTERN
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from core.enums import (
     ConsultationStatus,
@@ -28,8 +30,9 @@ from core.enums import (
     Stance,
     ThreadStatus,
 )
+from core.inputs import MAX_ID
 from search.documents import TYPES as SEARCH_TYPES
-from search.queries import MAX_PAGE, SORTS
+from search.queries import DATE_PATTERN, MAX_PAGE, SORTS, TOPIC
 
 Schema = dict[str, Any]
 # `scheduled`: open, but its comment period has not begun; an open one past its deadline
@@ -221,7 +224,10 @@ def parameters() -> dict[str, Schema]:
             "limit", "query", integer(minimum=1, maximum=100, default=20), "Items per page."
         ),
         "cursor": param(
-            "cursor", "query", string(), "The `next` value of the previous page, as given."
+            "cursor",
+            "query",
+            string(pattern=CURSOR_PATTERN),
+            "The `next` value of the previous page, as given.",
         ),
     }
 
@@ -394,7 +400,7 @@ def brief_paths() -> dict[str, Schema]:
     version = param(
         "version",
         "query",
-        integer(minimum=1),
+        integer(minimum=1, maximum=MAX_ID),
         "A published version (default: the latest). Each keeps its permalink.",
     )
     return {
@@ -445,11 +451,13 @@ def search_schemas() -> dict[str, Schema]:
 
 
 def search_paths() -> dict[str, Schema]:
-    date_or_year = string("2024 or 2024-05-31.", pattern=r"^\d{4}(-\d{2}-\d{2})?$")
+    date_or_year = string(
+        "2024 or 2024-05-31 (a 31st means the month's last day).", pattern=DATE_PATTERN
+    )
     filters = [
         param("q", "query", string(), "Words to find (Ukrainian and English, inflections too)."),
         param("type", "query", enum(SEARCH_TYPES), "Only this kind of result."),
-        param("topic", "query", string(), "Topic slug."),
+        param("topic", "query", string(pattern=TOPIC.pattern), "Topic slug."),
         param("group", "query", enum(StakeholderGroup), "Stakeholder group."),
         param("lang", "query", enum(Language), "Language."),
         param("from", "query", date_or_year, "From this year or day (UTC)."),
@@ -527,3 +535,12 @@ def document() -> dict[str, Any]:
         "paths": consultation_paths() | brief_paths() | search_paths() | document_path(),
         "components": components(),
     }
+
+
+def main() -> None:
+    """Print the document, as the snapshot test compares it (see README: JSON API)."""
+    print(json.dumps(document(), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

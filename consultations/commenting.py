@@ -20,14 +20,14 @@ from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, StakeholderGroup, Stance
 from core.errors import NotFound
-from core.inputs import MAX_ID, NO_NUL, NOT_BLANK, TEXT, Problems, field_error
+from core.inputs import MAX_ID, NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
 
 MAX_COMMENT_CHARS = 10_000
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 CHOOSE_STANCE = "Choose a stance: " + ", ".join(Stance) + "."
 NOT_POSTED = "The comment could not be posted."
 
-CommentId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+CommentId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), WHOLE]
 
 
 class NewComment(BaseModel):

@@ -53,6 +53,14 @@ def _text(value: object) -> object:
     return value
 
 
+def _whole(value: object) -> object:
+    """JSON has one kind of number: 10.0 is the integer 10 (JSON Schema agrees), though
+    Python reads it as a float. Booleans and strings stay refused (the field is strict)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _encodes(value: str) -> bool:
     try:
         value.encode("utf-8")
@@ -63,6 +71,7 @@ def _encodes(value: str) -> bool:
 
 # After a field's own constraints in its Annotated metadata, so that it runs before them.
 TEXT = BeforeValidator(_text)
+WHOLE = BeforeValidator(_whole)
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:

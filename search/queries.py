@@ -8,6 +8,7 @@ language (words, "phrases", AND/OR/NOT, prefix*): malformed input falls back to 
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,9 @@ MAX_QUERY_CHARS = 500
 MAX_PAGE = 500
 SORTS = ("relevance", "date")
 FACETS = ("type", "topic", "group", "lang", "year")
+# A year or a day; the API publishes this pattern, so a day is 01 to 31 in any month.
+DATE_PATTERN = r"^([1-9][0-9]{3})(?:-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"
+DATE = re.compile(DATE_PATTERN)
 TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 BINARY_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 OPERATORS = BINARY_OPERATORS | {"NOT"}
@@ -151,15 +155,18 @@ def _date_param(value: str | None, *, end: bool, notes: list[str]) -> date | Non
     """A year means its first day (`from`) or its last day (`to`)."""
     if not value:
         return None
-    value = value.strip()
+    match = DATE.fullmatch(value.strip())
     try:
-        if re.fullmatch(r"\d{4}", value):
-            return date(int(value), 12, 31) if end else date(int(value), 1, 1)
-        parsed = date.fromisoformat(value)
+        if match is None:
+            raise ValueError(value)
+        year, month, day = (int(part) for part in match.groups(default="0"))
+        if not month:
+            return date(year, 12, 31) if end else date(year, 1, 1)
+        # The 31st of a shorter month means its last day: "up to 2024-02-31" is clear.
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
     except ValueError:
         notes.append(NOTE_DATE)
         return None
-    return parsed
 
 
 def _swap_dates(date_from: date, date_to: date, notes: list[str]) -> tuple[date, date]:

@@ -7,6 +7,7 @@ problems the domain never sees (syntax, size, credentials) in `app.api_protocol`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from core.clock import as_utc
 from core.enums import ConsultationStatus
 from core.errors import NotFound
 from core.inputs import MAX_ID, parse
-from search.queries import SearchQuery
+from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
 
 PREFIX = "/api/v1"
 
@@ -204,22 +205,34 @@ async def get_brief(request: Request) -> Response:
 # -- search ------------------------------------------------------------------------------------
 
 SEARCH_PARAMS = ("type", "topic", "group", "lang", "from", "to", "sort", "page")
+# The page reads these leniently (case, spaces); the API takes them exactly as documented.
+EXACT = {"topic": TOPIC, "from": DATE, "to": DATE}
 
 
 def search_query(request: Request) -> SearchQuery:
     """The page explains a filter it cannot use and searches without it; a program should
     rather learn its mistake than receive unfiltered results, so the API refuses it."""
     params = request.query_params
-    fields = {
-        name: notes[0]
-        for name in SEARCH_PARAMS
-        if params.get(name) and (notes := SearchQuery.from_params({name: params[name]}).notes)
-    }
+    fields = {name: problem for name in SEARCH_PARAMS if (problem := _search_problem(params, name))}
     if fields:
         raise ApiProblem(
             400, "invalid_parameter", "Some search parameters are invalid.", fields=fields
         )
     return SearchQuery.from_params(params)
+
+
+def _search_problem(params: Mapping[str, str], name: str) -> str | None:
+    if name not in params:
+        return None
+    value = params[name]
+    if not value:
+        return "Must not be empty."
+    if name == "page" and not (value.isascii() and value.isdigit()):
+        return NOTE_PAGE
+    notes = SearchQuery.from_params({name: value}).notes
+    if not notes and name in EXACT and not EXACT[name].fullmatch(value):
+        return f"Must match {EXACT[name].pattern}"
+    return notes[0] if notes else None
 
 
 async def search(request: Request) -> Response:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,3 +151,18 @@ def test_hostile_reads_get_a_4xx_never_a_5xx(browser: Browser, path: str) -> Non
 
     assert 400 <= response.status_code < 500
     assert_error(response, response.status_code)
+
+
+SNAPSHOT = Path(__file__).with_name("openapi.json")
+REFRESH = ".venv/bin/python -m app.openapi > tests/functional/api/openapi.json"
+
+
+def test_the_document_is_the_reviewed_snapshot() -> None:
+    """Every change to the public contract shows up in review as a change to openapi.json.
+    After a deliberate change, refresh the snapshot with the command in REFRESH."""
+    current = json.dumps(openapi.document(), indent=2, ensure_ascii=False).splitlines()
+    committed = SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    diff = list(difflib.unified_diff(committed, current, "snapshot", "document", lineterm=""))
+    assert not diff, f"The OpenAPI document changed; if on purpose: {REFRESH}\n" + "\n".join(
+        diff[:200]
+    )
