@@ -141,6 +141,8 @@ ONE = "/briefs/{slug}"
         ("/briefs/lawful-access?version=0", ONE, 400),
         ("/briefs/lawful-access?version=one", ONE, 400),
         ("/briefs/lawful-access?version=99999999999999999999", ONE, 400),
+        ("/briefs/lawful-access?version=2147483648", ONE, 400),  # past the documented maximum
+        ("/briefs/lawful-access?version=", ONE, 400),
         ("/briefs?limit=1000", "/briefs", 400),
         ("/briefs?cursor=xyz", "/briefs", 400),
     ],

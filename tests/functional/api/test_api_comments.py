@@ -135,6 +135,8 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("10,001 characters", GOOD | {"body": "x" * 10_001}, ("body",)),
     ("unknown stance", GOOD | {"stance": "furious"}, ("stance",)),
     ("no stance", {"body": "x", "attribution": "group"}, ("stance",)),
+    ("null stance on a new thread", GOOD | {"stance": None}, ("stance",)),
+    ("parent id is a fraction", GOOD | {"parent_id": 1.5}, ("parent_id",)),
     ("unknown attribution", GOOD | {"attribution": "everyone"}, ("attribution",)),
     ("anonymous not allowed here", GOOD | {"attribution": "anonymous"}, ("attribution",)),
     ("missing fields", {}, ("body", "attribution")),
@@ -194,6 +196,36 @@ def test_unknown_consultation_or_paragraph_is_a_404(
     assert_error(response, 404, "not_found")
     assert_documented(response, TEMPLATE, "post")
     assert written(session) == (0, 0)
+
+
+def test_a_reply_to_a_comment_on_another_paragraph_is_a_404(
+    browser: Browser, world: World, session: Session, clock: FixedClock
+) -> None:
+    """On this paragraph there is no such comment: the same answer as for an unknown id."""
+    parent = comment_on(session, clock, world.consultation, author=world.participant, ordinal=2)
+    session.commit()
+    payload = {"body": "Replying here.", "attribution": "named", "parent_id": parent.id}
+
+    response = browser.post(url(world), json=payload, headers=bearer(world.write_token))
+
+    assert_error(response, 404, "not_found")
+    assert_documented(response, TEMPLATE, "post")
+    assert written(session) == (1, 1)
+
+
+def test_an_id_written_as_a_whole_float_is_that_id(
+    browser: Browser, world: World, session: Session, clock: FixedClock
+) -> None:
+    """JSON has one kind of number; 7.0 is the integer 7 for JSON Schema too."""
+    parent = comment_on(session, clock, world.consultation, author=world.participant, ordinal=7)
+    session.commit()
+    raw = f'{{"body": "Yes.", "attribution": "named", "parent_id": {parent.id}.0}}'.encode()
+    headers = bearer(world.write_token) | {"Content-Type": "application/json"}
+
+    response = browser.post(url(world), content=raw, headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["parent_id"] == parent.id
 
 
 def test_a_reply_to_a_comment_that_does_not_exist_is_a_404(

@@ -87,6 +87,9 @@ def test_cursor_walks_every_consultation_exactly_once(
         ("cursor=not-a-cursor", "cursor"),
         ("cursor=WzEsMl0", "cursor"),  # valid base64 of JSON, but not a position
         ("cursor=%00%FF", "cursor"),
+        ("cursor=", "cursor"),  # empty: not a page of ours
+        ("cursor=12.3%0A", "cursor"),  # the pattern, then a new line
+        ("limit=", "limit"),
     ],
 )
 def test_bad_paging_parameters_are_a_400_naming_the_parameter(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
 from briefs.services import BriefService
 from core.clock import FixedClock
+from search.queries import SearchQuery
 from tests.factories import comment_on, editor
 from tests.functional.api.conftest import NAME, ORGANISATION, World
 from tests.functional.api.support import API, assert_aware, assert_documented, assert_error
@@ -89,6 +92,12 @@ def test_search_never_reveals_what_attribution_hides(browser: Browser, archive: 
         ("page=100000", "page"),
         ("from=last-year", "from"),
         ("to=2024-13-45", "to"),
+        ("from=0000", "from"),  # no year 0: outside the published pattern
+        ("from=2024-1-5", "from"),
+        ("topic=Encryption", "topic"),  # the page lowercases it; the API takes it as documented
+        ("topic=", "topic"),  # empty: neither a value nor absent
+        ("page=", "page"),
+        ("page=+2", "page"),
         ("sort=random", "sort"),
     ],
 )
@@ -107,3 +116,12 @@ def test_any_query_text_gets_an_answer(browser: Browser, archive: World, q: str)
 
     assert response.status_code == 200, response.text
     assert_documented(response, "/search")
+
+
+def test_the_31st_of_a_shorter_month_is_its_last_day(browser: Browser, archive: World) -> None:
+    """Every date the pattern allows is searched: 2026-02-31 means up to the end of February."""
+    response = browser.get(f"{API}/search?q=encryption&to=2026-02-31")
+
+    assert response.status_code == 200, response.text
+    assert_documented(response, "/search")
+    assert SearchQuery.from_params({"to": "2026-02-31"}).date_to == date(2026, 2, 28)
