@@ -29,6 +29,7 @@ from accounts.services import AccountService
 from app import demo_content as content
 from app.demo_content import Remark
 from app.settings import Settings
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.attribution import GROUP_LABELS
@@ -343,7 +344,7 @@ class DemoLoader:
             thread = threads[remark.ref or str(index)]
             disposition = remark.disposition.value if remark.disposition else "noted"
             synthesis.decide(
-                thread.id, editor=self.editor, disposition=disposition, rationale=remark.rationale
+                thread.id, editor=self.editor, decision=Decision.of(disposition, remark.rationale)
             )
             self.report.decided += 1
         for remark in remarks:

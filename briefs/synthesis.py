@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,12 +21,14 @@ from consultations.models import Comment, Consultation, DraftVersion, Paragraph,
 from consultations.services import ConsultationService, require_editor
 from core import audit, outbox
 from core.clock import Clock
-from core.enums import Disposition, ThreadStatus
+from core.enums import ThreadStatus
 from core.errors import Conflict, InvalidInput, NotFound
 
-__all__ = ["MAX_RATIONALE_CHARS", "QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
+if TYPE_CHECKING:  # the decision's module uses this service: a cycle at run time
+    from briefs.dispositions import Decision
 
-MAX_RATIONALE_CHARS = 10_000
+__all__ = ["QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
+
 _NON_WORD = re.compile(r"[\W_]+")
 _MARKERS = {
     "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+"),
@@ -112,15 +115,13 @@ class SynthesisService:
             raise NotFound("No thread %(id)s in this consultation.", id=thread_id)
         return thread
 
-    def decide(
-        self, thread_id: int, *, editor: User | None, disposition: str, rationale: str
-    ) -> Thread:
+    def decide(self, thread_id: int, *, editor: User | None, decision: Decision) -> Thread:
         """Record what became of a thread (and of its identical copies) and resolve it."""
         editor = require_editor(editor)
         thread = self.session.get(Thread, thread_id)
         if thread is None:
             raise NotFound("No thread %(id)s.", id=thread_id)
-        value = _valid_disposition(disposition, rationale)
+        value, rationale = decision.disposition, decision.rationale
         now = self.clock.now()
         for member in self._group_of(thread):
             member.disposition, member.rationale = value, rationale.strip() or None
@@ -252,19 +253,6 @@ class SynthesisService:
         for key in keys - found.keys():
             found[key] = self.consultations.paragraph(consultation, key)
         return found
-
-
-def _valid_disposition(disposition: str, rationale: str) -> Disposition:
-    fields: dict[str, str] = {}
-    if disposition not in set(Disposition):
-        fields["disposition"] = "Choose a disposition: " + ", ".join(Disposition) + "."
-    elif disposition != Disposition.NOTED and not rationale.strip():
-        fields["rationale"] = "Explain the decision: a rationale is required."
-    if len(rationale) > MAX_RATIONALE_CHARS:
-        fields["rationale"] = f"Rationales are limited to {MAX_RATIONALE_CHARS:,} characters."
-    if fields:
-        raise InvalidInput("The disposition could not be saved.", fields=fields)
-    return Disposition(disposition)
 
 
 def _queue_order(item: QueueItem) -> tuple[bool, int, int]:

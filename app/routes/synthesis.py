@@ -13,7 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, form_data, is_htmx, redirect, render, require_user, transaction
+from app.web import (
+    clock,
+    current_user,
+    form_data,
+    is_htmx,
+    redirect,
+    render,
+    require_user,
+    transaction,
+)
+from briefs import dispositions
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import QueueItem, SynthesisService
 from consultations.models import Consultation
@@ -77,25 +88,20 @@ def _workspace_context(
 
 async def decide(request: Request) -> Response:
     """Record a disposition; htmx gets the updated card, a plain form a redirect to it."""
-    thread_id: int = request.path_params["thread_id"]
+    slug, thread_id = request.path_params["slug"], request.path_params["thread_id"]
     form = await form_data(request)
     try:
+        decision = Decision.of(form.get("disposition", ""), form.get("rationale", ""))
         with transaction(request) as session:
-            service = _service(request, session)
-            consultation = _consultation(request, service)
-            service.thread(consultation, thread_id)
-            service.decide(
-                thread_id,
-                editor=require_user(request, session),
-                disposition=form.get("disposition", ""),
-                rationale=form.get("rationale", ""),
-            )
+            user = current_user(request, session)
+            dispositions.decide_thread(session, clock(request), user, slug, thread_id, decision)
             if is_htmx(request):
-                context = _card_context(service, service.item(consultation, thread_id))
-                return render(request, "synthesis/_card.html", context)
+                service = _service(request, session)
+                item = service.item(service.consultations.get(slug), thread_id)
+                return render(request, "synthesis/_card.html", _card_context(service, item))
     except InvalidInput as error:
         return _decide_again(request, thread_id, form, error)
-    return redirect(f"/consultations/{request.path_params['slug']}/synthesis#card-{thread_id}")
+    return redirect(f"/consultations/{slug}/synthesis#card-{thread_id}")
 
 
 def _decide_again(

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
@@ -80,7 +81,7 @@ def test_each_output_shows_only_what_the_author_chose(
         consultation, ConsultationStatus.CLOSED, editor=chief
     )
     SynthesisService(session, clock=clock).decide(
-        comment.thread_id, editor=chief, disposition="noted", rationale="Recorded."
+        comment.thread_id, editor=chief, decision=Decision.of("noted", "Recorded.")
     )
     briefs = BriefService(session, clock=clock)
     briefs.create(

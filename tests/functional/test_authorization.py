@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
@@ -180,7 +181,7 @@ def world(session: Session, clock: FixedClock) -> dict[str, str]:
     suggestion = "Encryption protects the people who use the Internet."
     comment = comment_on(session, clock, consultation, author=author, suggestion=suggestion)
     SynthesisService(session, clock=clock).decide(
-        comment.thread_id, editor=chief, disposition="accepted", rationale="Agreed."
+        comment.thread_id, editor=chief, decision=Decision.of("accepted", "Agreed.")
     )
     briefs = BriefService(session, clock=clock)
     briefs.create(

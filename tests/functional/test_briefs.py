@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from core.clock import FixedClock
@@ -55,7 +56,7 @@ def published(session: Session, clock: FixedClock, consulted: Consulted) -> Publ
     """Brief "findings", version 1, citing the Chatham House thread, which was accepted."""
     cited = consulted.chatham.thread_id
     SynthesisService(session, clock=clock).decide(
-        cited, editor=consulted.editor, disposition="accepted", rationale="Merged."
+        cited, editor=consulted.editor, decision=Decision.of("accepted", "Merged.")
     )
     service = BriefService(session, clock=clock)
     service.create(

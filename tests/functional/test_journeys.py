@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
@@ -122,7 +123,7 @@ def test_diplomat_searches_opens_downloads_cites_and_subscribes(
         consultation, ConsultationStatus.CLOSED, editor=chief
     )
     SynthesisService(session, clock=clock).decide(
-        comment.thread_id, editor=chief, disposition="noted", rationale="Recorded."
+        comment.thread_id, editor=chief, decision=Decision.of("noted", "Recorded.")
     )
     briefs = BriefService(session, clock=clock)
     briefs.create(

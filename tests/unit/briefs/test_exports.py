@@ -11,6 +11,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from briefs.dispositions import Decision
 from briefs.exports import as_html, as_json, as_markdown, as_pdf, citation_text
 from briefs.models import BriefVersion
 from briefs.services import BriefService
@@ -27,7 +28,7 @@ def version(session: Session, clock: FixedClock, consulted: Consulted) -> BriefV
     """A Ukrainian brief citing the Chatham House thread, whose suggestion was accepted."""
     cited = consulted.chatham.thread_id
     SynthesisService(session, clock=clock).decide(
-        cited, editor=consulted.editor, disposition="accepted", rationale="Merged into §2."
+        cited, editor=consulted.editor, decision=Decision.of("accepted", "Merged into §2.")
     )
     service = BriefService(session, clock=clock)
     body = (

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from briefs.dispositions import Decision
 from briefs.models import Brief, BriefVersion
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -160,12 +161,12 @@ def test_annex_stays_frozen_when_a_disposition_changes_later(
 ) -> None:
     synthesis = SynthesisService(session, clock=clock)
     thread_id = consulted.chatham.thread_id
-    synthesis.decide(thread_id, editor=consulted.editor, disposition="accepted", rationale="Yes.")
+    synthesis.decide(thread_id, editor=consulted.editor, decision=Decision.of("accepted", "Yes."))
     create_brief(service, consulted)
     service.publish("findings", consulted.editor)
 
     synthesis.decide(
-        thread_id, editor=consulted.editor, disposition="not_accepted", rationale="On reflection."
+        thread_id, editor=consulted.editor, decision=Decision.of("not_accepted", "On reflection.")
     )
     session.commit()
     session.expire_all()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from briefs.dispositions import Decision
 from briefs.synthesis import SynthesisService, normalise, replace_paragraph
 from consultations.models import Paragraph, Thread
 from consultations.services import ConsultationService
@@ -28,7 +29,7 @@ def test_decide_resolves_the_thread_and_records_why(
 ) -> None:
     thread_id = consulted.chatham.thread_id
     thread = synthesis.decide(
-        thread_id, editor=consulted.editor, disposition="partially_accepted", rationale=" Partly. "
+        thread_id, editor=consulted.editor, decision=Decision.of("partially_accepted", " Partly. ")
     )
 
     assert thread.disposition == Disposition.PARTIALLY_ACCEPTED
@@ -61,15 +62,14 @@ def test_decide_validates(
         synthesis.decide(
             consulted.named.thread_id,
             editor=consulted.editor,
-            disposition=disposition,
-            rationale=rationale,
+            decision=Decision.of(disposition, rationale),
         )
     assert list(error.value.fields) == [field]
 
 
 def test_noted_needs_no_rationale(synthesis: SynthesisService, consulted: Consulted) -> None:
     thread = synthesis.decide(
-        consulted.named.thread_id, editor=consulted.editor, disposition="noted", rationale=""
+        consulted.named.thread_id, editor=consulted.editor, decision=Decision.of("noted", "")
     )
     assert (thread.disposition, thread.rationale) == (Disposition.NOTED, None)
 
@@ -79,11 +79,10 @@ def test_only_editors_decide(synthesis: SynthesisService, consulted: Consulted) 
         synthesis.decide(
             consulted.named.thread_id,
             editor=consulted.participant,
-            disposition="noted",
-            rationale="",
+            decision=Decision.of("noted", ""),
         )
     with pytest.raises(NotFound):
-        synthesis.decide(987654, editor=consulted.editor, disposition="noted", rationale="")
+        synthesis.decide(987654, editor=consulted.editor, decision=Decision.of("noted", ""))
 
 
 def test_apply_suggestion_publishes_a_version_with_the_paragraph_replaced(
@@ -159,7 +158,7 @@ def test_queue_puts_undecided_first_and_groups_identical_comments(
         body = campaign.upper() if index == 1 else campaign
         comment_on(session, clock, consulted.consultation, author=supporter, ordinal=5, body=body)
     synthesis.decide(
-        consulted.named.thread_id, editor=consulted.editor, disposition="noted", rationale=""
+        consulted.named.thread_id, editor=consulted.editor, decision=Decision.of("noted", "")
     )
 
     queue = synthesis.queue(consulted.consultation)
@@ -188,7 +187,7 @@ def test_deciding_a_group_decides_each_thread_in_it(
             ).thread_id
         )
 
-    synthesis.decide(ids[0], editor=consulted.editor, disposition="accepted", rationale="Agreed.")
+    synthesis.decide(ids[0], editor=consulted.editor, decision=Decision.of("accepted", "Agreed."))
 
     decided = session.scalars(select(Thread).where(Thread.id.in_(ids))).all()
     assert {(t.disposition, t.rationale) for t in decided} == {(Disposition.ACCEPTED, "Agreed.")}
