@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
-from app.web import redirect, render
+from app.web import has_viewer, load_viewer, redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -20,6 +21,14 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     TooManyAttempts: 429,
 }
+
+
+async def _header_user(request: Request) -> None:
+    """The page header's user: the one the route captured when it began (its transaction
+    may have been rolled back since), else (no route ran: an unknown address) loaded in
+    this request's only transaction, off the event loop."""
+    if not has_viewer(request):
+        await run_in_threadpool(load_viewer, request)
 
 
 def is_api(request: Request) -> bool:
@@ -45,6 +54,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return response
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return redirect(f"/signin?next={request.url.path}")
+    await _header_user(request)
     return render(
         request,
         "errors/error.html",
@@ -62,6 +72,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return json_error(exc.status_code, "http_error", message)
     if exc.status_code == 404:
         message = "This page does not exist."
+    await _header_user(request)
     return render(
         request,
         "errors/error.html",

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
 from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
-from consultations.services import ConsultationService, require_editor
+from accounts.policy import require_editor
+from consultations.services import ConsultationService
 from core import audit, outbox
 from core.clock import Clock
 from core.enums import Disposition, ThreadStatus

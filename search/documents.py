@@ -25,6 +25,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from briefs.citations import CITATION
 from briefs.models import Brief, BriefVersion, brief_topics
+from consultations import policy
 from consultations.attribution import public_author
 from consultations.models import (
     Comment,
@@ -35,7 +36,6 @@ from consultations.models import (
     Topic,
     consultation_topics,
 )
-from core.enums import ConsultationStatus
 from core.markdown import plain_text
 from search.analyzers import ApostropheFilter, multilingual_analyzer
 
@@ -157,7 +157,7 @@ class _Source:
 
 def is_public(consultation: Consultation | None) -> bool:
     """Drafts are visible to editors only, so nothing of theirs is searchable."""
-    return consultation is not None and consultation.status != ConsultationStatus.DRAFT
+    return consultation is not None and policy.can_view(None, consultation)
 
 
 def consultation_documents(session: Session, consultation_id: int) -> list[Document]:
@@ -185,7 +185,7 @@ def _consultation_sources(session: Session, consultation_ids: Sequence[int]) -> 
     topics = _topic_slugs(session, consultation_topics.c.consultation_id, consultation_ids)
     query = select(Consultation.id, Consultation.slug, Consultation.title, Consultation.language)
     query = query.where(
-        Consultation.id.in_(consultation_ids), Consultation.status != ConsultationStatus.DRAFT
+        Consultation.id.in_(consultation_ids), policy.public()
     )
     return {
         id_: _Source(id_, slug, title, topics.get(id_, ""), language.value)
@@ -428,7 +428,7 @@ def contributing_groups(annex: dict[str, Any] | None) -> str:
 
 
 def public_consultation_ids(session: Session) -> list[int]:
-    query = select(Consultation.id).where(Consultation.status != ConsultationStatus.DRAFT)
+    query = select(Consultation.id).where(policy.public())
     return list(session.scalars(query.order_by(Consultation.id)))
 
 
@@ -458,7 +458,7 @@ def archive_chunks(session: Session) -> Iterator[list[Document]]:
 
 def count_documents(session: Session) -> int:
     """How many documents a rebuild will write (for its progress bar)."""
-    public = Consultation.status != ConsultationStatus.DRAFT
+    public = policy.public()
     paragraphs = select(func.count(Paragraph.id)).join(DraftVersion).join(Consultation)
     comments = select(func.count(Comment.id)).join(Thread).join(Consultation)
     briefs = select(func.count(BriefVersion.id)).where(BriefVersion.published_at.is_not(None))
