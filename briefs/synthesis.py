@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
-from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
 from accounts.policy import require_editor
+from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
 from consultations.services import ConsultationService
 from core import audit, outbox
 from core.clock import Clock

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from accounts.models import User
 from accounts.policy import Person, require_editor
 from accounts.registration import require_verified_email
+from consultations import policy
 from consultations.models import (
     Comment,
     Consultation,
@@ -21,7 +22,6 @@ from consultations.models import (
     Thread,
     Topic,
 )
-from consultations import policy
 from consultations.paragraphs import Block, assign_keys, new_paragraph_key, split_blocks
 from core import audit, outbox
 from core.clock import Clock, as_utc

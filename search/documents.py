@@ -184,9 +184,7 @@ def consultations_documents(
 def _consultation_sources(session: Session, consultation_ids: Sequence[int]) -> dict[int, _Source]:
     topics = _topic_slugs(session, consultation_topics.c.consultation_id, consultation_ids)
     query = select(Consultation.id, Consultation.slug, Consultation.title, Consultation.language)
-    query = query.where(
-        Consultation.id.in_(consultation_ids), policy.public()
-    )
+    query = query.where(Consultation.id.in_(consultation_ids), policy.public())
     return {
         id_: _Source(id_, slug, title, topics.get(id_, ""), language.value)
         for id_, slug, title, language in session.execute(query)
