@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -589,7 +589,7 @@ def sql_costs(database_url: str, folder: Path) -> dict[str, SqlCount]:
         event.listen(engine, "begin", on_begin)
         event.listen(engine, "before_cursor_execute", on_statement)
         form = {"body": "By htmx.", "stance": "support", "attribution": "group", "csrftoken": csrf}
-        requests = {
+        requests: dict[str, Callable[[], httpx.Response]] = {
             "htmx comment POST": lambda: http.post(
                 f"/consultations/{SLUG}/p/{key}/comments", data=form, headers={"HX-Request": "true"}
             ),
