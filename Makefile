@@ -4,13 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+LOCK := --generate-hashes --python-version 3.11 --universal --quiet
 
-$(STAMP): pyproject.toml
+.PHONY: run test bench lock clean
+
+# Exactly the versions in the lock file, each checked against its hash; then our own package,
+# built with the locked setuptools (no download at build time).
+$(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+## Resolve the lock files from pyproject.toml, keeping the pinned versions where they still
+## fit; `make lock UPGRADE=--upgrade` moves everything to the newest versions its ranges allow.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK) $(UPGRADE) -o requirements-dev.txt
+	$(BIN)/uv pip compile pyproject.toml $(LOCK) $(UPGRADE) -o requirements.txt
 
 ## Install, migrate, load the demo data (once) and serve on SQLite under ./var/.
 run: $(STAMP)
