@@ -12,7 +12,7 @@ search index (`--indexer web` instead runs the outbox worker inside each web pro
 post to the JSON API with bearer tokens, over keep-alive connections, for a fixed time, as
 fast as they are answered (or at `--rate` comments per second in all). Afterwards every id
 acknowledged with a 201 must be a row in `comments`, and the row count must equal the number
-of 201s. Before the load, one htmx comment POST, one API comment POST and one draft page
+of 201s. After the load, one htmx comment POST, one API comment POST and one draft page
 GET are sent in-process and their transactions and SQL statements counted. Also reported:
 CPU per accepted comment by component (the server's includes the
 outbox worker, and the time it takes after the load to index what the load left behind),
@@ -694,15 +694,16 @@ def main() -> int:
         try:
             migrate(engine)
             tokens = seed(engine, options.clients)
-            costs = sql_costs(database_url, Path(folder))
             if options.sql_only:
-                report_sql_costs(costs)
+                report_sql_costs(sql_costs(database_url, Path(folder)))
                 return 0
             with server(database_url, options, Path(folder)) as running:
                 run = run_load(
                     engine, running, tokens, options.seconds, options.poll > 0, options.rate
                 )
             stored = stored_comment_ids(engine)
+            # After the count of stored comments, which these few must not change.
+            costs = sql_costs(database_url, Path(folder))
         finally:
             engine.dispose()
         passed = report(run, stored, options)
