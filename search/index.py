@@ -386,6 +386,11 @@ class SearchIndex:
         with ix.searcher() as searcher:
             yield searcher
 
+    def applied_through(self) -> int:
+        """The newest outbox event the live generation has applied (0 with none)."""
+        directory = self._current_dir()
+        return Mark.load(directory).last_id if directory is not None else 0
+
     def doc_count(self) -> int:
         ix = self._open()
         return int(ix.doc_count()) if ix is not None else 0
