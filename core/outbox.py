@@ -46,6 +46,8 @@ class OutboxEvent(Base):
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # a queue event that failed waits until then
+    failed_at: Mapped[datetime | None]  # given up on (see core/mail.py); shown to admins
 
 
 def emit(session: Session, topic: str, kind: str, now: datetime, **payload: Any) -> None:

@@ -15,12 +15,13 @@ from accounts.profiles import MAX_ID, ProfileService, require_admin
 from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import clock, current_user, form_data, redirect, render, transaction
+from core import mail
 from core.enums import StakeholderGroup
 from core.errors import NotFound
 
 STATUSES = ("unverified", "verified")
 #: Messages of this module shown through `_(message)`.
-MESSAGES = (N_("No such person."),)
+MESSAGES = (N_("No such person."), N_("No such failed mail."))
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -103,10 +104,30 @@ async def organisations(request: Request) -> Response:
     return render(request, "admin/organisations.html", {"organisations": listed})
 
 
+async def failed_mail(request: Request) -> Response:
+    """Mail given up on after a day of retries, so that an admin learns of it."""
+    with transaction(request) as session:
+        require_admin(current_user(request, session))
+        failed = mail.failed_mail(session)
+    return render(request, "admin/mail.html", {"failed": failed})
+
+
+async def retry_mail(request: Request) -> Response:
+    with transaction(request) as session:
+        admin = require_admin(current_user(request, session))
+        event_id = request.path_params["event_id"]
+        mail.retry_failed(session, event_id, actor_id=admin.id, now=clock(request).now())
+    return redirect("/admin/mail")
+
+
 routes = [
     Route("/admin", index, name="admin"),
     Route("/admin/people", people, name="admin_people"),
     Route("/admin/people/{user_id:int}/verify", verify, methods=["POST"], name="admin_verify"),
     Route("/admin/people/{user_id:int}/revoke", revoke, methods=["POST"], name="admin_revoke"),
     Route("/admin/organisations", organisations, name="admin_organisations"),
+    Route("/admin/mail", failed_mail, name="admin_mail"),
+    Route(
+        "/admin/mail/{event_id:int}/retry", retry_mail, methods=["POST"], name="admin_retry_mail"
+    ),
 ]
