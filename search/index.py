@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -357,18 +357,18 @@ class SearchIndex:
         """The results, or "being built" while there is no usable generation: a damaged one
         is marked so, and the worker's next pass rebuilds it."""
         not_ready = SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
+        ix = None
         try:
-            reading = self._thread_searcher()
-            if reading is None:
+            ix = self._open()
+            if ix is None:
                 return not_ready
             if query.is_empty:
                 return SearchResults(query, notes=query.notes)
-            return execute(*reading, query)
+            return execute(*self._thread_searcher(ix), query)
         except Exception as error:  # Whoosh fails in many ways on a damaged file
-            opened = self._opened
-            if opened is not None:
-                _mark_damaged(opened[0], error)
             self._local.cached = None
+            if ix is not None:  # the generation this search read, not a newer one
+                _mark_damaged(Path(ix.storage.folder), error)
             return not_ready
 
     async def search_in_pool(self, query: SearchQuery) -> SearchResults:
@@ -381,19 +381,18 @@ class SearchIndex:
                     self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.search, query)
 
-    def _thread_searcher(self) -> tuple[Any, IndexColumns] | None:
+    def _thread_searcher(self, ix: Any) -> tuple[Any, IndexColumns]:
         """This thread's searcher and its column arrays, made again only when a commit or a
         rebuild changed the index: opening one per search would re-read every segment.
         (Whoosh's own `refresh()` is not used: reusing readers brings back segments that a
         merge has replaced.)"""
-        ix = self._open()
-        if ix is None:
-            return None
         cached = getattr(self._local, "cached", None)
         if cached is not None and cached[0] is ix and _is_latest(ix, cached[1]):
             return cached[1], cached[2]
         if cached is not None:
-            cached[1].close()
+            self._local.cached = None
+            with suppress(Exception):  # the old generation's trouble, not this one's
+                cached[1].close()
         searcher = ix.searcher()
         columns = columns_of(searcher)
         self._local.cached = (ix, searcher, columns)
