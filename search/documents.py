@@ -10,6 +10,7 @@ that a query, a snippet or a leaked index file could reveal.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -43,7 +44,7 @@ Document = dict[str, Any]
 
 PARAGRAPH, COMMENT, BRIEF = "paragraph", "comment", "brief"
 TYPES = (PARAGRAPH, COMMENT, BRIEF)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SPELLING_WORD = r"\w+(?:['\u2019\u02bc`]\w+)*"
 _SPELLING_WORD = re.compile(SPELLING_WORD)
 
@@ -60,7 +61,8 @@ def make_schema() -> fields.Schema:
     so they can be replaced together; `topic_set` is the topics as one column value, so
     topic facets are counted without walking the whole index. `date` (see `date_value`)
     and `current` (1 for the latest version) are columns only: searches filter, sort and
-    rank by them on arrays (see `search.columns`), never through terms.
+    rank by them on arrays (see `search.columns`), never through terms; so is `tie` (see
+    `tie_key`), which orders equal-ranked hits.
 
     Bump `SCHEMA_VERSION` with any change here or in what documents hold: a node then
     builds a new generation instead of reading one it no longer understands.
@@ -80,6 +82,7 @@ def make_schema() -> fields.Schema:
         language=fields.ID(stored=True, sortable=_few_values()),
         date=fields.COLUMN(columns.NumericColumn("q")),
         current=fields.COLUMN(columns.NumericColumn("B")),
+        tie=fields.COLUMN(columns.NumericColumn("q")),
         paragraph=fields.STORED(),
         version=fields.STORED(),
         author=fields.STORED(),
@@ -144,6 +147,7 @@ class _Source:
     def base(self, doc_id: str, kind: str, text: str, when: datetime) -> Document:
         return {
             "id": doc_id,
+            "tie": tie_key(doc_id),
             "owner": consultation_owner(self.consultation_id),
             "type": kind,
             "title": self.title,
@@ -153,6 +157,14 @@ class _Source:
             "language": self.language,
             "date": date_value(when),
         }
+
+
+def tie_key(doc_id: str) -> int:
+    """Equal-ranked hits are ordered by this number, the same for a document in every
+    generation and on every node, so a query always gives the same page (index order
+    changes with every re-indexed document, merge and rebuild)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def is_public(consultation: Consultation | None) -> bool:
@@ -393,8 +405,10 @@ def briefs_documents(session: Session, brief_ids: Sequence[int]) -> Iterator[Doc
 def _brief_document(brief: _BriefSource, version: _BriefVersion, current: bool) -> Document:
     text = plain_text(CITATION.sub(r"[\1]", version.body_markdown))  # "[42]", as readers see it
     url = f"/briefs/{brief.slug}" if current else f"/briefs/{brief.slug}/v/{version.number}"
+    doc_id = f"brief:{brief.brief_id}:{version.number}"
     document: Document = {
-        "id": f"brief:{brief.brief_id}:{version.number}",
+        "id": doc_id,
+        "tie": tie_key(doc_id),
         "owner": brief_owner(brief.brief_id),
         "type": BRIEF,
         "title": version.title,

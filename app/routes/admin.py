@@ -16,12 +16,13 @@ from accounts.profiles import MAX_ID, ProfileService
 from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import Context, endpoint, redirect, render
+from core import mail
 from core.enums import StakeholderGroup
 from core.errors import NotFound
 
 STATUSES = ("unverified", "verified")
 #: Messages of this module shown through `_(message)`.
-MESSAGES = (N_("No such person."),)
+MESSAGES = (N_("No such person."), N_("No such failed mail."))
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -96,6 +97,20 @@ def organisations(context: Context) -> Response:
     return render(context.request, "admin/organisations.html", {"organisations": listed})
 
 
+def failed_mail(context: Context) -> Response:
+    """Mail given up on after a day of retries, so that an admin learns of it."""
+    require_admin(context.user)
+    failed = mail.failed_mail(context.session)
+    return render(context.request, "admin/mail.html", {"failed": failed})
+
+
+def retry_mail(context: Context) -> Response:
+    admin = require_admin(context.user)
+    event_id = context.params["event_id"]
+    mail.retry_failed(context.session, event_id, actor_id=admin.id, now=context.clock.now())
+    return redirect("/admin/mail")
+
+
 routes = [
     Route("/admin", endpoint(index), name="admin"),
     Route("/admin/people", endpoint(people), name="admin_people"),
@@ -112,4 +127,11 @@ routes = [
         name="admin_revoke",
     ),
     Route("/admin/organisations", endpoint(organisations), name="admin_organisations"),
+    Route("/admin/mail", endpoint(failed_mail), name="admin_mail"),
+    Route(
+        "/admin/mail/{event_id:int}/retry",
+        endpoint(retry_mail),
+        methods=["POST"],
+        name="admin_retry_mail",
+    ),
 ]
