@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts import policy
 from core.db import Base, enum_column
 from core.enums import Role, StakeholderGroup
 
@@ -43,7 +44,7 @@ class User(Base):
 
     @property
     def is_editor(self) -> bool:
-        return self.role in (Role.EDITOR, Role.ADMIN)
+        return policy.is_editor(self)
 
 
 class ApiToken(Base):

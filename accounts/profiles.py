@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.models import Organisation, User
+from accounts.policy import require_admin
 from core import audit
 from core.clock import Clock
-from core.enums import Role, StakeholderGroup
-from core.errors import Conflict, InvalidInput, NotAllowed, NotSignedIn
+from core.enums import StakeholderGroup
+from core.errors import Conflict, InvalidInput
 
 MAX_NAME_CHARS = 200
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names nothing
@@ -56,14 +57,6 @@ def countries(language: str = "en") -> tuple[tuple[str, str], ...]:
 
 
 COUNTRY_CODES = frozenset(code for code, _name in countries("en"))
-
-
-def require_admin(user: User | None) -> User:
-    if user is None:
-        raise NotSignedIn("Sign in as an administrator to do this.")
-    if user.role != Role.ADMIN:
-        raise NotAllowed("Only administrators may do this.")
-    return user
 
 
 class ProfileService:

@@ -1,16 +1,30 @@
-"""Domain errors become HTTP responses here, and only here."""
+"""Domain errors become HTTP responses here, and only here; so do the faults of the database
+(503 with Retry-After: it is down or restarting, and the next try may well succeed) and
+anything unexpected (a 500 page, or JSON for the API, never a traceback)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlalchemy import exc as db_errors
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
-from app.web import redirect, render
+from app.i18n import N_
+from app.web import has_viewer, load_viewer, redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+
+log = logging.getLogger(__name__)
+
+#: What a client is told to wait when the database is unreachable: a PostgreSQL restart or
+#: failover takes seconds, and the pool reconnects on the first request after it.
+RETRY_AFTER_SECONDS = 10
+UNAVAILABLE = N_("The service is unavailable for a moment; please try again shortly.")
+SERVER_ERROR = N_("Something went wrong on our side; it has been logged.")
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -20,6 +34,14 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     TooManyAttempts: 429,
 }
+
+
+async def _header_user(request: Request) -> None:
+    """The page header's user: the one the route captured when it began (its transaction
+    may have been rolled back since), else (no route ran: an unknown address) loaded in
+    this request's only transaction, off the event loop."""
+    if not has_viewer(request):
+        await run_in_threadpool(load_viewer, request)
 
 
 def is_api(request: Request) -> bool:
@@ -45,6 +67,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return response
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return redirect(f"/signin?next={request.url.path}")
+    await _header_user(request)
     return render(
         request,
         "errors/error.html",
@@ -62,6 +85,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return json_error(exc.status_code, "http_error", message)
     if exc.status_code == 404:
         message = "This page does not exist."
+    await _header_user(request)
     return render(
         request,
         "errors/error.html",
@@ -71,4 +95,41 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {DomainError: domain_error, HTTPException: http_error}
+def error_page(request: Request, status: int, code: str, message: str) -> Response:
+    """A fault's response without touching the database: JSON for the API, else a page
+    with no signed-in user in its header (looking them up needs the database)."""
+    if is_api(request):
+        return json_error(status, code, message)
+    request.state.viewer = None
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "message": message, "values": {}, "fields": {}},
+        fragment="errors/_error.html",
+        status_code=status,
+    )
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, restarting or out of connections. The pool drops connections
+    that failed, so the first request after it returns reconnects: no restart needed."""
+    cause = getattr(exc, "orig", None) or exc  # without the SQL statement and its values
+    log.warning("database unavailable for %s %s: %r", request.method, request.url.path, cause)
+    response = error_page(request, 503, "unavailable", UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Starlette's last resort (it logs the exception and re-raises it after sending this)."""
+    return error_page(request, 500, "server_error", SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    db_errors.OperationalError: database_unavailable,  # connection refused, lost, timed out
+    db_errors.InterfaceError: database_unavailable,  # a connection closed under us
+    db_errors.TimeoutError: database_unavailable,  # the pool had no connection to give
+    500: server_error,
+}

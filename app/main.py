@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp
 
 from app.csrf import CSRFMiddleware
 from app.errors import EXCEPTION_HANDLERS
@@ -29,6 +30,15 @@ def _api_first(routes: list[BaseRoute]) -> list[BaseRoute]:
     prefix is shared with no page, so no route can shadow another by the move."""
     api = [route for route in routes if isinstance(route, Mount) and route.path == API_PREFIX]
     return [*api, *(route for route in routes if route not in api)]
+
+
+class Roundtable(Starlette):
+    """Starlette with the security headers outside everything, its error middleware too:
+    listed as a middleware they would miss the 500 page, which Starlette sends from outside
+    every listed middleware."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
 def create_app(
@@ -53,10 +63,9 @@ def create_app(
         else:
             yield
 
-    app = Starlette(
+    app = Roundtable(
         routes=_api_first(ROUTES),
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
             Middleware(RejectNulMiddleware),
             Middleware(LanguageMiddleware),
             Middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -36,6 +37,9 @@ from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
 MIN_PASS_SECONDS = 0.2
+#: After a failed pass (the database was restarting, say), the next is tried this soon
+#: rather than a whole poll later: the failure has emptied the pool of dead connections.
+RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -82,15 +86,23 @@ class OutboxWorker:
         with commit_wakeups(self.sessions.kw["bind"], stop) as wait:
             while not stop.is_set():
                 started = time.monotonic()
-                try:
-                    self.run_once()
-                except Exception:  # a worker must outlive any one failure; it retries
-                    log.exception("outbox worker pass failed")
+                passed = self._pass()
                 # Under a stream of commits, gather some before the next pass: each pass
                 # costs an index commit, whatever it carries (at 0.1 s, the extra commits
                 # cost the comment benchmark ~20/s; at 0.2 s search stays ~0.3 s fresh).
                 stop.wait(max(0.0, MIN_PASS_SECONDS - (time.monotonic() - started)))
-                wait(poll_seconds)
+                wait(poll_seconds if passed else min(poll_seconds, RETRY_SECONDS))
+
+    def _pass(self) -> bool:
+        try:
+            self.run_once()
+        except DatabaseUnavailable as error:  # expected while it restarts: one line each
+            log.warning("outbox worker pass failed, database unavailable: %r", error.orig)
+            return False
+        except Exception:  # a worker must outlive any one failure; it retries
+            log.exception("outbox worker pass failed")
+            return False
+        return True
 
     async def _loop(self, poll_seconds: float) -> None:
         while True:

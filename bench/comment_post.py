@@ -2,7 +2,7 @@
 no acknowledged comment is lost.
 
     .venv/bin/python bench/comment_post.py [--seconds 20] [--clients 16] [--workers 2]
-        [--indexer worker|web] [--poll 0.5] [--rate N]
+        [--indexer worker|web] [--poll 0.5] [--rate N] [--sql-only]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Runs the real thing, deployed as the Procfile deploys it: uvicorn serving `app.asgi:app`
@@ -12,7 +12,9 @@ search index (`--indexer web` instead runs the outbox worker inside each web pro
 post to the JSON API with bearer tokens, over keep-alive connections, for a fixed time, as
 fast as they are answered (or at `--rate` comments per second in all). Afterwards every id
 acknowledged with a 201 must be a row in `comments`, and the row count must equal the number
-of 201s. Also reported: CPU per accepted comment by component (the server's includes the
+of 201s. After the load, one htmx comment POST, one API comment POST and one draft page
+GET are sent in-process and their transactions and SQL statements counted. Also reported:
+CPU per accepted comment by component (the server's includes the
 outbox worker, and the time it takes after the load to index what the load left behind),
 how long after its commit a comment became searchable, and each process's peak RSS. Only
 127.0.0.1 is ever contacted.
@@ -35,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,6 +70,7 @@ class Options:
     poll: float
     indexer: str
     rate: float | None
+    sql_only: bool
 
 
 def parse_options() -> Options:
@@ -87,6 +90,11 @@ def parse_options() -> Options:
         "outbox and the web processes do not; web: each web process does it in the background",
     )
     parser.add_argument(
+        "--sql-only",
+        action="store_true",
+        help="only count transactions and SQL statements per request (no load)",
+    )
+    parser.add_argument(
         "--rate",
         type=float,
         help="offer this many comments per second in all (paced) instead of as many as the "
@@ -98,7 +106,14 @@ def parse_options() -> Options:
     if not 1 <= args.seconds <= 300:
         parser.error("--seconds must be between 1 and 300")
     return Options(
-        args.postgres, args.seconds, args.clients, args.workers, args.poll, args.indexer, args.rate
+        args.postgres,
+        args.seconds,
+        args.clients,
+        args.workers,
+        args.poll,
+        args.indexer,
+        args.rate,
+        args.sql_only,
     )
 
 
@@ -516,6 +531,91 @@ def run_load(
     return Run(tally, elapsed, cpu, (load_before, os.getloadavg()[0]), freshness, memory)
 
 
+# --- SQL per request: what one comment costs the database, by either door ---------------------
+
+COSTS_EMAIL = "costs@bench.example"
+COSTS_PASSWORD = "a bench passphrase"
+
+
+@dataclass
+class SqlCount:
+    transactions: int = 0
+    statements: int = 0
+
+
+def sql_costs(database_url: str, folder: Path) -> dict[str, SqlCount]:
+    """Transactions (BEGINs) and SQL statements of one htmx comment POST (a signed-in
+    browser), one JSON API comment POST (a bearer token) and one GET of the draft page,
+    through the real app in this process, counted on its engine."""
+    from sqlalchemy import event
+    from starlette.testclient import TestClient
+
+    from accounts.services import AccountService
+    from bench.common import web_app
+    from core.clock import SystemClock
+    from core.db import unit_of_work
+    from core.enums import StakeholderGroup
+
+    app = web_app(database_url, str(folder / "costs-index"))
+    with unit_of_work(app.state.sessions) as session:
+        accounts = AccountService(session, clock=SystemClock())
+        user = accounts.create_user(
+            email=COSTS_EMAIL,
+            name="Costs",
+            group=StakeholderGroup.ACADEMIA,
+            password=COSTS_PASSWORD,
+        )
+        token = accounts.create_token(user, "write")
+    engine = app.state.sessions.kw["bind"]
+    counting = SqlCount()
+
+    def on_begin(_connection: object) -> None:
+        counting.transactions += 1
+
+    def on_statement(*_args: object) -> None:
+        counting.statements += 1
+
+    costs: dict[str, SqlCount] = {}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        key = http.get(f"/api/v1/consultations/{SLUG}").json()["paragraphs"][0]["key"]
+        http.get("/signin")
+        csrf = http.cookies["csrftoken"]
+        signed_in = http.post(
+            "/signin",
+            data={"email": COSTS_EMAIL, "password": COSTS_PASSWORD, "csrftoken": csrf},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text[:300]
+        event.listen(engine, "begin", on_begin)
+        event.listen(engine, "before_cursor_execute", on_statement)
+        form = {"body": "By htmx.", "stance": "support", "attribution": "group", "csrftoken": csrf}
+        requests: dict[str, Callable[[], httpx.Response]] = {
+            "htmx comment POST": lambda: http.post(
+                f"/consultations/{SLUG}/p/{key}/comments", data=form, headers={"HX-Request": "true"}
+            ),
+            "JSON API comment POST": lambda: http.post(
+                f"/api/v1/consultations/{SLUG}/paragraphs/{key}/comments",
+                json={"body": "By the API.", "stance": "support", "attribution": "group"},
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+            "draft page GET": lambda: http.get(f"/consultations/{SLUG}"),
+        }
+        for name, send in requests.items():
+            send()  # warm: the first request of a kind fills caches
+            counting.transactions = counting.statements = 0
+            response = send()
+            assert response.status_code in (200, 201), f"{name}: {response.status_code}"
+            costs[name] = SqlCount(counting.transactions, counting.statements)
+    app.state.sessions.kw["bind"].dispose()
+    return costs
+
+
+def report_sql_costs(costs: dict[str, SqlCount]) -> None:
+    print("  SQL per request (one of each, in-process, PostgreSQL):")
+    for name, count in costs.items():
+        print(f"    {name}: {count.transactions} transaction(s), {count.statements} statements")
+
+
 # --- report -------------------------------------------------------------------------------------
 
 
@@ -594,14 +694,21 @@ def main() -> int:
         try:
             migrate(engine)
             tokens = seed(engine, options.clients)
+            if options.sql_only:
+                report_sql_costs(sql_costs(database_url, Path(folder)))
+                return 0
             with server(database_url, options, Path(folder)) as running:
                 run = run_load(
                     engine, running, tokens, options.seconds, options.poll > 0, options.rate
                 )
             stored = stored_comment_ids(engine)
+            # After the count of stored comments, which these few must not change.
+            costs = sql_costs(database_url, Path(folder))
         finally:
             engine.dispose()
-        return 0 if report(run, stored, options) else 1
+        passed = report(run, stored, options)
+        report_sql_costs(costs)
+        return 0 if passed else 1
 
 
 if __name__ == "__main__":

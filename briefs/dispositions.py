@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from accounts.policy import require_editor
 from briefs.synthesis import SynthesisService
 from consultations.models import Thread
-from consultations.services import require_editor
 from core.clock import Clock
 from core.enums import Disposition
 from core.inputs import NO_NUL, TEXT, Problems, field_error, parse

@@ -14,11 +14,13 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
+from accounts.policy import require_editor
 from briefs.annex import build_annex
 from briefs.citations import cited_thread_ids
 from briefs.models import Brief, BriefVersion, brief_citations
+from consultations import policy as consultations_policy
 from consultations.models import Consultation, Thread, Topic
-from consultations.services import SLUG_PATTERN, require_editor, topics_by_slug
+from consultations.services import SLUG_PATTERN, topics_by_slug
 from core import audit, outbox
 from core.clock import Clock
 from core.enums import Language
@@ -106,6 +108,11 @@ class BriefService:
             ),
         )
         return self._published_query(query, topic, limit=None)
+
+    def consultations_to_cite(self) -> list[Consultation]:
+        """The consultations a new brief may draw on: those anyone may see, newest first."""
+        query = select(Consultation).where(consultations_policy.public())
+        return list(self.session.scalars(query.order_by(Consultation.created_at.desc())))
 
     def recent_versions(self, *, topic: str | None = None, limit: int = 50) -> list[BriefVersion]:
         """Every published version, newest first: a correction is news for a feed too."""

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
+from accounts.policy import require_editor
 from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
-from consultations.services import ConsultationService, require_editor
+from consultations.services import ConsultationService
 from core import audit, outbox
 from core.clock import Clock
 from core.enums import ThreadStatus

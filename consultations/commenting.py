@@ -14,11 +14,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from consultations import policy
 from consultations.attribution import public_author
 from consultations.models import Comment
 from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import Clock, as_utc
-from core.enums import Attribution, ConsultationStatus, StakeholderGroup, Stance
+from core.enums import Attribution, StakeholderGroup, Stance
 from core.errors import NotFound
 from core.inputs import MAX_ID, NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
 
@@ -154,8 +155,7 @@ def post_comment(
     if SLUG_PATTERN.match(slug) and len(slug) <= 120:
         # Finds the current version's number for the key in the same query.
         consultation = service.commentable(slug, key if well_formed else "")
-    editor = actor is not None and actor.is_editor
-    if consultation is None or (consultation.status == ConsultationStatus.DRAFT and not editor):
+    if consultation is None or not policy.can_view(actor, consultation):
         raise NotFound("No consultation called “%(slug)s”.", slug=slug)
     if not well_formed:
         raise NotFound("No paragraph “%(key)s” in the current version.", key=key)

@@ -11,7 +11,9 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
+from accounts.policy import Person, require_editor
 from accounts.registration import require_verified_email
+from consultations import policy
 from consultations.models import (
     Comment,
     Consultation,
@@ -24,7 +26,7 @@ from consultations.paragraphs import Block, assign_keys, new_paragraph_key, spli
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language
-from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 
 if TYPE_CHECKING:  # the input models use this service: a cycle at run time
     from consultations.commenting import NewComment
@@ -49,14 +51,6 @@ def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
             session.add(topic)
         topics.append(topic)
     return topics
-
-
-def require_editor(user: User | None) -> User:
-    if user is None:
-        raise NotSignedIn("Sign in as an editor to do this.")
-    if not user.is_editor:
-        raise NotAllowed("Only editors may do this.")
-    return user
 
 
 def _current_number_with_key() -> Select[int]:
@@ -128,6 +122,17 @@ class ConsultationService:
             raise NotFound("No consultation called “%(slug)s”.", slug=slug)
         return consultation
 
+    def visible(self, slug: str, person: Person | None) -> Consultation:
+        """The consultation called `slug` if `person` may see it (nobody: the public, as
+        the API, search and feeds are); a draft is as absent as a slug that names nothing,
+        and a malformed slug is never sent to the database."""
+        if not SLUG_PATTERN.match(slug) or len(slug) > 120:
+            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+        consultation = self.get(slug)
+        if not policy.can_view(person, consultation):
+            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+        return consultation
+
     def commentable(self, slug: str, key: str) -> Consultation | None:
         """The consultation called `slug`, or None, for a comment on paragraph `key` that
         `post_comment` is about to write: the same query also finds the current version's
@@ -148,7 +153,7 @@ class ConsultationService:
         if status:
             query = query.where(Consultation.status == status)
         if not include_drafts:
-            query = query.where(Consultation.status != ConsultationStatus.DRAFT)
+            query = query.where(policy.public())
         return list(self.session.scalars(query.order_by(Consultation.created_at.desc())))
 
     def version(self, consultation: Consultation, number: int | None = None) -> DraftVersion:
@@ -192,12 +197,7 @@ class ConsultationService:
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""
-        if consultation.status != ConsultationStatus.OPEN:
-            return False
-        now = self.clock.now()
-        if consultation.opens_at and now < as_utc(consultation.opens_at):
-            return False
-        return not (consultation.closes_at and now >= as_utc(consultation.closes_at))
+        return policy.accepts_comments(consultation, self.clock.now())
 
     def effective_status(self, consultation: Consultation) -> str:
         """The status a reader should see: an open consultation past its deadline is closed."""

@@ -13,12 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, BigInteger, Engine, Integer, String, Text, insert, select
+from sqlalchemy import JSON, BigInteger, Connection, Engine, Integer, String, Text, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -28,6 +28,7 @@ SEARCH = "search"
 MAIL = "mail"
 NOTIFY_CHANNEL = "outbox"  # see alembic/versions/0003_outbox_notify.py
 STOP_CHECK_SECONDS = 0.5
+RECONNECT_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class OutboxEvent(Base):
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # a queue event that failed waits until then
+    failed_at: Mapped[datetime | None]  # given up on (see core/mail.py); shown to admins
 
 
 def emit(session: Session, topic: str, kind: str, now: datetime, **payload: Any) -> None:
@@ -81,40 +84,71 @@ def commit_wakeups(engine: Engine, stop: threading.Event) -> Iterator[Waiter]:
 
     On PostgreSQL it listens on the outbox's notification channel, so a worker applies a
     comment within milliseconds of its commit instead of at its next poll; the timeout stays
-    as the safety net. If the listening connection fails, it falls back to plain polling
-    (the worker must outlive a database restart). SQLite has no notifications: it polls."""
+    as the safety net. The worker must outlive a database restart: while the listening
+    connection is lost it polls and tries to listen again every `RECONNECT_SECONDS`. SQLite
+    has no notifications: it polls."""
     if engine.dialect.name != "postgresql":
         yield stop.wait
         return
-    with ExitStack() as stack:
-        try:
-            connection = stack.enter_context(engine.connect())
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
-        except DBAPIError:  # the database is down as the worker starts: its passes retry
-            log.warning("cannot listen for outbox notifications; polling", exc_info=True)
-            yield stop.wait
-            return
-        yield _Listener(connection.connection.driver_connection, stop).wait
+    listener = _Listener(engine, stop)
+    try:
+        yield listener.wait
+    finally:
+        listener.close()
 
 
 class _Listener:
-    def __init__(self, driver_connection: Any, stop: threading.Event) -> None:
-        self.connection: Any = driver_connection
+    """A connection of its own that LISTENs, re-established after the database restarts."""
+
+    def __init__(self, engine: Engine, stop: threading.Event) -> None:
+        self.engine = engine
         self.stop = stop
+        self.connection: Connection | None = None
+        if not self._listen():
+            log.warning("cannot listen for outbox notifications; polling until it can")
+
+    def _listen(self) -> bool:
+        try:
+            connection = self.engine.connect()
+        except DBAPIError:
+            return False
+        try:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
+        except DBAPIError:
+            connection.invalidate()
+            connection.close()
+            return False
+        self.connection = connection
+        return True
+
+    def _lost(self) -> None:
+        log.warning("outbox notifications stopped; polling until it can listen again")
+        if self.connection is not None:
+            self.connection.invalidate()  # never back into the pool: it is dead
+            self.connection.close()
+        self.connection = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
     def wait(self, seconds: float) -> None:
-        if self.connection is None:
-            self.stop.wait(seconds)
-            return
         deadline = time.monotonic() + seconds
-        try:
-            while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if self.connection is None:
+                if self.stop.wait(min(left, RECONNECT_SECONDS)):
+                    return
+                if self._listen():
+                    log.info("listening for outbox notifications again")
+                    return  # a pass now catches up with what was committed meanwhile
+                continue
+            driver: Any = self.connection.connection.driver_connection
+            try:
                 # In slices, so that a stopping worker is not held for a whole poll.
-                for _notification in self.connection.notifies(
+                for _notification in driver.notifies(
                     timeout=min(left, STOP_CHECK_SECONDS), stop_after=1
                 ):
                     return
-        except psycopg.Error:
-            log.warning("outbox notifications stopped; polling instead", exc_info=True)
-            self.connection = None
+            except psycopg.Error:
+                self._lost()

@@ -77,6 +77,7 @@ class SegmentColumns:
     codes: dict[str, Codes]  # facet name → code of each document's value
     dates: Numbers  # see `documents.date_value`
     current: Mask  # the latest version of its paragraph or brief (comments are current)
+    ties: Numbers  # see `documents.tie_key`
     words: list[str]  # the spelling field's words, sorted
 
 
@@ -113,8 +114,9 @@ class ColumnCache:
             )
         current = np.fromiter(reader.column_reader("current", translate=False), dtype=np.int64)
         dates = np.fromiter(reader.column_reader("date", translate=False), dtype=np.int64)
+        ties = np.fromiter(reader.column_reader("tie", translate=False), dtype=np.int64)
         words = [word.decode("utf-8") for word in reader.lexicon(SPELLING_FIELD)]
-        return SegmentColumns(codes, dates, current != 0, words)
+        return SegmentColumns(codes, dates, current != 0, ties, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class IndexColumns:
     codes: dict[str, Codes]
     dates: Numbers
     current: Mask
+    ties: Numbers
     live: Mask
     words: list[list[str]]  # per segment
 
@@ -144,12 +147,13 @@ class IndexColumns:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return cls(cache, {f: empty.astype(np.int32) for f in FACET_COLUMNS},
-                       empty, empty.astype(bool), empty.astype(bool), [])  # fmt: skip
+                       empty, empty.astype(bool), empty, empty.astype(bool), [])  # fmt: skip
         return cls(
             cache,
             {f: np.concatenate([p.codes[f] for p in parts]) for f in FACET_COLUMNS},
             np.concatenate([p.dates for p in parts]),
             np.concatenate([p.current for p in parts]),
+            np.concatenate([p.ties for p in parts]),
             np.concatenate(live),
             [part.words for part in parts],
         )

@@ -10,6 +10,7 @@ that a query, a snippet or a leaked index file could reveal.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from briefs.citations import CITATION
 from briefs.models import Brief, BriefVersion, brief_topics
+from consultations import policy
 from consultations.attribution import public_author
 from consultations.models import (
     Comment,
@@ -35,7 +37,6 @@ from consultations.models import (
     Topic,
     consultation_topics,
 )
-from core.enums import ConsultationStatus
 from core.markdown import plain_text
 from search.analyzers import ApostropheFilter, multilingual_analyzer
 
@@ -43,7 +44,7 @@ Document = dict[str, Any]
 
 PARAGRAPH, COMMENT, BRIEF = "paragraph", "comment", "brief"
 TYPES = (PARAGRAPH, COMMENT, BRIEF)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SPELLING_WORD = r"\w+(?:['\u2019\u02bc`]\w+)*"
 _SPELLING_WORD = re.compile(SPELLING_WORD)
 
@@ -60,7 +61,8 @@ def make_schema() -> fields.Schema:
     so they can be replaced together; `topic_set` is the topics as one column value, so
     topic facets are counted without walking the whole index. `date` (see `date_value`)
     and `current` (1 for the latest version) are columns only: searches filter, sort and
-    rank by them on arrays (see `search.columns`), never through terms.
+    rank by them on arrays (see `search.columns`), never through terms; so is `tie` (see
+    `tie_key`), which orders equal-ranked hits.
 
     Bump `SCHEMA_VERSION` with any change here or in what documents hold: a node then
     builds a new generation instead of reading one it no longer understands.
@@ -80,6 +82,7 @@ def make_schema() -> fields.Schema:
         language=fields.ID(stored=True, sortable=_few_values()),
         date=fields.COLUMN(columns.NumericColumn("q")),
         current=fields.COLUMN(columns.NumericColumn("B")),
+        tie=fields.COLUMN(columns.NumericColumn("q")),
         paragraph=fields.STORED(),
         version=fields.STORED(),
         author=fields.STORED(),
@@ -144,6 +147,7 @@ class _Source:
     def base(self, doc_id: str, kind: str, text: str, when: datetime) -> Document:
         return {
             "id": doc_id,
+            "tie": tie_key(doc_id),
             "owner": consultation_owner(self.consultation_id),
             "type": kind,
             "title": self.title,
@@ -155,9 +159,17 @@ class _Source:
         }
 
 
+def tie_key(doc_id: str) -> int:
+    """Equal-ranked hits are ordered by this number, the same for a document in every
+    generation and on every node, so a query always gives the same page (index order
+    changes with every re-indexed document, merge and rebuild)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def is_public(consultation: Consultation | None) -> bool:
     """Drafts are visible to editors only, so nothing of theirs is searchable."""
-    return consultation is not None and consultation.status != ConsultationStatus.DRAFT
+    return consultation is not None and policy.can_view(None, consultation)
 
 
 def consultation_documents(session: Session, consultation_id: int) -> list[Document]:
@@ -184,9 +196,7 @@ def consultations_documents(
 def _consultation_sources(session: Session, consultation_ids: Sequence[int]) -> dict[int, _Source]:
     topics = _topic_slugs(session, consultation_topics.c.consultation_id, consultation_ids)
     query = select(Consultation.id, Consultation.slug, Consultation.title, Consultation.language)
-    query = query.where(
-        Consultation.id.in_(consultation_ids), Consultation.status != ConsultationStatus.DRAFT
-    )
+    query = query.where(Consultation.id.in_(consultation_ids), policy.public())
     return {
         id_: _Source(id_, slug, title, topics.get(id_, ""), language.value)
         for id_, slug, title, language in session.execute(query)
@@ -395,8 +405,10 @@ def briefs_documents(session: Session, brief_ids: Sequence[int]) -> Iterator[Doc
 def _brief_document(brief: _BriefSource, version: _BriefVersion, current: bool) -> Document:
     text = plain_text(CITATION.sub(r"[\1]", version.body_markdown))  # "[42]", as readers see it
     url = f"/briefs/{brief.slug}" if current else f"/briefs/{brief.slug}/v/{version.number}"
+    doc_id = f"brief:{brief.brief_id}:{version.number}"
     document: Document = {
-        "id": f"brief:{brief.brief_id}:{version.number}",
+        "id": doc_id,
+        "tie": tie_key(doc_id),
         "owner": brief_owner(brief.brief_id),
         "type": BRIEF,
         "title": version.title,
@@ -428,7 +440,7 @@ def contributing_groups(annex: dict[str, Any] | None) -> str:
 
 
 def public_consultation_ids(session: Session) -> list[int]:
-    query = select(Consultation.id).where(Consultation.status != ConsultationStatus.DRAFT)
+    query = select(Consultation.id).where(policy.public())
     return list(session.scalars(query.order_by(Consultation.id)))
 
 
@@ -458,7 +470,7 @@ def archive_chunks(session: Session) -> Iterator[list[Document]]:
 
 def count_documents(session: Session) -> int:
     """How many documents a rebuild will write (for its progress bar)."""
-    public = Consultation.status != ConsultationStatus.DRAFT
+    public = policy.public()
     paragraphs = select(func.count(Paragraph.id)).join(DraftVersion).join(Consultation)
     comments = select(func.count(Comment.id)).join(Thread).join(Consultation)
     briefs = select(func.count(BriefVersion.id)).where(BriefVersion.published_at.is_not(None))

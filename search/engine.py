@@ -137,13 +137,14 @@ def _filters(query: SearchQuery, columns: IndexColumns, docnums: Numbers) -> Mas
 def _page(
     query: SearchQuery, columns: IndexColumns, docnums: Numbers, scores: np.ndarray[Any, Any]
 ) -> list[tuple[int, float]]:
-    """The requested page, best (or newest) first; ties keep index order. A page past the
-    end is empty, not the last page."""
+    """The requested page, best (or newest) first, equal ranks by `documents.tie_key` (index
+    order differs between generations and nodes). A page past the end is empty, not the
+    last page."""
     start = (query.page - 1) * query.page_size
     if start >= len(docnums):
         return []
     primary = -columns.dates[docnums] if _by_date(query) else -scores
-    order = np.lexsort((docnums, primary))[start : start + query.page_size]
+    order = np.lexsort((columns.ties[docnums], primary))[start : start + query.page_size]
     return [(int(docnums[i]), float(scores[i])) for i in order]
 
 

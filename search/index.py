@@ -9,11 +9,13 @@ Layout of the folder::
     CURRENT             the name of the live generation (replaced atomically)
     BUILD.lock          held while a generation is being built
     gen-<ns>/           a Whoosh index, plus outbox-mark.json: how far it has caught up,
-                        and SCHEMA: the `documents.SCHEMA_VERSION` it was built with
+                        SCHEMA: the `documents.SCHEMA_VERSION` it was built with, and
+                        DAMAGED when a process found a file of it unreadable
 
-A generation of another schema version is not used: the next catch-up builds a new one (a
-deployment that changes the schema rebuilds each node's index by itself; searches say the
-index is being built until then).
+A generation of another schema version, or a damaged one (a truncated or overwritten
+segment file: Whoosh then fails with all manner of errors), is not used: the next catch-up
+builds a new one from the database (a deployment that changes the schema rebuilds each
+node's index by itself; searches say the index is being built until then).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.util.filelock import FileLock
@@ -51,6 +54,7 @@ Progress = Callable[[int, int], None]
 CURRENT = "CURRENT"
 MARK_FILE = "outbox-mark.json"
 SCHEMA_FILE = "SCHEMA"
+DAMAGED_FILE = "DAMAGED"
 MAX_GAPS = 10_000
 REBUILD_WINDOW = 1_000
 REBUILD_PROCS = 2
@@ -170,7 +174,9 @@ class SearchIndex:
             built_with = (directory / SCHEMA_FILE).read_text(encoding="utf-8").strip()
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return directory if name and built_with == str(docs.SCHEMA_VERSION) else None
+        if not name or built_with != str(docs.SCHEMA_VERSION):
+            return None
+        return None if (directory / DAMAGED_FILE).exists() else directory
 
     def _open(self) -> Any | None:
         """The live generation's Whoosh index, reopened when a rebuild has swapped it."""
@@ -181,7 +187,8 @@ class SearchIndex:
             if self._opened is None or self._opened[0] != directory:
                 try:
                     self._opened = (directory, whoosh_index.open_dir(str(directory)))
-                except (OSError, whoosh_index.EmptyIndexError):
+                except Exception as error:  # Whoosh fails in many ways on a damaged file
+                    _mark_damaged(directory, error)
                     return None
             return self._opened[1]
 
@@ -232,6 +239,11 @@ class SearchIndex:
             if not applied:
                 self._merge_when_idle(ix)
             return applied
+        except (SQLAlchemyError, LockError):
+            raise  # the database's fault or a busy index, not the index's: retried as is
+        except Exception as error:  # Whoosh could not read or write its files
+            _mark_damaged(Path(ix.storage.folder), error)
+            raise
         finally:
             lock.release()
 
@@ -342,12 +354,22 @@ class SearchIndex:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        reading = self._thread_searcher()
-        if reading is None:
-            return SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
-        if query.is_empty:
-            return SearchResults(query, notes=query.notes)
-        return execute(*reading, query)
+        """The results, or "being built" while there is no usable generation: a damaged one
+        is marked so, and the worker's next pass rebuilds it."""
+        not_ready = SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
+        ix = None
+        try:
+            ix = self._open()
+            if ix is None:
+                return not_ready
+            if query.is_empty:
+                return SearchResults(query, notes=query.notes)
+            return execute(*self._thread_searcher(ix), query)
+        except Exception as error:  # Whoosh fails in many ways on a damaged file
+            self._local.cached = None
+            if ix is not None:  # the generation this search read, not a newer one
+                _mark_damaged(Path(ix.storage.folder), error)
+            return not_ready
 
     async def search_in_pool(self, query: SearchQuery) -> SearchResults:
         """`search` for async callers (the web routes), on this index's own few threads:
@@ -359,19 +381,18 @@ class SearchIndex:
                     self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.search, query)
 
-    def _thread_searcher(self) -> tuple[Any, IndexColumns] | None:
+    def _thread_searcher(self, ix: Any) -> tuple[Any, IndexColumns]:
         """This thread's searcher and its column arrays, made again only when a commit or a
         rebuild changed the index: opening one per search would re-read every segment.
         (Whoosh's own `refresh()` is not used: reusing readers brings back segments that a
         merge has replaced.)"""
-        ix = self._open()
-        if ix is None:
-            return None
         cached = getattr(self._local, "cached", None)
         if cached is not None and cached[0] is ix and _is_latest(ix, cached[1]):
             return cached[1], cached[2]
         if cached is not None:
-            cached[1].close()
+            self._local.cached = None
+            with suppress(Exception):  # the old generation's trouble, not this one's
+                cached[1].close()
         searcher = ix.searcher()
         columns = columns_of(searcher)
         self._local.cached = (ix, searcher, columns)
@@ -386,9 +407,23 @@ class SearchIndex:
         with ix.searcher() as searcher:
             yield searcher
 
+    def applied_through(self) -> int:
+        """The newest outbox event the live generation has applied (0 with none)."""
+        directory = self._current_dir()
+        return Mark.load(directory).last_id if directory is not None else 0
+
     def doc_count(self) -> int:
         ix = self._open()
         return int(ix.doc_count()) if ix is not None else 0
+
+
+def _mark_damaged(directory: Path, error: BaseException) -> None:
+    """Take a generation out of use until a rebuild replaces it (every process sees it)."""
+    log.error("search index %s is damaged; rebuilding it", directory, exc_info=error)
+    try:
+        (directory / DAMAGED_FILE).write_text(repr(error), encoding="utf-8")
+    except OSError:
+        log.exception("cannot mark %s as damaged", directory)
 
 
 def _is_latest(ix: Any, searcher: Any) -> bool:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+#: Beside the repository, or where ROUNDTABLE_CORPORA says (a worktree kept elsewhere).
+CORPORA = Path(
+    os.environ.get("ROUNDTABLE_CORPORA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+)
 
 CENTRALIZATION = CORPORA / "ietf" / "rfc9518-centralization"
 RFC9518 = CENTRALIZATION / "draft-nottingham-avoiding-internet-centralization.md"

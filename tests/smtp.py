@@ -13,10 +13,18 @@ from aiosmtpd.controller import Controller
 
 
 class Inbox:
+    """Collects what arrives; while `refusing` is set, refuses every message with it (an
+    SMTP reply such as "451 4.3.0 Try again later")."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refusing: str | None = None
+        self.refused = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.refusing is not None:
+            self.refused += 1
+            return self.refusing
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)

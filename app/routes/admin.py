@@ -11,16 +11,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts.profiles import MAX_ID, ProfileService, require_admin
+from accounts.policy import require_admin
+from accounts.profiles import MAX_ID, ProfileService
 from app.i18n import N_
 from app.routes.auth import safe_next
-from app.web import clock, current_user, form_data, redirect, render, transaction
+from app.web import Context, endpoint, redirect, render
+from core import mail
 from core.enums import StakeholderGroup
 from core.errors import NotFound
 
 STATUSES = ("unverified", "verified")
 #: Messages of this module shown through `_(message)`.
-MESSAGES = (N_("No such person."),)
+MESSAGES = (N_("No such person."), N_("No such failed mail."))
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -40,73 +42,96 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID
 
 
-async def index(request: Request) -> Response:
-    with transaction(request) as session:
-        require_admin(current_user(request, session))
+def index(context: Context) -> Response:
+    require_admin(context.user)
     return redirect("/admin/people")
 
 
-async def people(request: Request) -> Response:
-    filters = _filters(request)
-    with transaction(request) as session:
-        require_admin(current_user(request, session))
-        service = ProfileService(session, clock=clock(request))
-        listed = service.people(
-            verified={"verified": True, "unverified": False}.get(filters["status"]),
-            group=StakeholderGroup(filters["group"]) if filters["group"] else None,
-            organisation_id=int(filters["organisation"]) if filters["organisation"] else None,
-        )
-        organisation = (
-            service.organisation(int(filters["organisation"])) if filters["organisation"] else None
-        )
+def people(context: Context) -> Response:
+    filters = _filters(context.request)
+    require_admin(context.user)
+    service = ProfileService(context.session, clock=context.clock)
+    organisation_id = int(filters["organisation"]) if filters["organisation"] else None
+    listed = service.people(
+        verified={"verified": True, "unverified": False}.get(filters["status"]),
+        group=StakeholderGroup(filters["group"]) if filters["group"] else None,
+        organisation_id=organisation_id,
+    )
     query = urlencode({k: v for k, v in filters.items() if v})
-    context = {
+    values = {
         "people": listed,
         "filters": filters,
-        "organisation": organisation,
+        "organisation": service.organisation(organisation_id) if organisation_id else None,
         "groups": list(StakeholderGroup),
         "here": "/admin/people" + (f"?{query}" if query else ""),
     }
-    return render(request, "admin/people.html", context)
+    return render(context.request, "admin/people.html", values)
 
 
-async def verify(request: Request) -> Response:
-    return await _decide(request, verified=True)
+def verify(context: Context) -> Response:
+    return _decide(context, verified=True)
 
 
-async def revoke(request: Request) -> Response:
-    return await _decide(request, verified=False)
+def revoke(context: Context) -> Response:
+    return _decide(context, verified=False)
 
 
-async def _decide(request: Request, *, verified: bool) -> Response:
-    form = await form_data(request)
-    with transaction(request) as session:
-        admin = require_admin(current_user(request, session))
-        service = ProfileService(session, clock=clock(request))
-        person = service.person(request.path_params["user_id"])
-        if person is None:
-            raise NotFound("No such person.")
-        if verified:
-            service.verify_affiliation(admin, person)
-        else:
-            service.revoke_verification(admin, person)
-        person_id = person.id
-    back = safe_next(form.get("next"))
+def _decide(context: Context, *, verified: bool) -> Response:
+    admin = require_admin(context.user)
+    service = ProfileService(context.session, clock=context.clock)
+    person = service.person(context.params["user_id"])
+    if person is None:
+        raise NotFound("No such person.")
+    if verified:
+        service.verify_affiliation(admin, person)
+    else:
+        service.revoke_verification(admin, person)
+    back = safe_next(context.form.get("next"))
     back = back if back.startswith("/admin/people") else "/admin/people"
-    return redirect(f"{back}#person-{person_id}")
+    return redirect(f"{back}#person-{person.id}")
 
 
-async def organisations(request: Request) -> Response:
-    with transaction(request) as session:
-        require_admin(current_user(request, session))
-        listed = ProfileService(session, clock=clock(request)).organisations()
-    return render(request, "admin/organisations.html", {"organisations": listed})
+def organisations(context: Context) -> Response:
+    require_admin(context.user)
+    listed = ProfileService(context.session, clock=context.clock).organisations()
+    return render(context.request, "admin/organisations.html", {"organisations": listed})
+
+
+def failed_mail(context: Context) -> Response:
+    """Mail given up on after a day of retries, so that an admin learns of it."""
+    require_admin(context.user)
+    failed = mail.failed_mail(context.session)
+    return render(context.request, "admin/mail.html", {"failed": failed})
+
+
+def retry_mail(context: Context) -> Response:
+    admin = require_admin(context.user)
+    event_id = context.params["event_id"]
+    mail.retry_failed(context.session, event_id, actor_id=admin.id, now=context.clock.now())
+    return redirect("/admin/mail")
 
 
 routes = [
-    Route("/admin", index, name="admin"),
-    Route("/admin/people", people, name="admin_people"),
-    Route("/admin/people/{user_id:int}/verify", verify, methods=["POST"], name="admin_verify"),
-    Route("/admin/people/{user_id:int}/revoke", revoke, methods=["POST"], name="admin_revoke"),
-    Route("/admin/organisations", organisations, name="admin_organisations"),
+    Route("/admin", endpoint(index), name="admin"),
+    Route("/admin/people", endpoint(people), name="admin_people"),
+    Route(
+        "/admin/people/{user_id:int}/verify",
+        endpoint(verify),
+        methods=["POST"],
+        name="admin_verify",
+    ),
+    Route(
+        "/admin/people/{user_id:int}/revoke",
+        endpoint(revoke),
+        methods=["POST"],
+        name="admin_revoke",
+    ),
+    Route("/admin/organisations", endpoint(organisations), name="admin_organisations"),
+    Route("/admin/mail", endpoint(failed_mail), name="admin_mail"),
+    Route(
+        "/admin/mail/{event_id:int}/retry",
+        endpoint(retry_mail),
+        methods=["POST"],
+        name="admin_retry_mail",
+    ),
 ]

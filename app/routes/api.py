@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
@@ -28,7 +26,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
-from app.web import clock, transaction
+from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
 from briefs.services import BriefService
@@ -37,7 +35,6 @@ from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, Public
 from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import as_utc
-from core.enums import ConsultationStatus
 from core.errors import NotFound
 from core.inputs import MAX_ID, parse
 from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
@@ -48,18 +45,13 @@ PREFIX = "/api/v1"
 # -- consultations ----------------------------------------------------------------------------
 
 
-def _service(request: Request, session: Session) -> ConsultationService:
-    return ConsultationService(session, clock=clock(request))
+def _service(context: Context) -> ConsultationService:
+    return ConsultationService(context.session, clock=context.clock)
 
 
-def _public_consultation(service: ConsultationService, slug: str) -> Consultation:
-    """Drafts do not exist for the public API; a malformed slug cannot name anything."""
-    if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
-    consultation = service.get(slug)
-    if consultation.status == ConsultationStatus.DRAFT:
-        raise NotFound("No consultation called “%(slug)s”.", slug=slug)
-    return consultation
+def _public_consultation(context: Context, service: ConsultationService) -> Consultation:
+    """The API reads as the public does: drafts do not exist for it."""
+    return service.visible(context.params["slug"], None)
 
 
 def consultation_json(service: ConsultationService, consultation: Consultation) -> dict[str, Any]:
@@ -97,66 +89,59 @@ def thread_json(thread: Thread) -> dict[str, Any]:
     }
 
 
-async def list_consultations(request: Request) -> Response:
-    with transaction(request) as session:
-        service = _service(request, session)
-        page, following = paginate(
-            request, service.listing(), lambda c: (as_utc(c.created_at), c.id)
-        )
-        items = [consultation_json(service, consultation) for consultation in page]
+def list_consultations(context: Context) -> Response:
+    service = _service(context)
+    page, following = paginate(
+        context.request, service.listing(), lambda c: (as_utc(c.created_at), c.id)
+    )
+    items = [consultation_json(service, consultation) for consultation in page]
     return JSONResponse({"items": items, "next": following})
 
 
-async def get_consultation(request: Request) -> Response:
+def get_consultation(context: Context) -> Response:
     """The current version, paragraph by paragraph, with margin counts."""
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _public_consultation(service, request.path_params["slug"])
-        version = service.version(consultation)
-        counts = service.thread_counts(consultation)
-        body = consultation_json(service, consultation) | {
-            "summary": consultation.summary,
-            "accepting_comments": service.is_accepting_comments(consultation),
-            "version": version.number,
-            "paragraphs": [paragraph_json(p, counts) for p in service.paragraphs(version)],
-        }
+    service = _service(context)
+    consultation = _public_consultation(context, service)
+    version = service.version(consultation)
+    counts = service.thread_counts(consultation)
+    body = consultation_json(service, consultation) | {
+        "summary": consultation.summary,
+        "accepting_comments": service.is_accepting_comments(consultation),
+        "version": version.number,
+        "paragraphs": [paragraph_json(p, counts) for p in service.paragraphs(version)],
+    }
     return JSONResponse(body)
 
 
-async def list_threads(request: Request) -> Response:
-    key = request.query_params.get("paragraph") or None
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _public_consultation(service, request.path_params["slug"])
-        # A key of the wrong shape names no paragraph: no thread, and no query with odd bytes.
-        threads = [] if key and not KEY_PATTERN.match(key) else service.threads(consultation, key)
-        items = [thread_json(thread) for thread in threads]
-    return JSONResponse({"items": items})
+def list_threads(context: Context) -> Response:
+    key = context.request.query_params.get("paragraph") or None
+    service = _service(context)
+    consultation = _public_consultation(context, service)
+    # A key of the wrong shape names no paragraph: no thread, and no query with odd bytes.
+    threads = [] if key and not KEY_PATTERN.match(key) else service.threads(consultation, key)
+    return JSONResponse({"items": [thread_json(thread) for thread in threads]})
 
 
-async def post_comment(request: Request) -> Response:
-    """A comment or reply, by the token's user, under the same rules as the web form."""
-    # The body is received here, on the event loop; a problem with it is answered only once
-    # the credentials have been checked, so a caller without a valid token always gets the
-    # 401 (or 403) first, as if the body had not been looked at.
+async def _comment_payload(request: Request) -> dict[str, Any] | ApiProblem:
+    """The body, received on the event loop. A problem with it is answered only once the
+    credentials have been checked, so a caller without a valid token always gets the 401
+    (or 403) first, as if the body had not been looked at."""
     try:
-        payload: dict[str, Any] | ApiProblem = await read_json_object(request)
+        return await read_json_object(request)
     except ApiProblem as problem:
-        payload = problem
-    # All the database work, authentication included, is one transaction in one worker
-    # thread: one connection checkout and one commit per comment, and the event loop keeps
-    # serving others meanwhile.
-    return await run_in_threadpool(_create_comment, request, payload)
+        return problem
 
 
-def _create_comment(request: Request, payload: dict[str, Any] | ApiProblem) -> Response:
-    slug, key = request.path_params["slug"], request.path_params["key"]
-    with transaction(request) as session:
-        author = authenticate(request, session, "write")
-        if isinstance(payload, ApiProblem):
-            raise payload
-        data = parse(NewComment, payload, NOT_POSTED)
-        posted = commenting.post_comment(session, clock(request), author, slug, key, data)
+@endpoint_reading(_comment_payload, web=False)
+def post_comment(context: Context, payload: dict[str, Any] | ApiProblem) -> Response:
+    """A comment or reply, by the token's user, under the same rules as the web form:
+    authentication included, one transaction and one connection checkout per comment."""
+    slug, key = context.params["slug"], context.params["key"]
+    author = authenticate(context.request, context.session, "write")
+    if isinstance(payload, ApiProblem):
+        raise payload
+    data = parse(NewComment, payload, NOT_POSTED)
+    posted = commenting.post_comment(context.session, context.clock, author, slug, key, data)
     location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
     return JSONResponse(
         posted.model_dump(mode="json"), status_code=201, headers={"Location": location}
@@ -182,24 +167,21 @@ def _published_key(version: BriefVersion) -> SortKey:
     return as_utc(version.published_at), version.id
 
 
-async def list_briefs(request: Request) -> Response:
-    with transaction(request) as session:
-        service = BriefService(session, clock=clock(request))
-        page, following = paginate(request, service.listing(), _published_key)
-        items = [brief_summary_json(version) for version in page]
+def list_briefs(context: Context) -> Response:
+    service = BriefService(context.session, clock=context.clock)
+    page, following = paginate(context.request, service.listing(), _published_key)
+    items = [brief_summary_json(version) for version in page]
     return JSONResponse({"items": items, "next": following})
 
 
-async def get_brief(request: Request) -> Response:
+def get_brief(context: Context) -> Response:
     """A published version (the latest by default); working copies are never public."""
-    slug = request.path_params["slug"]
-    number = optional_int_param(request, "version", 1, MAX_ID)
+    slug = context.params["slug"]
+    number = optional_int_param(context.request, "version", 1, MAX_ID)
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
         raise NotFound("No brief called “%(slug)s”.", slug=slug)
-    with transaction(request) as session:
-        version = BriefService(session, clock=clock(request)).published(slug, number)
-        body = exports.as_json(version)
-    return JSONResponse(body)
+    version = BriefService(context.session, clock=context.clock).published(slug, number)
+    return JSONResponse(exports.as_json(version))
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -259,12 +241,12 @@ async def openapi_document(request: Request) -> Response:
 
 API_ROUTES: list[BaseRoute] = [
     ApiRoute("/openapi.json", openapi_document),
-    ApiRoute("/consultations", list_consultations),
-    ApiRoute("/consultations/{slug}", get_consultation),
-    ApiRoute("/consultations/{slug}/threads", list_threads),
+    ApiRoute("/consultations", endpoint(list_consultations, web=False)),
+    ApiRoute("/consultations/{slug}", endpoint(get_consultation, web=False)),
+    ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False)),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
-    ApiRoute("/briefs", list_briefs),
-    ApiRoute("/briefs/{slug}", get_brief),
+    ApiRoute("/briefs", endpoint(list_briefs, web=False)),
+    ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
     ApiRoute("/search", search),
 ]
 

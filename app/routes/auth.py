@@ -23,15 +23,7 @@ from accounts.registration import Registration, needs_verification
 from accounts.services import AccountService, normalise_email
 from app import i18n
 from app.auth.oidc import providers_for
-from app.web import (
-    clock,
-    form_data,
-    redirect,
-    render,
-    require_user,
-    start_session,
-    transaction,
-)
+from app.web import Context, endpoint, redirect, render, start_session
 from core.errors import InvalidInput
 
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -57,11 +49,12 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(request: Request, *checks: tuple[Limit, str]) -> None:
-    """Count the attempt against each (limit, subject), in a transaction of its own: the
-    counts stand whatever becomes of the request, and a row is locked only for a moment."""
-    with transaction(request) as session:
-        limiter = RateLimiter(session, clock=clock(request))
+def rate_limit(context: Context, *checks: tuple[Limit, str]) -> None:
+    """Count the attempt against each (limit, subject) first. A refused attempt counts
+    for none (its savepoint is undone); what follows an allowed one runs in a savepoint
+    of its own or cannot fail, so the counts stand whatever becomes of the request."""
+    limiter = RateLimiter(context.session, clock=context.clock)
+    with context.attempt():
         for limit, subject in checks:
             limiter.check(limit, subject)
 
@@ -79,30 +72,32 @@ def _signin_context(request: Request, **values: object) -> dict[str, object]:
     return {**defaults, "providers": providers_for(request), **values}
 
 
-async def signin_page(request: Request) -> Response:
-    next_url = safe_next(request.query_params.get("next"))
-    return render(request, "auth/signin.html", _signin_context(request, next=next_url))
+def signin_page(context: Context) -> Response:
+    next_url = safe_next(context.request.query_params.get("next"))
+    return render(
+        context.request, "auth/signin.html", _signin_context(context.request, next=next_url)
+    )
 
 
-async def signin(request: Request) -> Response:
-    form = await form_data(request)
+def signin(context: Context) -> Response:
+    """Argon2 verification runs here, in the thread pool, never on the event loop."""
+    request, form = context.request, context.form
     email, password = form.get("email", ""), form.get("password", "")
     next_url = safe_next(form.get("next"))
     try:
         rate_limit(
-            request,
+            context,
             (ratelimits.SIGNIN_PER_IP, client_ip(request)),
             (ratelimits.SIGNIN_PER_EMAIL, normalise_email(email)),
         )
     except TooManyAttempts as exc:
-        context = _signin_context(request, next=next_url, email=email, error=exc.message)
-        return render(request, "auth/signin.html", context, status_code=429, headers=too_many(exc))
-    with transaction(request) as session:
-        user = AccountService(session, clock=clock(request)).authenticate(email, password)
+        values = _signin_context(request, next=next_url, email=email, error=exc.message)
+        return render(request, "auth/signin.html", values, status_code=429, headers=too_many(exc))
+    user = AccountService(context.session, clock=context.clock).authenticate(email, password)
     if user is None:
-        context = _signin_context(request, next=next_url, email=email, error=WRONG_CREDENTIALS)
-        return render(request, "auth/signin.html", context, status_code=401)
-    start_session(request, user)
+        values = _signin_context(request, next=next_url, email=email, error=WRONG_CREDENTIALS)
+        return render(request, "auth/signin.html", values, status_code=401)
+    start_session(context, user)
     return redirect(next_url)
 
 
@@ -111,123 +106,124 @@ async def signout(request: Request) -> Response:
     return redirect("/")
 
 
-async def signout_everywhere(request: Request) -> Response:
-    with transaction(request) as session:
-        user = require_user(request, session)
-        Registration(session, clock=clock(request)).sign_out_everywhere(user)
-    request.session.clear()
+def signout_everywhere(context: Context) -> Response:
+    Registration(context.session, clock=context.clock).sign_out_everywhere(context.require_user())
+    context.signed_out()
     return redirect("/signin?notice=signed-out-everywhere")
 
 
 # -- signing up and confirming the address --------------------------------------------------
 
 
-async def signup_page(request: Request) -> Response:
-    return render(request, "auth/signup.html", {"name": "", "email": "", "error": None})
+def signup_page(context: Context) -> Response:
+    return render(context.request, "auth/signup.html", {"name": "", "email": "", "error": None})
 
 
-async def signup(request: Request) -> Response:
-    form = await form_data(request)
+def signup(context: Context) -> Response:
+    request, form = context.request, context.form
     name, email = form.get("name", ""), form.get("email", "")
-    context: dict[str, object] = {"name": name, "email": email, "fields": {}}
+    values: dict[str, object] = {"name": name, "email": email, "fields": {}}
     try:
         rate_limit(
-            request,
+            context,
             (ratelimits.SIGNUP_PER_IP, client_ip(request)),
             (ratelimits.SIGNUP_PER_EMAIL, normalise_email(email)),
         )
-        with transaction(request) as session:
-            Registration(session, clock=clock(request)).register(
+        with context.attempt():
+            Registration(context.session, clock=context.clock).register(
                 email, name, form.get("password", "")
             )
     except TooManyAttempts as exc:
-        context["error"] = exc.message
-        return render(request, "auth/signup.html", context, status_code=429, headers=too_many(exc))
+        values["error"] = exc.message
+        return render(request, "auth/signup.html", values, status_code=429, headers=too_many(exc))
     except InvalidInput as exc:
-        context |= {"error": exc.message, "fields": exc.fields}
-        return render(request, "auth/signup.html", context, status_code=422)
+        values |= {"error": exc.message, "fields": exc.fields}
+        return render(request, "auth/signup.html", values, status_code=422)
     return render(request, "auth/check_email.html", {"kind": "signup"})
 
 
-async def verify_status(request: Request) -> Response:
-    with transaction(request) as session:
-        user = require_user(request, session)
-        pending = needs_verification(user)
-    context = {"pending": pending, "sent": request.query_params.get("sent") == "1"}
-    return render(request, "auth/verify.html", context)
+def verify_status(context: Context) -> Response:
+    pending = needs_verification(context.require_user())
+    values = {"pending": pending, "sent": context.request.query_params.get("sent") == "1"}
+    return render(context.request, "auth/verify.html", values)
 
 
-async def resend_verification(request: Request) -> Response:
-    with transaction(request) as session:
-        user_id = str(require_user(request, session).id)
+def resend_verification(context: Context) -> Response:
+    user = context.require_user()
     try:
-        rate_limit(request, (ratelimits.RESEND_PER_USER, user_id))
+        rate_limit(context, (ratelimits.RESEND_PER_USER, str(user.id)))
     except TooManyAttempts as exc:
-        context = {"pending": True, "error": exc.message}
-        return render(request, "auth/verify.html", context, status_code=429, headers=too_many(exc))
-    with transaction(request) as session:
-        user = require_user(request, session)
-        sent = Registration(session, clock=clock(request)).request_verification(user)
+        values = {"pending": True, "error": exc.message}
+        return render(
+            context.request, "auth/verify.html", values, status_code=429, headers=too_many(exc)
+        )
+    sent = Registration(context.session, clock=context.clock).request_verification(user)
     return redirect("/verify?sent=1" if sent else "/verify")
 
 
-async def verify_link(request: Request) -> Response:
+def verify_link(context: Context) -> Response:
     try:
-        with transaction(request) as session:
-            Registration(session, clock=clock(request)).verify_email(request.path_params["secret"])
+        with context.attempt():
+            Registration(context.session, clock=context.clock).verify_email(
+                context.params["secret"]
+            )
     except InvalidInput as exc:
-        context = {"pending": True, "error": exc.message, "from_link": True}
+        values = {"pending": True, "error": exc.message, "from_link": True}
         return render(
-            request, "auth/verify.html", context, status_code=400, headers=SECRET_PAGE_HEADERS
+            context.request,
+            "auth/verify.html",
+            values,
+            status_code=400,
+            headers=SECRET_PAGE_HEADERS,
         )
-    context = {"pending": False, "from_link": True}
-    return render(request, "auth/verify.html", context, headers=SECRET_PAGE_HEADERS)
+    values = {"pending": False, "from_link": True}
+    return render(context.request, "auth/verify.html", values, headers=SECRET_PAGE_HEADERS)
 
 
 # -- a forgotten password --------------------------------------------------------------------
 
 
-async def forgot_page(request: Request) -> Response:
-    return render(request, "auth/forgot.html", {"email": "", "error": None})
+def forgot_page(context: Context) -> Response:
+    return render(context.request, "auth/forgot.html", {"email": "", "error": None})
 
 
-async def forgot(request: Request) -> Response:
-    email = (await form_data(request)).get("email", "")
+def forgot(context: Context) -> Response:
+    request, email = context.request, context.form.get("email", "")
     try:
         rate_limit(
-            request,
+            context,
             (ratelimits.RESET_PER_IP, client_ip(request)),
             (ratelimits.RESET_PER_EMAIL, normalise_email(email)),
         )
     except TooManyAttempts as exc:
-        context = {"email": email, "error": exc.message}
-        return render(request, "auth/forgot.html", context, status_code=429, headers=too_many(exc))
-    with transaction(request) as session:
-        Registration(session, clock=clock(request)).request_password_reset(email)
+        values = {"email": email, "error": exc.message}
+        return render(request, "auth/forgot.html", values, status_code=429, headers=too_many(exc))
+    Registration(context.session, clock=context.clock).request_password_reset(email)
     return render(request, "auth/check_email.html", {"kind": "reset"})
 
 
-async def reset_page(request: Request) -> Response:
-    secret = request.path_params["secret"]
+def reset_page(context: Context) -> Response:
     try:
-        with transaction(request) as session:
-            EmailLinkService(session, clock=clock(request)).peek(secret, RESET_PASSWORD)
+        EmailLinkService(context.session, clock=context.clock).peek(
+            context.params["secret"], RESET_PASSWORD
+        )
     except InvalidInput:
-        return _reset_form(request, error=INVALID_LINK, status_code=400)
-    return _reset_form(request)
+        return _reset_form(context.request, error=INVALID_LINK, status_code=400)
+    return _reset_form(context.request)
 
 
-async def reset(request: Request) -> Response:
-    password = (await form_data(request)).get("password", "")
+def reset(context: Context) -> Response:
     try:
-        with transaction(request) as session:
-            Registration(session, clock=clock(request)).reset_password(
-                request.path_params["secret"], password
+        with context.attempt():
+            Registration(context.session, clock=context.clock).reset_password(
+                context.params["secret"], context.form.get("password", "")
             )
     except InvalidInput as exc:
         status = 400 if exc.message == INVALID_LINK else 422
-        return _reset_form(request, error=exc.message, fields=exc.fields, status_code=status)
-    request.session.clear()
+        return _reset_form(
+            context.request, error=exc.message, fields=exc.fields, status_code=status
+        )
+    context.signed_out()
     return redirect("/signin?notice=password-changed")
 
 
@@ -261,18 +257,23 @@ async def choose_language(request: Request) -> Response:
 
 
 routes = [
-    Route("/signin", signin_page, name="signin_page"),
-    Route("/signin", signin, methods=["POST"], name="signin"),
+    Route("/signin", endpoint(signin_page), name="signin_page"),
+    Route("/signin", endpoint(signin), methods=["POST"], name="signin"),
     Route("/signout", signout, methods=["POST"], name="signout"),
-    Route("/signout/everywhere", signout_everywhere, methods=["POST"], name="signout_everywhere"),
-    Route("/signup", signup_page, name="signup_page"),
-    Route("/signup", signup, methods=["POST"], name="signup"),
-    Route("/verify", verify_status, name="verify_status"),
-    Route("/verify/resend", resend_verification, methods=["POST"], name="verify_resend"),
-    Route("/verify/{secret}", verify_link, name="verify_link"),
-    Route("/password/forgot", forgot_page, name="forgot_page"),
-    Route("/password/forgot", forgot, methods=["POST"], name="forgot"),
-    Route("/password/reset/{secret}", reset_page, name="reset_page"),
-    Route("/password/reset/{secret}", reset, methods=["POST"], name="reset"),
+    Route(
+        "/signout/everywhere",
+        endpoint(signout_everywhere),
+        methods=["POST"],
+        name="signout_everywhere",
+    ),
+    Route("/signup", endpoint(signup_page), name="signup_page"),
+    Route("/signup", endpoint(signup), methods=["POST"], name="signup"),
+    Route("/verify", endpoint(verify_status), name="verify_status"),
+    Route("/verify/resend", endpoint(resend_verification), methods=["POST"], name="verify_resend"),
+    Route("/verify/{secret}", endpoint(verify_link), name="verify_link"),
+    Route("/password/forgot", endpoint(forgot_page), name="forgot_page"),
+    Route("/password/forgot", endpoint(forgot), methods=["POST"], name="forgot"),
+    Route("/password/reset/{secret}", endpoint(reset_page), name="reset_page"),
+    Route("/password/reset/{secret}", endpoint(reset), methods=["POST"], name="reset"),
     Route("/language/{code}", choose_language, name="language"),
 ]

@@ -10,32 +10,21 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounts.models import User
-from app.web import (
-    clock,
-    current_user,
-    form_data,
-    redirect,
-    render,
-    require_user,
-    settings,
-    transaction,
-)
+from accounts.policy import require_editor
+from app.web import AfterCommit, Context, endpoint, redirect, render
+from briefs import policy
 from briefs.annex import build_annex
 from briefs.citations import cited_thread_ids, render_brief
 from briefs.exports import PdfJob, as_json, as_markdown, citation_text, pdf_job
 from briefs.models import Brief, BriefVersion
 from briefs.services import BriefService
-from consultations.models import Consultation
-from consultations.services import require_editor
-from core.enums import ConsultationStatus, Language
+from core.enums import Language
 from core.errors import InvalidInput
 
 # A published version never changes, so its exports may be cached for a day; "latest" URLs
@@ -45,13 +34,13 @@ LATEST_CACHE = "public, max-age=300"
 FORM_FIELDS = ("slug", "title", "language", "topics", "consultation", "body_markdown")
 
 
-def _service(request: Request, session: Session) -> BriefService:
-    return BriefService(session, clock=clock(request))
+def _service(context: Context) -> BriefService:
+    return BriefService(context.session, clock=context.clock)
 
 
-def _editor(request: Request, session: Session) -> User:
+def _editor(context: Context) -> User:
     """Anonymous visitors are sent to sign in (401); participants are refused (403)."""
-    return require_editor(require_user(request, session))
+    return require_editor(context.user)
 
 
 def _number(request: Request) -> int | None:
@@ -67,38 +56,27 @@ def _body_html(version: BriefVersion) -> Markup:
 # -- public pages ----------------------------------------------------------------------------
 
 
-async def listing(request: Request) -> Response:
-    topic = request.query_params.get("topic") or None
-    with transaction(request) as session:
-        user = current_user(request, session)
-        versions = _service(request, session).listing(topic=topic)
-    context = {"versions": versions, "topic": topic, "can_edit": bool(user and user.is_editor)}
-    return render(request, "briefs/list.html", context)
+def listing(context: Context) -> Response:
+    topic = context.request.query_params.get("topic") or None
+    versions = _service(context).listing(topic=topic)
+    values = {"versions": versions, "topic": topic, "can_edit": policy.can_edit(context.user)}
+    return render(context.request, "briefs/list.html", values)
 
 
-async def brief_page(request: Request) -> Response:
+def brief_page(context: Context) -> Response:
     """A published version: the latest at ``/briefs/{slug}``, a given one forever at ``/v/{n}``."""
-    slug, number = request.path_params["slug"], _number(request)
-    with transaction(request) as session:
-        service = _service(request, session)
-        user = current_user(request, session)
-        brief = service.get(slug)
-        numbers = service.published_numbers(brief)
-        if not numbers and user is not None and user.is_editor:
-            return redirect(f"/briefs/{slug}/edit")
-        version = service.published(slug, number)
-        context = _page_context(request, service, version, numbers, user)
-    return render(request, "briefs/brief.html", context)
+    slug, number = context.params["slug"], _number(context.request)
+    service = _service(context)
+    brief = service.get(slug)
+    numbers = service.published_numbers(brief)
+    if not numbers and policy.can_edit(context.user):
+        return redirect(f"/briefs/{slug}/edit")
+    version = service.published(slug, number)
+    return render(context.request, "briefs/brief.html", _page_context(context, version, numbers))
 
 
-def _page_context(
-    request: Request,
-    service: BriefService,
-    version: BriefVersion,
-    numbers: list[int],
-    user: User | None,
-) -> dict[str, Any]:
-    is_editor = bool(user and user.is_editor)
+def _page_context(context: Context, version: BriefVersion, numbers: list[int]) -> dict[str, Any]:
+    can_edit = policy.can_edit(context.user)
     return {
         "brief": version.brief,
         "version": version,
@@ -106,9 +84,9 @@ def _page_context(
         "latest_number": numbers[-1],
         "body_html": _body_html(version),
         "annex": version.annex,
-        "citation": citation_text(version, settings(request).base_url),
-        "working_copy": service.working_copy(version.brief) if is_editor else None,
-        "can_edit": is_editor,
+        "citation": citation_text(version, context.settings.base_url),
+        "working_copy": _service(context).working_copy(version.brief) if can_edit else None,
+        "can_edit": can_edit,
     }
 
 
@@ -130,56 +108,58 @@ def _headers(request: Request, slug: str, extension: str) -> dict[str, str]:
     }
 
 
-async def export_pdf(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        version = _service(request, session).published(slug, _number(request))
-        job = pdf_job(version, settings(request).base_url)
-    data = await run_in_threadpool(_render_pdf, job)
-    return Response(data, media_type="application/pdf", headers=_headers(request, slug, "pdf"))
+def export_pdf(context: Context) -> AfterCommit:
+    """Layout runs once the transaction has ended (it needs only the frozen job)."""
+    slug = context.params["slug"]
+    version = _service(context).published(slug, _number(context.request))
+    job = pdf_job(version, context.settings.base_url)
+    headers = _headers(context.request, slug, "pdf")
+    return AfterCommit(
+        lambda: Response(_render_pdf(job), media_type="application/pdf", headers=headers)
+    )
 
 
-async def export_markdown(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        version = _service(request, session).published(slug, _number(request))
-        text = as_markdown(version, settings(request).base_url)
-    headers = _headers(request, slug, "md")
+def export_markdown(context: Context) -> Response:
+    slug = context.params["slug"]
+    version = _service(context).published(slug, _number(context.request))
+    text = as_markdown(version, context.settings.base_url)
+    headers = _headers(context.request, slug, "md")
     return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
-async def export_json(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        data = as_json(_service(request, session).published(slug, _number(request)))
-    headers = _headers(request, slug, "json")
-    return JSONResponse(data, headers=headers)
+def export_json(context: Context) -> Response:
+    slug = context.params["slug"]
+    data = as_json(_service(context).published(slug, _number(context.request)))
+    return JSONResponse(data, headers=_headers(context.request, slug, "json"))
 
 
 # -- editing ----------------------------------------------------------------------------------
 
 
-def _consultation_choices(session: Session) -> list[Consultation]:
-    query = select(Consultation).where(Consultation.status != ConsultationStatus.DRAFT)
-    return list(session.scalars(query.order_by(Consultation.created_at.desc())))
+def new_page(context: Context) -> Response:
+    _editor(context)
+    form = {"consultation": context.request.query_params.get("consultation", ""), "language": "en"}
+    return _new_form(context, form)
 
 
-async def new_page(request: Request) -> Response:
-    with transaction(request) as session:
-        _editor(request, session)
-        choices = _consultation_choices(session)
-    form = {"consultation": request.query_params.get("consultation", ""), "language": "en"}
-    context = {"form": form, "error": None, "consultations": choices, "languages": list(Language)}
-    return render(request, "briefs/new.html", context)
+def _new_form(
+    context: Context, form: dict[str, str], error: InvalidInput | None = None
+) -> Response:
+    values = {
+        "form": form,
+        "error": error,
+        "consultations": _service(context).consultations_to_cite(),
+        "languages": list(Language),
+    }
+    return render(context.request, "briefs/new.html", values, status_code=422 if error else 200)
 
 
-async def create(request: Request) -> Response:
-    form = await form_data(request)
-    fields = {name: form.get(name, "") for name in FORM_FIELDS}
+def create(context: Context) -> Response:
+    fields = {name: context.form.get(name, "") for name in FORM_FIELDS}
     try:
-        with transaction(request) as session:
-            brief = _service(request, session).create(
-                _editor(request, session),
+        with context.attempt():
+            brief = _service(context).create(
+                _editor(context),
                 fields["slug"].strip(),
                 fields["title"],
                 fields["language"] or Language.EN,
@@ -187,31 +167,25 @@ async def create(request: Request) -> Response:
                 fields["body_markdown"],
                 consultation_slug=fields["consultation"].strip() or None,
             )
-            slug = brief.slug
     except InvalidInput as error:
-        with transaction(request) as session:
-            current_user(request, session)  # the failed transaction expired the page's user
-            choices = _consultation_choices(session)
-        context = {"form": fields, "error": error, "consultations": choices}
-        return render(request, "briefs/new.html", context, status_code=422)
-    return redirect(f"/briefs/{slug}/edit")
+        return _new_form(context, fields, error)
+    return redirect(f"/briefs/{brief.slug}/edit")
 
 
-async def edit_page(request: Request) -> Response:
-    with transaction(request) as session:
-        _editor(request, session)
-        context = _edit_context(request, _service(request, session), request.path_params["slug"])
-    return render(request, "briefs/edit.html", context)
+def edit_page(context: Context) -> Response:
+    _editor(context)
+    values = _edit_context(context, context.params["slug"])
+    return render(context.request, "briefs/edit.html", values)
 
 
 def _edit_context(
-    request: Request,
-    service: BriefService,
+    context: Context,
     slug: str,
     form: dict[str, str] | None = None,
     error: InvalidInput | None = None,
 ) -> dict[str, Any]:
     """The working copy (or the typed text after an error), its preview and what to cite."""
+    service = _service(context)
     brief = service.get(slug)
     draft = service.working_copy(brief)
     body = (form or {}).get("body_markdown", draft.body_markdown if draft else "")
@@ -226,7 +200,7 @@ def _edit_context(
         "preview": Markup(render_brief(body, threads)),  # noqa: S704 - safe renderer
         "unresolved": [thread_id for thread_id in cited if thread_id not in threads],
         "citable": _citable(service.session, brief),
-        "saved": request.query_params.get("saved") == "1",
+        "saved": context.request.query_params.get("saved") == "1",
     }
 
 
@@ -235,66 +209,61 @@ def _citable(session: Session, brief: Brief) -> list[dict[str, Any]]:
     return list(build_annex(session, brief.consultation)["dispositions"])
 
 
-async def save(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    form = await form_data(request)
+def save(context: Context) -> Response:
+    slug, form = context.params["slug"], context.form
     try:
-        with transaction(request) as session:
-            _service(request, session).update_draft(
+        with context.attempt():
+            _service(context).update_draft(
                 slug,
-                _editor(request, session),
+                _editor(context),
                 form.get("title", ""),
                 form.get("body_markdown", ""),
                 form.get("change_note", ""),
             )
     except InvalidInput as error:
-        return _edit_again(request, slug, form, error)
+        return _edit_again(context, slug, form, error)
     return redirect(f"/briefs/{slug}/edit?saved=1")
 
 
-def _edit_again(request: Request, slug: str, form: dict[str, str], error: InvalidInput) -> Response:
-    with transaction(request) as session:
-        _editor(request, session)  # reloads the user, whom the failed transaction expired
-        context = _edit_context(request, _service(request, session), slug, form, error)
-    return render(request, "briefs/edit.html", context, status_code=422)
+def _edit_again(context: Context, slug: str, form: dict[str, str], error: InvalidInput) -> Response:
+    values = _edit_context(context, slug, form, error)
+    return render(context.request, "briefs/edit.html", values, status_code=422)
 
 
-async def publish(request: Request) -> Response:
-    slug = request.path_params["slug"]
+def publish(context: Context) -> Response:
+    slug = context.params["slug"]
     try:
-        with transaction(request) as session:
-            version = _service(request, session).publish(slug, _editor(request, session))
-            number = version.number
+        with context.attempt():
+            version = _service(context).publish(slug, _editor(context))
     except InvalidInput as error:
-        return _edit_again(request, slug, {}, error)
-    return redirect(f"/briefs/{slug}/v/{number}")
+        return _edit_again(context, slug, {}, error)
+    return redirect(f"/briefs/{slug}/v/{version.number}")
 
 
-async def revise(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        _service(request, session).revise(slug, _editor(request, session))
+def revise(context: Context) -> Response:
+    slug = context.params["slug"]
+    _service(context).revise(slug, _editor(context))
     return redirect(f"/briefs/{slug}/edit")
 
 
 def _exports(prefix: str, name: str) -> list[Route]:
     return [
-        Route(f"{prefix}.pdf", export_pdf, name=f"{name}_pdf"),
-        Route(f"{prefix}.md", export_markdown, name=f"{name}_md"),
-        Route(f"{prefix}.json", export_json, name=f"{name}_json"),
+        Route(f"{prefix}.pdf", endpoint(export_pdf), name=f"{name}_pdf"),
+        Route(f"{prefix}.md", endpoint(export_markdown), name=f"{name}_md"),
+        Route(f"{prefix}.json", endpoint(export_json), name=f"{name}_json"),
     ]
 
 
 routes = [
-    Route("/briefs", listing, name="briefs"),
-    Route("/briefs", create, methods=["POST"], name="create_brief"),
-    Route("/briefs/new", new_page, name="new_brief"),
+    Route("/briefs", endpoint(listing), name="briefs"),
+    Route("/briefs", endpoint(create), methods=["POST"], name="create_brief"),
+    Route("/briefs/new", endpoint(new_page), name="new_brief"),
     *_exports("/briefs/{slug}", "brief"),
     *_exports("/briefs/{slug}/v/{number:int}", "brief_version"),
-    Route("/briefs/{slug}", brief_page, name="brief"),
-    Route("/briefs/{slug}/v/{number:int}", brief_page, name="brief_version"),
-    Route("/briefs/{slug}/edit", edit_page, name="edit_brief"),
-    Route("/briefs/{slug}/edit", save, methods=["POST"], name="save_brief"),
-    Route("/briefs/{slug}/publish", publish, methods=["POST"], name="publish_brief"),
-    Route("/briefs/{slug}/revise", revise, methods=["POST"], name="revise_brief"),
+    Route("/briefs/{slug}", endpoint(brief_page), name="brief"),
+    Route("/briefs/{slug}/v/{number:int}", endpoint(brief_page), name="brief_version"),
+    Route("/briefs/{slug}/edit", endpoint(edit_page), name="edit_brief"),
+    Route("/briefs/{slug}/edit", endpoint(save), methods=["POST"], name="save_brief"),
+    Route("/briefs/{slug}/publish", endpoint(publish), methods=["POST"], name="publish_brief"),
+    Route("/briefs/{slug}/revise", endpoint(revise), methods=["POST"], name="revise_brief"),
 ]

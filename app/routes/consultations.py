@@ -2,130 +2,104 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, current_user, form_data, is_htmx, redirect, render, transaction
+from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
-from consultations import commenting
+from consultations import commenting, policy
 from consultations.commenting import NOT_POSTED, NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.inputs import parse
 
 
-def _service(request: Request, session: object) -> ConsultationService:
-    return ConsultationService(session, clock=clock(request))  # type: ignore[arg-type]
+def _service(context: Context) -> ConsultationService:
+    return ConsultationService(context.session, clock=context.clock)
 
 
-def _visible(request: Request, service: ConsultationService, slug: str) -> Consultation:
-    """Drafts not yet published are visible to editors only."""
-    consultation = service.get(slug)
-    if consultation.status == ConsultationStatus.DRAFT:
-        user = current_user(request, service.session)
-        if user is None or not user.is_editor:
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
-    return consultation
+def _visible(context: Context, service: ConsultationService) -> Consultation:
+    return service.visible(context.params["slug"], context.user)
 
 
-def listing(request: Request) -> Response:
-    topic = request.query_params.get("topic") or None
-    status = request.query_params.get("status") or None
+def listing(context: Context) -> Response:
+    topic = context.request.query_params.get("topic") or None
+    status = context.request.query_params.get("status") or None
     if status and status not in set(ConsultationStatus):
         status = None
-    with transaction(request) as session:
-        user = current_user(request, session)
-        service = _service(request, session)
-        items = service.listing(
-            topic=topic, status=status, include_drafts=bool(user and user.is_editor)
-        )
-        statuses = {c.id: service.effective_status(c) for c in items}
+    service = _service(context)
+    items = service.listing(
+        topic=topic, status=status, include_drafts=policy.sees_drafts(context.user)
+    )
+    statuses = {c.id: service.effective_status(c) for c in items}
     return render(
-        request,
+        context.request,
         "consultations/list.html",
         {"consultations": items, "statuses": statuses, "topic": topic, "status": status},
     )
 
 
-def draft(request: Request) -> Response:
+def draft(context: Context) -> Response:
     """The current draft (or a given version) with margin counts per paragraph."""
-    slug = request.path_params["slug"]
-    number = request.path_params.get("number")
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _visible(request, service, slug)
-        version = service.version(consultation, number)
-        latest = service.version(consultation)
-        context = {
-            "consultation": consultation,
-            "version": version,
-            "latest": latest,
-            "paragraphs": service.paragraphs(version),
-            "counts": service.thread_counts(consultation),
-            "accepting": service.is_accepting_comments(consultation),
-            "status": service.effective_status(consultation),
-            "topics": list(consultation.topics),
-        }
-    return render(request, "consultations/draft.html", context)
+    service = _service(context)
+    consultation = _visible(context, service)
+    version = service.version(consultation, context.params.get("number"))
+    values = {
+        "consultation": consultation,
+        "version": version,
+        "latest": service.version(consultation),
+        "paragraphs": service.paragraphs(version),
+        "counts": service.thread_counts(consultation),
+        "accepting": service.is_accepting_comments(consultation),
+        "status": service.effective_status(consultation),
+        "topics": list(consultation.topics),
+    }
+    return render(context.request, "consultations/draft.html", values)
 
 
-def diff(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    old_number, new_number = request.path_params["old"], request.path_params["new"]
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _visible(request, service, slug)
-        old = [
-            (p.key, p.text) for p in service.paragraphs(service.version(consultation, old_number))
-        ]
-        new = [
-            (p.key, p.text) for p in service.paragraphs(service.version(consultation, new_number))
-        ]
-    context = {
+def diff(context: Context) -> Response:
+    service = _service(context)
+    consultation = _visible(context, service)
+    old_number, new_number = context.params["old"], context.params["new"]
+    old, new = (
+        [(p.key, p.text) for p in service.paragraphs(service.version(consultation, number))]
+        for number in (old_number, new_number)
+    )
+    values = {
         "consultation": consultation,
         "old": old_number,
         "new": new_number,
         "blocks": diff_versions(old, new),
     }
-    return render(request, "consultations/diff.html", context)
+    return render(context.request, "consultations/diff.html", values)
 
 
-def paragraph(request: Request) -> Response:
+def paragraph(context: Context) -> Response:
     """A paragraph's threads: the full page, or the fragment htmx puts in the margin."""
-    slug, key = request.path_params["slug"], request.path_params["key"]
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _visible(request, service, slug)
-        context = _paragraph_context(request, service, consultation, key)
-    return render(
-        request, "consultations/paragraph.html", context, fragment="consultations/_threads.html"
-    )
+    service = _service(context)
+    return _paragraph_page(context, service, _visible(context, service))
 
 
-async def post_comment(request: Request) -> Response:
-    """Post a comment or reply. Invalid input re-renders the form with what was typed."""
-    form = await form_data(request)
-    # The database work runs in a worker thread, so the event loop keeps serving others.
-    return await run_in_threadpool(_post_comment, request, form)
-
-
-def _post_comment(request: Request, form: dict[str, str]) -> Response:
-    slug, key = request.path_params["slug"], request.path_params["key"]
+def post_comment(context: Context) -> Response:
+    """Post a comment or reply. Invalid input shows the form again with what was typed;
+    with htmx the margin's threads come back, rendered in the same transaction."""
+    form, key = context.form, context.params["key"]
+    service = _service(context)
+    consultation = _visible(context, service)
     try:
-        data = parse(NewComment, _comment_fields(form), NOT_POSTED)
-        with transaction(request) as session:
-            user = current_user(request, session)
-            posted = commenting.post_comment(session, clock(request), user, slug, key, data)
+        with context.attempt():
+            data = parse(NewComment, _comment_fields(form), NOT_POSTED)
+            posted = commenting.post_comment(
+                context.session, context.clock, context.user, consultation.slug, key, data
+            )
     except InvalidInput as error:
-        return _comment_form_again(request, slug, key, form, error)
-    if is_htmx(request):
-        return paragraph(request)
-    return redirect(f"/consultations/{slug}/p/{key}#c-{posted.id}")
+        return _paragraph_page(context, service, consultation, form=form, error=error)
+    if is_htmx(context.request):
+        return _paragraph_page(context, service, consultation)
+    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{posted.id}")
 
 
 def _comment_fields(form: dict[str, str]) -> dict[str, object]:
@@ -142,57 +116,55 @@ def _comment_fields(form: dict[str, str]) -> dict[str, object]:
     return fields
 
 
-def _comment_form_again(
-    request: Request, slug: str, key: str, form: dict[str, str], error: InvalidInput
+def _paragraph_page(
+    context: Context,
+    service: ConsultationService,
+    consultation: Consultation,
+    *,
+    form: dict[str, str] | None = None,
+    error: InvalidInput | None = None,
 ) -> Response:
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _visible(request, service, slug)
-        context = _paragraph_context(request, service, consultation, key)
-    context.update(form=form, error=error)
-    return render(
-        request,
-        "consultations/paragraph.html",
-        context,
-        fragment="consultations/_threads.html",
-        status_code=422,
-    )
-
-
-def _paragraph_context(
-    request: Request, service: ConsultationService, consultation: Consultation, key: str
-) -> dict[str, object]:
-    user = current_user(request, service.session)
-    latest = service.version(consultation)
+    key = context.params["key"]
     threads = service.threads(consultation, key)
-    briefs = BriefService(service.session, clock=service.clock)
-    return {
+    briefs = BriefService(context.session, clock=context.clock)
+    values = {
         "consultation": consultation,
         "paragraph": service.paragraph(consultation, key),
         "in_current": service.in_current_version(consultation, key),
         "threads": threads,
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
-        "latest": latest,
+        "latest": service.version(consultation),
         "accepting": service.is_accepting_comments(consultation),
         "stances": list(Stance),
         "attributions": [
             a for a in Attribution if a != Attribution.ANONYMOUS or consultation.allow_anonymous
         ],
-        "can_moderate": bool(user and user.is_editor),
-        "form": {},
-        "error": None,
+        "can_moderate": policy.can_moderate(context.user, consultation),
+        "form": form or {},
+        "error": error,
     }
+    return render(
+        context.request,
+        "consultations/paragraph.html",
+        values,
+        fragment="consultations/_threads.html",
+        status_code=422 if error else 200,
+    )
 
 
 routes = [
-    Route("/consultations", listing, name="consultations"),
-    Route("/consultations/{slug}", draft, name="consultation"),
-    Route("/consultations/{slug}/v/{number:int}", draft, name="consultation_version"),
-    Route("/consultations/{slug}/diff/{old:int}..{new:int}", diff, name="consultation_diff"),
-    Route("/consultations/{slug}/p/{key}", paragraph, name="paragraph"),
+    Route("/consultations", endpoint(listing), name="consultations"),
+    Route("/consultations/{slug}", endpoint(draft), name="consultation"),
+    Route("/consultations/{slug}/v/{number:int}", endpoint(draft), name="consultation_version"),
+    Route(
+        "/consultations/{slug}/diff/{old:int}..{new:int}",
+        endpoint(diff),
+        name="consultation_diff",
+    ),
+    Route("/consultations/{slug}/p/{key}", endpoint(paragraph), name="paragraph"),
     Route(
         "/consultations/{slug}/p/{key}/comments",
-        post_comment,
+        endpoint(post_comment),
         methods=["POST"],
         name="post_comment",
     ),

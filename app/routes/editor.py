@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, current_user, redirect, render, transaction
+from accounts.policy import require_editor
+from app.web import Context, endpoint, endpoint_reading, redirect, render
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
-from consultations.services import ConsultationService, require_editor
+from consultations.services import ConsultationService
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
 
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
-def _service(request: Request, session: Session) -> ConsultationService:
-    return ConsultationService(session, clock=clock(request))
+
+def _service(context: Context) -> ConsultationService:
+    return ConsultationService(context.session, clock=context.clock)
 
 
 def parse_moment(value: str | None, field: str) -> datetime | None:
@@ -35,30 +38,40 @@ def parse_moment(value: str | None, field: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def _markdown_from(form: FormData) -> str:
-    """The draft from the uploaded file if one was chosen, else from the text area."""
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A draft chosen as a file, received on the event loop (converted in the thread)."""
+
+    filename: str
+    data: bytes
+
+
+async def _upload(request: Request) -> Upload | None:
+    """Parse the form with room for a draft file, and read the file if one was chosen
+    (the parsed form stays cached on the request for the string fields)."""
+    form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
-        return draft_markdown(upload.filename, await upload.read())
-    text = form.get("markdown")
-    return text if isinstance(text, str) else ""
+        return Upload(upload.filename, await upload.read())
+    return None
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
+def _markdown_from(context: Context, upload: Upload | None) -> str:
+    """The draft from the uploaded file if one was chosen, else from the text area."""
+    if upload is not None:
+        return draft_markdown(upload.filename, upload.data)
+    return context.form.get("markdown", "")
 
 
-async def new_page(request: Request) -> Response:
-    with transaction(request) as session:
-        require_editor(current_user(request, session))
-    return render(request, "consultations/new.html", {"form": {}, "error": None})
+def new_page(context: Context) -> Response:
+    require_editor(context.user)
+    return render(context.request, "consultations/new.html", {"form": {}, "error": None})
 
 
-async def create(request: Request) -> Response:
-    form = await request.form(max_part_size=5 * 1024 * 1024)
+@endpoint_reading(_upload)
+def create(context: Context, upload: Upload | None) -> Response:
     fields = {
-        name: _text(form, name)
+        name: context.form.get(name, "")
         for name in (
             "slug",
             "title",
@@ -71,99 +84,89 @@ async def create(request: Request) -> Response:
         )
     }
     try:
-        with transaction(request) as session:
-            consultation = _service(request, session).create(
-                editor=current_user(request, session),
+        with context.attempt():
+            consultation = _service(context).create(
+                editor=context.user,
                 slug=fields["slug"].strip(),
                 title=fields["title"],
                 summary=fields["summary"],
                 language=fields["language"] or Language.EN,
                 topics=fields["topics"].split(","),
-                markdown=await _markdown_from(form),
+                markdown=_markdown_from(context, upload),
                 opens_at=parse_moment(fields["opens_at"], "opens_at"),
                 closes_at=parse_moment(fields["closes_at"], "closes_at"),
             )
-            slug = consultation.slug
     except InvalidInput as error:
-        context = {"form": fields, "error": error}
-        return render(request, "consultations/new.html", context, status_code=422)
-    return redirect(f"/consultations/{slug}/manage")
+        values = {"form": fields, "error": error}
+        return render(context.request, "consultations/new.html", values, status_code=422)
+    return redirect(f"/consultations/{consultation.slug}/manage")
 
 
-async def manage(request: Request) -> Response:
+def manage(context: Context) -> Response:
     """The editor's dashboard: status, period, new version, participation, orphans."""
-    with transaction(request) as session:
-        service = _service(request, session)
-        require_editor(current_user(request, session))
-        consultation = service.get(request.path_params["slug"])
-        latest = service.version(consultation)
-        paragraphs = service.paragraphs(latest)
-        current_keys = {p.key for p in paragraphs}
-        threads = service.threads(consultation)
-        context = {
-            "consultation": consultation,
-            "latest": latest,
-            "paragraphs": paragraphs,
-            "status": service.effective_status(consultation),
-            "statuses": list(ConsultationStatus),
-            "participation": participation(session, consultation),
-            "stances": stance_map(session, consultation),
-            "counts": service.thread_counts(consultation),
-            "orphans": [t for t in threads if t.paragraph_key not in current_keys],
-            "error": None,
-        }
-    return render(request, "consultations/manage.html", context)
+    service, session = _service(context), context.session
+    require_editor(context.user)
+    consultation = service.get(context.params["slug"])
+    latest = service.version(consultation)
+    paragraphs = service.paragraphs(latest)
+    current_keys = {p.key for p in paragraphs}
+    values = {
+        "consultation": consultation,
+        "latest": latest,
+        "paragraphs": paragraphs,
+        "status": service.effective_status(consultation),
+        "statuses": list(ConsultationStatus),
+        "participation": participation(session, consultation),
+        "stances": stance_map(session, consultation),
+        "counts": service.thread_counts(consultation),
+        "orphans": [
+            t for t in service.threads(consultation) if t.paragraph_key not in current_keys
+        ],
+        "error": None,
+    }
+    return render(context.request, "consultations/manage.html", values)
 
 
-async def change_status(request: Request) -> Response:
-    form = await request.form()
-    slug = request.path_params["slug"]
-    value = _text(form, "status")
+def change_status(context: Context) -> Response:
+    slug, value = context.params["slug"], context.form.get("status", "")
     if value not in set(ConsultationStatus):
         raise InvalidInput("Unknown status.", fields={"status": value[:40]})
-    with transaction(request) as session:
-        service = _service(request, session)
-        service.set_status(
-            service.get(slug), ConsultationStatus(value), editor=current_user(request, session)
-        )
+    service = _service(context)
+    service.set_status(service.get(slug), ConsultationStatus(value), editor=context.user)
     return redirect(f"/consultations/{slug}/manage")
 
 
-async def change_period(request: Request) -> Response:
-    form = await request.form()
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        service = _service(request, session)
-        service.set_comment_rules(
-            service.get(slug),
-            editor=current_user(request, session),
-            opens_at=parse_moment(_text(form, "opens_at"), "opens_at"),
-            closes_at=parse_moment(_text(form, "closes_at"), "closes_at"),
-            allow_anonymous=_text(form, "allow_anonymous") == "on",
-        )
+def change_period(context: Context) -> Response:
+    slug, form = context.params["slug"], context.form
+    service = _service(context)
+    service.set_comment_rules(
+        service.get(slug),
+        editor=context.user,
+        opens_at=parse_moment(form.get("opens_at"), "opens_at"),
+        closes_at=parse_moment(form.get("closes_at"), "closes_at"),
+        allow_anonymous=form.get("allow_anonymous") == "on",
+    )
     return redirect(f"/consultations/{slug}/manage")
 
 
-async def new_version(request: Request) -> Response:
-    form = await request.form(max_part_size=5 * 1024 * 1024)
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        service = _service(request, session)
-        version = service.publish_version(
-            service.get(slug),
-            editor=current_user(request, session),
-            markdown=await _markdown_from(form),
-            change_note=_text(form, "change_note"),
-        )
-        number = version.number
-    return redirect(f"/consultations/{slug}/v/{number}")
+@endpoint_reading(_upload)
+def new_version(context: Context, upload: Upload | None) -> Response:
+    slug = context.params["slug"]
+    service = _service(context)
+    version = service.publish_version(
+        service.get(slug),
+        editor=context.user,
+        markdown=_markdown_from(context, upload),
+        change_note=context.form.get("change_note", ""),
+    )
+    return redirect(f"/consultations/{slug}/v/{version.number}")
 
 
 routes = [
-    Route("/consultations/new", new_page, name="new_consultation"),
+    Route("/consultations/new", endpoint(new_page), name="new_consultation"),
     Route("/consultations", create, methods=["POST"], name="create_consultation"),
-    Route("/consultations/{slug}/manage", manage, name="manage_consultation"),
-    Route("/consultations/{slug}/status", change_status, methods=["POST"], name="status"),
-    Route("/consultations/{slug}/period", change_period, methods=["POST"], name="period"),
+    Route("/consultations/{slug}/manage", endpoint(manage), name="manage_consultation"),
+    Route("/consultations/{slug}/status", endpoint(change_status), methods=["POST"], name="status"),
+    Route("/consultations/{slug}/period", endpoint(change_period), methods=["POST"], name="period"),
     Route("/consultations/{slug}/versions", new_version, methods=["POST"], name="new_version"),
 ]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, settings, transaction
+from app.web import Context, endpoint
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
@@ -24,36 +23,30 @@ def _atom(body: bytes) -> Response:
     return Response(body, media_type=ATOM, headers=HEADERS)
 
 
-async def briefs(request: Request) -> Response:
-    with transaction(request) as session:
-        versions = BriefService(session, clock=clock(request)).recent_versions(limit=FEED_SIZE)
-        body = briefs_feed(versions, settings(request).base_url)
-    return _atom(body)
+def briefs(context: Context) -> Response:
+    versions = BriefService(context.session, clock=context.clock).recent_versions(limit=FEED_SIZE)
+    return _atom(briefs_feed(versions, context.settings.base_url))
 
 
-async def consultations(request: Request) -> Response:
-    with transaction(request) as session:
-        items = ConsultationService(session, clock=clock(request)).listing()[:FEED_SIZE]
-        body = consultations_feed(items, settings(request).base_url)
-    return _atom(body)
+def consultations(context: Context) -> Response:
+    items = ConsultationService(context.session, clock=context.clock).listing()[:FEED_SIZE]
+    return _atom(consultations_feed(items, context.settings.base_url))
 
 
-async def topic(request: Request) -> Response:
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        found = session.scalars(select(Topic).where(Topic.slug == slug)).first()
-        if found is None:
-            raise NotFound("No topic called “%(slug)s”.", slug=slug)
-        versions = BriefService(session, clock=clock(request)).recent_versions(
-            topic=slug, limit=FEED_SIZE
-        )
-        items = ConsultationService(session, clock=clock(request)).listing(topic=slug)
-        body = topic_feed(found, versions, items[:FEED_SIZE], settings(request).base_url)
-    return _atom(body)
+def topic(context: Context) -> Response:
+    slug = context.params["slug"]
+    found = context.session.scalars(select(Topic).where(Topic.slug == slug)).first()
+    if found is None:
+        raise NotFound("No topic called “%(slug)s”.", slug=slug)
+    versions = BriefService(context.session, clock=context.clock).recent_versions(
+        topic=slug, limit=FEED_SIZE
+    )
+    items = ConsultationService(context.session, clock=context.clock).listing(topic=slug)
+    return _atom(topic_feed(found, versions, items[:FEED_SIZE], context.settings.base_url))
 
 
 routes = [
-    Route("/feeds/briefs.atom", briefs, name="briefs_feed"),
-    Route("/feeds/consultations.atom", consultations, name="consultations_feed"),
-    Route("/feeds/topics/{slug}.atom", topic, name="topic_feed"),
+    Route("/feeds/briefs.atom", endpoint(briefs), name="briefs_feed"),
+    Route("/feeds/consultations.atom", endpoint(consultations), name="consultations_feed"),
+    Route("/feeds/topics/{slug}.atom", endpoint(topic), name="topic_feed"),
 ]

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, render, transaction
+from app.web import Context, endpoint, render
 from briefs.models import Brief, BriefVersion
 from consultations.services import ConsultationService
 from core.enums import ConsultationStatus
 
 
-async def home(request: Request) -> Response:
-    with transaction(request) as session:
-        service = ConsultationService(session, clock=clock(request))
-        open_now = [
-            c
-            for c in service.listing(status=ConsultationStatus.OPEN)
-            if service.is_accepting_comments(c)
-        ]
-        latest = session.execute(
-            select(Brief, BriefVersion)
-            .join(BriefVersion)
-            .where(BriefVersion.published_at.is_not(None))
-            .order_by(BriefVersion.published_at.desc())
-            .limit(5)
-        ).all()
-    return render(request, "home.html", {"open_now": open_now, "latest_briefs": latest})
+def home(context: Context) -> Response:
+    service = ConsultationService(context.session, clock=context.clock)
+    open_now = [
+        c
+        for c in service.listing(status=ConsultationStatus.OPEN)
+        if service.is_accepting_comments(c)
+    ]
+    latest = context.session.execute(
+        select(Brief, BriefVersion)
+        .join(BriefVersion)
+        .where(BriefVersion.published_at.is_not(None))
+        .order_by(BriefVersion.published_at.desc())
+        .limit(5)
+    ).all()
+    return render(context.request, "home.html", {"open_now": open_now, "latest_briefs": latest})
 
 
-routes = [Route("/", home, name="home")]
+routes = [Route("/", endpoint(home), name="home")]

@@ -12,12 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.routes.feeds import ATOM, FEED_SIZE, HEADERS
-from app.web import render, settings
+from app.web import Context, endpoint_reading, render, settings
 from core.enums import StakeholderGroup
 from search.documents import TYPES
 from search.feeds import search_feed
 from search.index import SearchIndex
-from search.queries import SearchQuery
+from search.queries import SearchQuery, SearchResults
 
 # What the empty page offers to try: each shows one feature of the query language.
 EXAMPLES = (
@@ -77,11 +77,18 @@ def _index(request: Request) -> SearchIndex:
     return request.app.state.worker.index  # type: ignore[no-any-return]
 
 
-async def search_page(request: Request) -> Response:
-    """Bad parameters never fail the page: they are dropped and explained in notes."""
+async def _search(request: Request) -> tuple[SearchQuery, SearchResults]:
+    """Whoosh is synchronous and CPU-bound: it runs on the index's own threads, awaited
+    here; the page is then rendered in the request's transaction (for the header's user)."""
     query = SearchQuery.from_params(request.query_params)
-    results = await _index(request).search_in_pool(query)
-    context = {
+    return query, await _index(request).search_in_pool(query)
+
+
+@endpoint_reading(_search)
+def search_page(context: Context, found: tuple[SearchQuery, SearchResults]) -> Response:
+    """Bad parameters never fail the page: they are dropped and explained in notes."""
+    query, results = found
+    values = {
         "query": query,
         "results": results,
         "links": Links(query),
@@ -95,7 +102,11 @@ async def search_page(request: Request) -> Response:
     # the form that htmx sent: it is the one a diplomat copies and shares.
     headers = {"HX-Push-Url": search_url(query)}
     return render(
-        request, "search/page.html", context, fragment="search/_results.html", headers=headers
+        context.request,
+        "search/page.html",
+        values,
+        fragment="search/_results.html",
+        headers=headers,
     )
 
 

@@ -2,45 +2,35 @@
 
 Each thread card's disposition form works as a plain POST (redirect back to the card) and,
 with htmx, swaps only that card, so an editor can work down a long queue without reloads.
+The card is rendered in the request's one transaction, with the session that wrote it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import (
-    clock,
-    current_user,
-    form_data,
-    is_htmx,
-    redirect,
-    render,
-    require_user,
-    transaction,
-)
+from accounts.policy import require_editor
+from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import dispositions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import QueueItem, SynthesisService
 from consultations.models import Consultation
-from consultations.services import require_editor
 from core.enums import Disposition
 from core.errors import InvalidInput
 
 
-def _service(request: Request, session: Session) -> SynthesisService:
-    return SynthesisService(session, clock=clock(request))
+def _service(context: Context) -> SynthesisService:
+    return SynthesisService(context.session, clock=context.clock)
 
 
-def _consultation(request: Request, service: SynthesisService) -> Consultation:
+def _consultation(context: Context, service: SynthesisService) -> Consultation:
     """The consultation of the URL, for editors only (anonymous: 401, participants: 403)."""
-    require_editor(require_user(request, service.session))
-    return service.consultations.get(request.path_params["slug"])
+    require_editor(context.user)
+    return service.consultations.get(context.params["slug"])
 
 
 def _card_context(
@@ -59,12 +49,10 @@ def _card_context(
     }
 
 
-async def workspace(request: Request) -> Response:
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _consultation(request, service)
-        context = _workspace_context(service, consultation)
-    return render(request, "synthesis/workspace.html", context)
+def workspace(context: Context) -> Response:
+    service = _service(context)
+    values = _workspace_context(service, _consultation(context, service))
+    return render(context.request, "synthesis/workspace.html", values)
 
 
 def _workspace_context(
@@ -86,65 +74,65 @@ def _workspace_context(
     }
 
 
-async def decide(request: Request) -> Response:
-    """Record a disposition; htmx gets the updated card, a plain form a redirect to it."""
-    slug, thread_id = request.path_params["slug"], request.path_params["thread_id"]
-    form = await form_data(request)
+def decide(context: Context) -> Response:
+    """Record a disposition; htmx gets the updated card, a plain form a redirect to it.
+    A refused disposition shows the card (or the workspace) again with what was typed."""
+    slug, thread_id = context.params["slug"], context.params["thread_id"]
+    service = _service(context)
+    consultation = _consultation(context, service)
     try:
-        decision = Decision.of(form.get("disposition", ""), form.get("rationale", ""))
-        with transaction(request) as session:
-            user = current_user(request, session)
-            dispositions.decide_thread(session, clock(request), user, slug, thread_id, decision)
-            if is_htmx(request):
-                service = _service(request, session)
-                item = service.item(service.consultations.get(slug), thread_id)
-                return render(request, "synthesis/_card.html", _card_context(service, item))
+        with context.attempt():
+            decision = Decision.of(
+                context.form.get("disposition", ""), context.form.get("rationale", "")
+            )
+            dispositions.decide_thread(
+                context.session, context.clock, context.user, slug, thread_id, decision
+            )
     except InvalidInput as error:
-        return _decide_again(request, thread_id, form, error)
-    return redirect(f"/consultations/{slug}/synthesis#card-{thread_id}")
+        return _decide_again(context, service, consultation, thread_id, error)
+    if is_htmx(context.request):
+        values = _card_context(service, service.item(consultation, thread_id))
+        return render(context.request, "synthesis/_card.html", values)
+    return redirect(f"/consultations/{consultation.slug}/synthesis#card-{thread_id}")
 
 
 def _decide_again(
-    request: Request, thread_id: int, form: dict[str, str], error: InvalidInput
+    context: Context,
+    service: SynthesisService,
+    consultation: Consultation,
+    thread_id: int,
+    error: InvalidInput,
 ) -> Response:
-    """The card (htmx) or the whole workspace again, with the problem and what was typed."""
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _consultation(request, service)
-        if is_htmx(request):
-            context = _card_context(service, service.item(consultation, thread_id), error)
-            context["form"] = form
-            return render(request, "synthesis/_card.html", context, status_code=422)
-        context = _workspace_context(service, consultation, {thread_id: error}, form)
-    return render(request, "synthesis/workspace.html", context, status_code=422)
+    if is_htmx(context.request):
+        values = _card_context(service, service.item(consultation, thread_id), error)
+        values["form"] = context.form
+        return render(context.request, "synthesis/_card.html", values, status_code=422)
+    values = _workspace_context(service, consultation, {thread_id: error}, context.form)
+    return render(context.request, "synthesis/workspace.html", values, status_code=422)
 
 
-async def apply_suggestion(request: Request) -> Response:
+def apply_suggestion(context: Context) -> Response:
     """Merge a suggestion as a new draft version, then show the editor what changed."""
-    slug = request.path_params["slug"]
-    with transaction(request) as session:
-        service = _service(request, session)
-        consultation = _consultation(request, service)
-        version = service.apply_suggestion(
-            request.path_params["comment_id"],
-            editor=require_user(request, session),
-            consultation=consultation,
-        )
-        number = version.number
+    service = _service(context)
+    consultation = _consultation(context, service)
+    version = service.apply_suggestion(
+        context.params["comment_id"], editor=context.user, consultation=consultation
+    )
+    slug, number = consultation.slug, version.number
     return redirect(f"/consultations/{slug}/diff/{number - 1}..{number}")
 
 
 routes = [
-    Route("/consultations/{slug}/synthesis", workspace, name="synthesis"),
+    Route("/consultations/{slug}/synthesis", endpoint(workspace), name="synthesis"),
     Route(
         "/consultations/{slug}/threads/{thread_id:int}/disposition",
-        decide,
+        endpoint(decide),
         methods=["POST"],
         name="decide_thread",
     ),
     Route(
         "/consultations/{slug}/comments/{comment_id:int}/apply",
-        apply_suggestion,
+        endpoint(apply_suggestion),
         methods=["POST"],
         name="apply_suggestion",
     ),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.main import create_app
 from app.settings import Settings
@@ -59,11 +64,90 @@ def settings_for_tests(tmp_path: Path, database_url: str = "sqlite://") -> Setti
     )
 
 
+@dataclass
+class Tally:
+    """What one request did with the database."""
+
+    method: str
+    path: str
+    transactions: int = 0
+    statements: int = 0
+    on_event_loop: list[str] = field(default_factory=list)
+
+
+_tally: ContextVar[Tally | None] = ContextVar("request_tally", default=None)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class UnitOfWorkGuard:
+    """ASGI middleware for tests: a request fails when it opens more than one transaction
+    or touches the database on the event loop's thread. Every functional test runs under
+    it, the authorization matrix (every route, every role) included; `tallies` keeps what
+    each request did, for tests that count."""
+
+    def __init__(self, app: ASGIApp, sessions: sessionmaker[Session]) -> None:
+        self.app = app
+        self.tallies: list[Tally] = []
+        event.listen(sessions, "after_transaction_create", self._transaction)
+        event.listen(sessions.kw["bind"], "before_cursor_execute", self._statement)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tally = Tally(scope["method"], scope["path"])
+        self.tallies.append(tally)
+        token = _tally.set(tally)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _tally.reset(token)
+        where = f"{tally.method} {tally.path}"
+        assert tally.transactions <= 1, f"{where} opened {tally.transactions} transactions"
+        assert not tally.on_event_loop, f"{where} used the database on the event loop"
+
+    @staticmethod
+    def _transaction(_session: Session, transaction: SessionTransaction) -> None:
+        tally = _tally.get()
+        if tally is None or transaction.parent is not None:
+            return  # the test's own set-up, or a savepoint inside the request's transaction
+        tally.transactions += 1
+        if _on_event_loop():
+            tally.on_event_loop.append("BEGIN")
+
+    @staticmethod
+    def _statement(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        tally = _tally.get()
+        if tally is None:
+            return
+        tally.statements += 1
+        if _on_event_loop():
+            tally.on_event_loop.append(statement[:80])
+
+
 @pytest.fixture
 def app(sessions: sessionmaker[Session], clock: FixedClock, tmp_path: Path) -> Starlette:
-    return create_app(
-        settings_for_tests(tmp_path), sessions=sessions, clock=clock, run_worker=False
-    )
+    app = create_app(settings_for_tests(tmp_path), sessions=sessions, clock=clock, run_worker=False)
+    app.add_middleware(UnitOfWorkGuard, sessions=sessions)
+    return app
+
+
+@pytest.fixture
+def tallies(app: Starlette, browser: Browser) -> list[Tally]:
+    """What each request of the test did with the database, in order."""
+    browser.get("/signin")  # builds the middleware stack, so the guard exists
+    found = app.middleware_stack
+    while not isinstance(found, UnitOfWorkGuard):  # inside the security headers and errors
+        found = found.app  # type: ignore[union-attr]
+    found.tallies.clear()
+    return found.tallies
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.functional.conftest import Browser, page, text_of
 
 ADMIN, EDITOR, PARTICIPANT = "admin@example.org", "editor@example.org", "olena@example.org"
 MINISTRY = "Ministry of Digital Transformation"
-PAGES = ("/admin", "/admin/people", "/admin/organisations")
+PAGES = ("/admin", "/admin/people", "/admin/organisations", "/admin/mail")
 
 
 @dataclass

@@ -83,6 +83,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/admin"): Call((MOVED, 403, 403, MOVED)),
     ("GET", "/admin/people"): Call(ADMIN_PAGE),
     ("GET", "/admin/organisations"): Call(ADMIN_PAGE),
+    ("GET", "/admin/mail"): Call(ADMIN_PAGE),
     ("GET", "/api/v1/openapi.json"): Call(PUBLIC),
     ("GET", "/api/v1/consultations"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}"): Call(PUBLIC),
@@ -149,6 +150,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/account/delete"): Call((401, 422, 422, 422), {"email": "nobody@example.org"}),
     ("POST", "/admin/people/{user_id:int}/verify"): Call(ADMIN_WRITE),
     ("POST", "/admin/people/{user_id:int}/revoke"): Call(ADMIN_WRITE),
+    ("POST", "/admin/mail/{event_id:int}/retry"): Call((401, 403, 403, 404)),  # none failed
     ("POST", "/signout/everywhere"): Call(SIGNED_IN_WRITE),
     ("POST", "/signout"): Call((MOVED,) * 4),
 }
@@ -216,7 +218,7 @@ def fill(path: str, world: dict[str, str]) -> str:
     values |= {"number:int": "1", "old:int": "1", "new:int": "1"}
     values |= {"key": world["key"], "thread_id:int": world["thread_id"]}
     values["comment_id:int"] = world["comment_id"]
-    values["token_id:int"] = "999999"
+    values["token_id:int"] = values["event_id:int"] = "999999"
     values["user_id:int"] = world["participant_id"]
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)

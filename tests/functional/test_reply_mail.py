@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from app.main import create_app
 from app.settings import Settings
 from core.clock import FixedClock
+from core.mail import FIRST_RETRY
 from core.outbox import MAIL, OutboxEvent
 from tests.factories import comment_on, editor, make_user, open_consultation
 from tests.functional.conftest import Browser
@@ -95,6 +96,7 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down(
     session.refresh(event)
     assert event.processed_at is None
     assert event.attempts == 1 and event.last_error
+    clock.advance(FIRST_RETRY)
     with smtp_server() as (url, inbox):
         mail_app(sessions, clock, tmp_path, url).state.worker.run_once()
     assert len(inbox.messages) == 1

@@ -1,0 +1,155 @@
+"""Journey 2 (editor) in Chromium: deciding threads and applying a suggestion in the
+synthesis workspace, with htmx (the card is swapped in place) and with JavaScript off (a
+plain POST and a redirect back to the card), on SQLite and on PostgreSQL.
+
+On SQLite this is the test that caught the htmx disposition waiting 30 s for a lock its
+own request held: the card was rendered in a second transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultations.models import DraftVersion, Paragraph, Thread
+from consultations.services import ConsultationService
+from core.clock import FixedClock
+from core.enums import Disposition, Role, StakeholderGroup
+from tests.browser.conftest import LiveServer
+from tests.browser.test_journeys import passwordless, sign_in
+from tests.factories import comment_on, make_user, open_consultation
+
+pytestmark = pytest.mark.browser
+
+SUGGESTION = "Protocols must serve the people who use the Internet before anyone else."
+RATIONALE = "The brief adopts this wording."
+
+
+@dataclass(frozen=True)
+class Workspace:
+    slug: str
+    editor: str
+    thread_id: int
+    comment_id: int
+
+    @property
+    def path(self) -> str:
+        return f"/consultations/{self.slug}/synthesis"
+
+
+def workspace(server: LiveServer, slug: str) -> Workspace:
+    """An open draft with one amendment (a suggestion on ¶3) and its editor."""
+
+    def build(session: Session, clock: FixedClock) -> Workspace:
+        chair = make_user(session, clock, role=Role.EDITOR, email=f"chair-{slug}@example.org")
+        consultation = open_consultation(session, clock, paragraphs=6, slug=slug, by=chair)
+        author = passwordless(session, clock, f"author-{slug}", group=StakeholderGroup.ACADEMIA)
+        comment = comment_on(
+            session,
+            clock,
+            consultation,
+            author=author,
+            ordinal=3,
+            stance="amend",
+            suggestion=SUGGESTION,
+        )
+        return Workspace(slug, chair.email, comment.thread_id, comment.id)
+
+    return server.seed(build)
+
+
+def stored_disposition(server: LiveServer, thread_id: int) -> tuple[Disposition | None, str | None]:
+    def read(session: Session, _clock: FixedClock) -> tuple[Disposition | None, str | None]:
+        thread = session.get(Thread, thread_id)
+        assert thread is not None
+        return thread.disposition, thread.rationale
+
+    return server.seed(read)
+
+
+def record(page: Page, scene: Workspace) -> None:
+    card = page.locator(f"#card-{scene.thread_id}")
+    card.get_by_label("Disposition").select_option("accepted")
+    card.get_by_label("Rationale (required unless noted)").fill(RATIONALE)
+    card.get_by_role("button", name="Record disposition").click()
+
+
+def test_editor_records_a_disposition_in_place_with_javascript(
+    page: Page, live_server: LiveServer
+) -> None:
+    scene = workspace(live_server, "synthesis-htmx")
+    sign_in(page, scene.editor, scene.path)
+    page.evaluate("window.__marker = 'still here'")
+
+    record(page, scene)
+
+    card = page.locator(f"#card-{scene.thread_id}")
+    # The default timeout is 5 s: a request waiting for a lock (30 s) fails here.
+    expect(card.locator(".disposition-label")).to_have_text("Accepted")
+    expect(card).to_have_class(re.compile(r"\bdecided\b"))
+    expect(card.locator("details.change-disposition > summary")).to_have_text("Change disposition")
+    assert page.evaluate("window.__marker") == "still here", "the page was reloaded"
+    assert page.url == live_server.url + scene.path
+    assert stored_disposition(live_server, scene.thread_id) == (Disposition.ACCEPTED, RATIONALE)
+
+
+def test_editor_records_a_disposition_without_javascript(
+    page_without_js: Page, live_server: LiveServer
+) -> None:
+    page = page_without_js
+    scene = workspace(live_server, "synthesis-plain")
+    sign_in(page, scene.editor, scene.path)
+
+    record(page, scene)
+
+    page.wait_for_url(f"**{scene.path}#card-{scene.thread_id}")
+    card = page.locator(f"#card-{scene.thread_id}")
+    expect(card.locator(".disposition-label")).to_have_text("Accepted")
+    expect(page.locator("#progress")).to_contain_text("0 thread groups still need a disposition")
+    assert stored_disposition(live_server, scene.thread_id) == (Disposition.ACCEPTED, RATIONALE)
+
+
+def test_a_refused_disposition_keeps_what_the_editor_typed(
+    page: Page, live_server: LiveServer
+) -> None:
+    scene = workspace(live_server, "synthesis-refused")
+    sign_in(page, scene.editor, scene.path)
+    card = page.locator(f"#card-{scene.thread_id}")
+    card.get_by_label("Disposition").select_option("not_accepted")
+    card.get_by_role("button", name="Record disposition").click()  # no rationale
+
+    expect(card.get_by_role("alert")).to_contain_text("rationale")
+    expect(card.get_by_label("Disposition")).to_have_value("not_accepted")
+    assert stored_disposition(live_server, scene.thread_id) == (None, None)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_editor_applies_a_suggestion_as_a_new_version(
+    request: pytest.FixtureRequest, live_server: LiveServer, javascript: bool
+) -> None:
+    page: Page = request.getfixturevalue("page" if javascript else "page_without_js")
+    scene = workspace(live_server, f"synthesis-apply-{'js' if javascript else 'plain'}")
+    sign_in(page, scene.editor, scene.path)
+
+    card = page.locator(f"#card-{scene.thread_id}")
+    card.get_by_role("button", name="Apply this suggestion as a new version").click()
+
+    page.wait_for_url(f"**/consultations/{scene.slug}/diff/1..2")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changes from version 1 to version 2")
+    expect(page.locator(".diff-block--changed")).to_contain_text(SUGGESTION)
+
+    def current_paragraph_3(session: Session, clock: FixedClock) -> tuple[int, str]:
+        service = ConsultationService(session, clock=clock)
+        version = service.version(service.get(scene.slug))
+        texts = session.scalars(
+            select(Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.id == version.id, Paragraph.ordinal == 3)
+        )
+        return version.number, texts.one()
+
+    assert live_server.seed(current_paragraph_3) == (2, SUGGESTION)
