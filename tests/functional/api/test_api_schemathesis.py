@@ -32,6 +32,7 @@ from tests.functional.api.test_api_briefs import publish_brief
 
 MAX_EXAMPLES = 15
 OPERATIONS = {
+    "GET /openapi.json",
     "GET /consultations",
     "GET /consultations/{slug}",
     "GET /consultations/{slug}/threads",
@@ -69,6 +70,7 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
         }
     )
     schema = schemathesis.openapi.from_asgi(f"{API}/openapi.json", app, config=config)
+    schema.location = None  # else the document's own operation is left out of the run
     return Target(schema, {"slug": world.slug, "key": comment.thread.paragraph_key})
 
 
@@ -104,18 +106,24 @@ def run(operation: Operation, mode: GenerationMode, target: Target) -> tuple[int
     return sent, None
 
 
+def modes(operation: Operation) -> list[GenerationMode]:
+    """Invalid requests too, unless the operation takes nothing that could be invalid."""
+    takes_input = any(True for _ in operation.iter_parameters()) or len(operation.body) > 0
+    if takes_input:
+        return [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    return [GenerationMode.POSITIVE]
+
+
 def test_the_api_keeps_its_documented_contract(target: Target) -> None:
     loaded = list(target.schema.get_all_operations())
     operations = [result.ok() for result in loaded if isinstance(result, Ok)]
     assert len(operations) == len(loaded), "the document has an operation schemathesis cannot read"
     outcomes = [
-        run(operation, mode, target)
-        for operation in operations
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        run(operation, mode, target) for operation in operations for mode in modes(operation)
     ]
     failures = [failure for _, failure in outcomes if failure]
     cases = sum(sent for sent, _ in outcomes)
     print(f"\nschemathesis: {len(operations)} operations, {cases} cases, {len(failures)} failures")
     assert not failures, "\n\n".join(failures)
     assert {operation.label for operation in operations} == OPERATIONS
-    assert cases >= len(OPERATIONS) * 2 * MAX_EXAMPLES // 2
+    assert cases >= len(OPERATIONS) * MAX_EXAMPLES
