@@ -4,12 +4,20 @@ We wrote this rather than use asgi-csrf: its 0.11 release breaks on multipart fo
 current python-multipart, and it lets any request without cookies through. Here every unsafe
 request outside the bearer-token API must carry the token, as a form field `csrftoken` or as
 the `x-csrftoken` header that htmx sends (see `hx-headers` in base.html).
+
+A browser also says where an unsafe request comes from, and a cross-site one is refused
+even with a valid token: `Sec-Fetch-Site` must be `same-origin` (or `none`, a request the
+person made themselves), or else `Origin` must be this site's (BASE_URL's, or the
+request's own host). A request with neither header is a program's or a very old
+browser's: the token alone decides. The token changes at sign-in (`rotate`), so one
+learned before cannot be used in the signed-in session.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import MutableHeaders
@@ -24,13 +32,34 @@ FIELD = "csrftoken"
 HEADER = "x-csrftoken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_BODY_BYTES = 6 * 1024 * 1024
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})
+ROTATE = "csrf.rotate"  # the scope key of the request's `rotate` hook
+
+
+def rotate(request: Request) -> None:
+    """Hand out a new token with this response (at sign-in)."""
+    request.scope[ROTATE]()
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, *, secret: str, secure: bool, exempt_prefix: str = "/api/"):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret: str,
+        secure: bool,
+        origin: str,
+        exempt_prefix: str = "/api/",
+    ):
         self.app = app
         self.signer = URLSafeSerializer(secret, salt="csrf")
         self.secure = secure
+        self.origin = origin_of(origin)
         self.exempt_prefix = exempt_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,7 +68,11 @@ class CSRFMiddleware:
             return
         token = _LazyToken(self, scope)
         scope["csrftoken"] = token.get
+        scope[ROTATE] = token.rotate
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
+            if self._cross_site(Request(scope)):
+                await _refuse(scope, send, 403, _EXPIRED)
+                return
             body = await _read_body(receive)
             if body is None:
                 await _refuse(scope, send, 413, "The request is too large.")
@@ -60,6 +93,17 @@ class CSRFMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    def _cross_site(self, request: Request) -> bool:
+        """What the browser says of where the request comes from, when it says anything."""
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            return fetch_site.lower() not in SAME_SITE_FETCHES
+        origin = request.headers.get("origin")
+        if origin is None:
+            return False
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+        return origin.lower() not in {self.origin, own}
 
     def _valid(self, token: str) -> bool:
         try:
@@ -110,9 +154,14 @@ class _LazyToken:
             if self.valid():
                 self._token = self.cookie()
             else:
-                self._token = self._middleware.signer.dumps(secrets.token_urlsafe(16))
-                self.issued = True
+                self.rotate()
+        assert self._token is not None
         return self._token
+
+    def rotate(self) -> None:
+        """A new token, whatever the cookie held; the response sets it."""
+        self._token = self._middleware.signer.dumps(secrets.token_urlsafe(16))
+        self.issued = True
 
 
 _EXPIRED = (

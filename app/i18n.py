@@ -252,6 +252,11 @@ COMPUTED_MESSAGES = (
     # Local accounts (accounts/registration.py, links.py, ratelimits.py, app/routes/auth.py).
     N_("This link is invalid or has expired."),
     N_("Too many attempts. Please wait a while and try again."),
+    # A comment form sent again with other text (app/routes/consultations.py).
+    N_(
+        "This form had already posted a comment. Your new text is kept below: "
+        "send it again to post it as another comment."
+    ),
     N_("The account could not be created."),
     N_("The password could not be changed."),
     N_("not an email address"),

@@ -102,7 +102,8 @@ def error_schemas() -> dict[str, Schema]:
             "code": string(
                 "Machine-readable: not_found, unauthorized, insufficient_scope, forbidden, "
                 "invalid, invalid_parameter, invalid_body, malformed_json, conflict, "
-                "method_not_allowed, payload_too_large, unsupported_media_type."
+                "idempotency_key_reused, rate_limited, method_not_allowed, "
+                "payload_too_large, unsupported_media_type."
             ),
             "message": string("For people; may change wording between releases."),
             "fields": {
@@ -231,6 +232,7 @@ ERRORS = {
     413: ("PayloadTooLarge", "The body is over 64 KiB."),
     415: ("UnsupportedMediaType", "The body is not application/json."),
     422: ("Unprocessable", "Well-formed but invalid input; `fields` says what to fix."),
+    429: ("TooManyRequests", "Over a rate limit; `Retry-After` says how many seconds to wait."),
 }
 
 
@@ -244,6 +246,8 @@ def error_responses() -> dict[str, Schema]:
         }
         if status in (401, 403):
             response["headers"] = challenge
+        if status == 429:
+            response["headers"] = {"Retry-After": {"schema": integer(minimum=1)}}
         responses[name] = response
     return responses
 
@@ -304,9 +308,24 @@ def consultation_paths() -> dict[str, Schema]:
 def post_comment_operation() -> Schema:
     created = {
         "description": "Posted. `Location` lists the paragraph's threads, this comment among them.",
-        "headers": {"Location": {"schema": string(), "description": "Where to read it."}},
+        "headers": {
+            "Location": {"schema": string(), "description": "Where to read it."},
+            "Idempotent-Replayed": {
+                "schema": string(enum=["true"]),
+                "description": "Present when this is the stored answer to an earlier request.",
+            },
+        },
         "content": {"application/json": {"schema": ref("CreatedComment")}},
     }
+    idempotency_key = param(
+        "Idempotency-Key",
+        "header",
+        string(minLength=1, maxLength=255),
+        "Makes retries safe: the same key with the same body, by the same user within 24 "
+        "hours, returns the first answer (status and body) and posts nothing more; the same "
+        "key with another body is a 422 (`idempotency_key_reused`). Only a 201 is stored: "
+        "after an error nothing was posted, and the request can simply be sent again.",
+    )
     return {
         "operationId": "postComment",
         "tags": ["consultations"],
@@ -314,15 +333,16 @@ def post_comment_operation() -> Schema:
         "description": (
             "Needs a token with the `write` scope. The same rules apply as in the browser: "
             "the comment period is enforced on the server, the author's stakeholder group "
-            "is taken from their profile, and anonymous comments only where allowed."
+            "is taken from their profile, and anonymous comments only where allowed. "
+            "Comments are rate-limited per user and per address (429 with `Retry-After`)."
         ),
         "security": [{"bearer": ["write"]}],
-        "parameters": uses("slug", "key"),
+        "parameters": [*uses("slug", "key"), idempotency_key],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ref("NewComment")}},
         },
-        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
     }
 
 
@@ -467,7 +487,7 @@ def search_paths() -> dict[str, Schema]:
                     "filter it cannot apply is a 400 naming the parameter."
                 ),
                 "parameters": filters,
-                "responses": ok(ref("SearchResults")) | errors(400),
+                "responses": ok(ref("SearchResults")) | errors(400, 429),
             }
         }
     }

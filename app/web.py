@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from accounts import policy as accounts_policy
 from accounts.models import User
+from app import csrf
 from app.settings import Settings
 from core.clock import Clock
 from core.db import unit_of_work
@@ -201,9 +202,10 @@ def current_user(request: Request, session: Session) -> User | None:
 
 def start_session(context: Context, user: User) -> None:
     """A new session for the person who just signed in: nothing from before sign-in is
-    carried over, and the cookie's value changes."""
+    carried over, and the cookie's value changes, and so does the CSRF token."""
     request = context.request
     request.session.clear()
+    csrf.rotate(request)
     request.session[SESSION_USER_KEY] = user.id
     request.session[SESSION_EPOCH_KEY] = user.session_epoch
     context.user = user

@@ -7,6 +7,7 @@ problems the domain never sees (syntax, size, credentials) in `app.api_protocol`
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 
+from accounts.models import User
 from app import openapi
 from app.api_auth import authenticate
 from app.api_protocol import (
@@ -26,6 +28,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
+from app.throttle import count_comment, count_search
 from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
@@ -36,11 +39,14 @@ from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, CommentInput, ConsultationService
 from core.clock import as_utc
 from core.errors import InvalidInput, NotFound
+from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
 from search.queries import SearchQuery
 
 PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 # -- consultations ----------------------------------------------------------------------------
@@ -151,11 +157,33 @@ async def _comment_payload(request: Request) -> dict[str, Any] | ApiProblem:
 @endpoint_reading(_comment_payload, web=False)
 def post_comment(context: Context, payload: dict[str, Any] | ApiProblem) -> Response:
     """A comment or reply, by the token's user, under the same rules as the web form:
-    authentication included, one transaction and one connection checkout per comment."""
-    slug, key = context.params["slug"], context.params["key"]
+    authentication included, one transaction and one connection checkout per comment.
+    With an Idempotency-Key, a retry gets the first answer instead of a second comment."""
     author = authenticate(context.request, context.session, "write")
     if isinstance(payload, ApiProblem):
         raise payload
+    retry = _retry_of(context.request, author.id, payload)
+    if retry is None:
+        return _comment_answer(context.request, _new_comment(context, author, payload))
+    store = IdempotencyStore(context.session, clock=context.clock)
+    answer = store.recall(*retry)
+    if answer is not None:
+        return _comment_answer(context.request, answer, replayed=True)
+    try:
+        with context.attempt():
+            answer = _new_comment(context, author, payload)
+            store.remember(*retry, answer)
+    except AlreadyAnswered:
+        # A concurrent request with the same key and body committed first: this one's
+        # comment is undone with its savepoint, and it gets the first one's answer.
+        answer = store.recall(*retry)
+        assert answer is not None  # committed before our insert could conflict with it
+        return _comment_answer(context.request, answer, replayed=True)
+    return _comment_answer(context.request, answer)
+
+
+def _new_comment(context: Context, author: User, payload: dict[str, Any]) -> Answer:
+    slug, key = context.params["slug"], context.params["key"]
     data = comment_input(payload)
     service = _service(context)
     # A key of the wrong shape names no paragraph, and is never sent to the database.
@@ -164,12 +192,38 @@ def post_comment(context: Context, payload: dict[str, Any] | ApiProblem) -> Resp
     if not well_formed:
         raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
     comment = service.post_comment(consultation, key, data, author=author)
+    count_comment(context.request, context.session, author)
     body = comment_json(comment) | {
         "thread_id": comment.thread_id,
         "paragraph_key": comment.thread.paragraph_key,
     }
-    location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
-    return JSONResponse(body, status_code=201, headers={"Location": location})
+    return Answer(201, bytes(JSONResponse(body).body).decode())
+
+
+def _comment_answer(request: Request, answer: Answer, *, replayed: bool = False) -> Response:
+    slug, key = request.path_params["slug"], request.path_params["key"]
+    headers = {"Location": f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"}
+    if replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return Response(answer.body, answer.status, headers, media_type="application/json")
+
+
+def _retry_of(
+    request: Request, user_id: int, payload: dict[str, Any]
+) -> tuple[int, str, str] | None:
+    """(user, key, fingerprint) of a request that carries an Idempotency-Key, else None."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_CHARS or not (key.isascii() and key.isprintable()):
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+            fields={IDEMPOTENCY_HEADER: "invalid"},
+        )
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return user_id, f"api:{key}", fingerprint("POST", request.url.path, canonical)
 
 
 def _commentable_consultation(service: ConsultationService, slug: str, key: str) -> Consultation:
@@ -293,10 +347,10 @@ def search_query(request: Request) -> SearchQuery:
     return SearchQuery.from_params(params)
 
 
-async def search(request: Request) -> Response:
-    query = search_query(request)
-    # Whoosh is synchronous and CPU-bound: keep it off the event loop.
-    results = await request.app.state.worker.index.search_in_pool(query)
+def search(context: Context) -> Response:
+    query = search_query(context.request)
+    count_search(context.request, context.session)
+    results = context.request.app.state.worker.index.search_in_pool(query)
     return JSONResponse(
         {
             "total": results.total,
@@ -323,7 +377,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/briefs", endpoint(list_briefs, web=False)),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
-    ApiRoute("/search", search),
+    ApiRoute("/search", endpoint(search, web=False)),
 ]
 
 routes: list[BaseRoute] = [

@@ -5,6 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from accounts.models import User
+from accounts.ratelimits import TooManyAttempts
+from app.throttle import count_comment
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
 from consultations import policy
@@ -12,7 +15,15 @@ from consultations.diff import diff_versions
 from consultations.models import Consultation
 from consultations.services import CommentInput, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
+from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
+
+# What makes two sendings of a form the same comment.
+COMMENT_FIELDS = ("body", "stance", "attribution", "suggestion", "parent_id", "quote")
+FORM_REUSED = (
+    "This form had already posted a comment. Your new text is kept below: "
+    "send it again to post it as another comment."
+)
 
 
 def _service(context: Context) -> ConsultationService:
@@ -88,6 +99,25 @@ def post_comment(context: Context) -> Response:
     service = _service(context)
     consultation = _visible(context, service)
     try:
+        comment_id = _store_comment(context, service, consultation)
+    except (InvalidInput, TooManyAttempts) as error:
+        return _paragraph_page(context, service, consultation, form=form, error=error)
+    if is_htmx(context.request):
+        return _paragraph_page(context, service, consultation)
+    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{comment_id}")
+
+
+def _store_comment(
+    context: Context, service: ConsultationService, consultation: Consultation
+) -> int:
+    """The new comment's id; or, when the form's one-time token was already used for the
+    same comment (a double click, a resent form), the id of the comment it posted."""
+    form = context.form
+    store = IdempotencyStore(context.session, clock=context.clock)
+    once = _once(context, form)
+    try:
+        if once and (posted := store.recall(*once)):
+            return int(posted.body)
         with context.attempt():
             data = CommentInput(
                 body=form.get("body", ""),
@@ -97,12 +127,32 @@ def post_comment(context: Context) -> Response:
                 parent_id=_parent_id(form.get("parent_id")),
                 quote=form.get("quote") or None,
             )
-            comment = service.post_comment(consultation, key, data, author=context.user)
-    except InvalidInput as error:
-        return _paragraph_page(context, service, consultation, form=form, error=error)
-    if is_htmx(context.request):
-        return _paragraph_page(context, service, consultation)
-    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{comment.id}")
+            author = context.user
+            comment = service.post_comment(consultation, context.params["key"], data, author=author)
+            assert author is not None  # post_comment refuses anonymous visitors
+            count_comment(context.request, context.session, author)
+            if once:
+                store.remember(*once, Answer(303, str(comment.id)))
+    except KeyReused as error:
+        raise InvalidInput(FORM_REUSED) from error
+    except AlreadyAnswered:
+        # A concurrent sending of the same form committed first; ours is undone with its
+        # savepoint, and the comment is the one that sending posted.
+        assert once is not None  # only `remember` raises it
+        posted = store.recall(*once)
+        assert posted is not None  # committed before our insert could conflict with it
+        return int(posted.body)
+    return comment.id
+
+
+def _once(context: Context, form: dict[str, str]) -> tuple[int, str, str] | None:
+    """(user, key, fingerprint) for the form's one-time token, if it carries one."""
+    token = form.get("once", "")
+    author: User | None = context.user
+    if author is None or not 1 <= len(token) <= 64:
+        return None
+    fields = (form.get(name, "") for name in COMMENT_FIELDS)
+    return author.id, f"form:{token}", fingerprint(context.request.url.path, *fields)
 
 
 def _paragraph_page(
@@ -111,7 +161,7 @@ def _paragraph_page(
     consultation: Consultation,
     *,
     form: dict[str, str] | None = None,
-    error: InvalidInput | None = None,
+    error: DomainError | None = None,
 ) -> Response:
     key = context.params["key"]
     threads = service.threads(consultation, key)
@@ -137,8 +187,15 @@ def _paragraph_page(
         "consultations/paragraph.html",
         values,
         fragment="consultations/_threads.html",
-        status_code=422 if error else 200,
+        status_code=429 if isinstance(error, TooManyAttempts) else 422 if error else 200,
+        headers=too_many_headers(error),
     )
+
+
+def too_many_headers(error: DomainError | None) -> dict[str, str] | None:
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after)}
+    return None
 
 
 def _parent_id(value: str | None) -> int | None:
