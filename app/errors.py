@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
+from app.forms import FormTooLarge, UnreadableForm
 from app.web import redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
@@ -19,6 +20,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Conflict: 409,
     TooManyAttempts: 429,
+    FormTooLarge: 413,
+    UnreadableForm: 400,
 }
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from accounts.models import User
+from app.forms import read_form
 from app.settings import Settings
 from core.clock import Clock
 from core.db import unit_of_work
@@ -104,5 +105,5 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 
 async def form_data(request: Request) -> dict[str, str]:
     """Form fields as plain strings (uploaded files are read separately by the route)."""
-    form = await request.form()
+    form = await read_form(request)
     return {key: value for key, value in form.items() if isinstance(value, str)}

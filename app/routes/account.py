@@ -159,7 +159,7 @@ routes = [
     Route("/account/profile", update_profile, methods=["POST"], name="account_profile"),
     Route("/account/tokens", create_token, methods=["POST"], name="account_tokens"),
     Route(
-        "/account/tokens/{token_id:int}/revoke",
+        "/account/tokens/{token_id:id}/revoke",
         revoke_token,
         methods=["POST"],
         name="account_revoke_token",

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts.profiles import MAX_ID, ProfileService, require_admin
+from accounts.profiles import ProfileService, require_admin
 from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import clock, current_user, form_data, redirect, render, transaction
 from core.enums import StakeholderGroup
 from core.errors import NotFound
+from core.ids import parse_id
 
 STATUSES = ("unverified", "verified")
 #: Messages of this module shown through `_(message)`.
@@ -32,12 +33,8 @@ def _filters(request: Request) -> dict[str, str]:
     return {
         "status": status if status in STATUSES else "",
         "group": group if group in set(StakeholderGroup) else "",
-        "organisation": organisation if _is_id(organisation) else "",
+        "organisation": organisation if parse_id(organisation) else "",
     }
-
-
-def _is_id(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID
 
 
 async def index(request: Request) -> Response:
@@ -106,7 +103,7 @@ async def organisations(request: Request) -> Response:
 routes = [
     Route("/admin", index, name="admin"),
     Route("/admin/people", people, name="admin_people"),
-    Route("/admin/people/{user_id:int}/verify", verify, methods=["POST"], name="admin_verify"),
-    Route("/admin/people/{user_id:int}/revoke", revoke, methods=["POST"], name="admin_revoke"),
+    Route("/admin/people/{user_id:id}/verify", verify, methods=["POST"], name="admin_verify"),
+    Route("/admin/people/{user_id:id}/revoke", revoke, methods=["POST"], name="admin_revoke"),
     Route("/admin/organisations", organisations, name="admin_organisations"),
 ]

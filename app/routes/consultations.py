@@ -14,6 +14,7 @@ from consultations.models import Consultation
 from consultations.services import CommentInput, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import InvalidInput, NotFound
+from core.ids import parse_id
 
 
 def _service(request: Request, session: object) -> ConsultationService:
@@ -179,20 +180,22 @@ def _paragraph_context(
 
 
 def _parent_id(value: str | None) -> int | None:
+    """No parent for a new thread; a value that cannot be a comment's id names none."""
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    parent_id = parse_id(value)
+    if parent_id is None:
         raise InvalidInput(
             "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
         )
-    return int(value)
+    return parent_id
 
 
 routes = [
     Route("/consultations", listing, name="consultations"),
     Route("/consultations/{slug}", draft, name="consultation"),
-    Route("/consultations/{slug}/v/{number:int}", draft, name="consultation_version"),
-    Route("/consultations/{slug}/diff/{old:int}..{new:int}", diff, name="consultation_diff"),
+    Route("/consultations/{slug}/v/{number:id}", draft, name="consultation_version"),
+    Route("/consultations/{slug}/diff/{old:id}..{new:id}", diff, name="consultation_diff"),
     Route("/consultations/{slug}/p/{key}", paragraph, name="paragraph"),
     Route(
         "/consultations/{slug}/p/{key}/comments",

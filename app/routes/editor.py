@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.forms import read_form
 from app.web import clock, current_user, redirect, render, transaction
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
@@ -56,7 +57,7 @@ async def new_page(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    form = await request.form(max_part_size=5 * 1024 * 1024)
+    form = await read_form(request)
     fields = {
         name: _text(form, name)
         for name in (
@@ -116,7 +117,7 @@ async def manage(request: Request) -> Response:
 
 
 async def change_status(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     slug = request.path_params["slug"]
     value = _text(form, "status")
     if value not in set(ConsultationStatus):
@@ -130,7 +131,7 @@ async def change_status(request: Request) -> Response:
 
 
 async def change_period(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     slug = request.path_params["slug"]
     with transaction(request) as session:
         service = _service(request, session)
@@ -145,7 +146,7 @@ async def change_period(request: Request) -> Response:
 
 
 async def new_version(request: Request) -> Response:
-    form = await request.form(max_part_size=5 * 1024 * 1024)
+    form = await read_form(request)
     slug = request.path_params["slug"]
     with transaction(request) as session:
         service = _service(request, session)

@@ -131,13 +131,13 @@ async def apply_suggestion(request: Request) -> Response:
 routes = [
     Route("/consultations/{slug}/synthesis", workspace, name="synthesis"),
     Route(
-        "/consultations/{slug}/threads/{thread_id:int}/disposition",
+        "/consultations/{slug}/threads/{thread_id:id}/disposition",
         decide,
         methods=["POST"],
         name="decide_thread",
     ),
     Route(
-        "/consultations/{slug}/comments/{comment_id:int}/apply",
+        "/consultations/{slug}/comments/{comment_id:id}/apply",
         apply_suggestion,
         methods=["POST"],
         name="apply_suggestion",
