@@ -52,13 +52,9 @@ async def parse_form(request: Request) -> FormData:
 
 def _refusal(detail: str) -> DomainError:
     if detail.startswith("Too many"):
-        return FormTooLarge(
-            "A form may have at most %(fields)s fields and %(files)s file.",
-            fields=f"{MAX_FIELDS:,}",
-            files=MAX_FILES,
-        )
+        return FormTooLarge(f"A form may have at most {MAX_FIELDS:,} fields and {MAX_FILES} file.")
     if "maximum size" in detail:
-        return FormTooLarge("Each field of a form is limited to %(size)s MB.", size=MAX_FIELD_MB)
+        return FormTooLarge(f"Each field of a form is limited to {MAX_FIELD_MB} MB.")
     return UnreadableForm("The form could not be read. Reload the page and send it again.")
 
 

@@ -218,8 +218,8 @@ COMPUTED_MESSAGES = (
     N_("The .docx file has no document in it (word/document.xml is missing)."),
     N_("The .docx file declares XML entities, which Word documents never do."),
     # Forms past their limits or with NUL (app/forms.py).
-    N_("A form may have at most %(fields)s fields and %(files)s file."),
-    N_("Each field of a form is limited to %(size)s MB."),
+    N_("A form may have at most 1,000 fields and 1 file."),
+    N_("Each field of a form is limited to 5 MB."),
     N_("The form could not be read. Reload the page and send it again."),
     N_("The form contains a NUL character."),
     N_("Contains a NUL character, which text may not have."),

@@ -63,6 +63,28 @@ def check_docx_archive(content: bytes) -> None:
             "The .docx file has no document in it (word/document.xml is missing).",
             fields={"file": "no document"},
         )
+    if _prolog_declares_entities(content, members):
+        raise _declares_entities_error()
+
+
+def _prolog_declares_entities(content: bytes, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether an XML part starts with a DTD (libxml2 would stop a billion laughs only as
+    a syntax error). The first 4 KB hold any real prolog; `_declares_entities` checks the
+    parsed parts as well."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    if b"<!DOCTYPE" in part.read(4096):
+                        return True
+    return False
+
+
+def _declares_entities_error() -> InvalidInput:
+    return InvalidInput(
+        "The .docx file declares XML entities, which Word documents never do.",
+        fields={"file": "declares entities"},
+    )
 
 
 def docx_to_markdown(content: bytes) -> str:
@@ -73,10 +95,7 @@ def docx_to_markdown(content: bytes) -> str:
     except _UNREADABLE as error:
         raise InvalidInput("The .docx file could not be read.", fields={"file": "bad"}) from error
     if any(_declares_entities(part) for part in document.part.package.iter_parts()):
-        raise InvalidInput(
-            "The .docx file declares XML entities, which Word documents never do.",
-            fields={"file": "declares entities"},
-        )
+        raise _declares_entities_error()
     lines = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
