@@ -16,7 +16,7 @@ import zipfile
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import XmlPart
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]  # no stubs; only its error class is used
 
 from core.errors import InvalidInput
 

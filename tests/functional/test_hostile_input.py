@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -385,7 +386,7 @@ def junk_zip() -> bytes:
 
 UNPACKS = "A .docx file may unpack to at most 25 MB in 1,000 parts; this one is larger."
 ENTITIES = "The .docx file declares XML entities, which Word documents never do."
-UPLOADS = {
+UPLOADS: dict[str, tuple[Callable[[], bytes], str]] = {
     "zip bomb": (zip_bomb, UNPACKS),
     "1001 parts": (many_parts, UNPACKS),
     "billion laughs": (lambda: docx_bytes({"word/document.xml": LAUGHS}), ENTITIES),
@@ -420,7 +421,10 @@ def current_state(session: Session, world: World) -> tuple[int, bool]:
 def new_version(browser: Browser, world: World, **fields: Any) -> httpx.Response:
     files = fields.pop("files", None)
     data = {"csrftoken": browser.cookies["csrftoken"], "change_note": "Hostile.", **fields}
-    return browser.post(f"/consultations/{world.slug}/versions", data=data, files=files)
+    response: httpx.Response = browser.post(
+        f"/consultations/{world.slug}/versions", data=data, files=files
+    )
+    return response
 
 
 @pytest.mark.parametrize("name", list(UPLOADS))
