@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -26,6 +28,8 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.errors import STATUS_BY_ERROR
+from app.forms import FormTooLarge, UnreadableForm, parse_form
 
 COOKIE = "csrftoken"
 FIELD = "csrftoken"
@@ -44,6 +48,9 @@ def rotate(request: Request) -> None:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
 class CSRFMiddleware:
@@ -78,7 +85,13 @@ class CSRFMiddleware:
                 await _refuse(scope, send, 413, "The request is too large.")
                 return
             cookie = token.cookie()
-            if not (token.valid() and await self._submitted_matches(scope, body, cookie)):
+            try:
+                matches = token.valid() and await self._submitted_matches(scope, body, cookie)
+            except (FormTooLarge, UnreadableForm) as error:
+                status = STATUS_BY_ERROR[type(error)]
+                await _refuse(scope, send, status, error.template, error.values)
+                return
+            if not matches:
                 await _refuse(scope, send, 403, _EXPIRED)
                 return
             receive = _replay(body)
@@ -116,9 +129,12 @@ class CSRFMiddleware:
         request = Request(scope)
         submitted = request.headers.get(HEADER)
         if submitted is None:
-            async with Request(scope, _replay(body)).form() as form:
+            form = await parse_form(Request(scope, _replay(body)))
+            try:
                 value = form.get(FIELD)
-                submitted = value if isinstance(value, str) else ""
+            finally:
+                await form.close()
+            submitted = value if isinstance(value, str) else ""
         return hmac.compare_digest(submitted.encode(), cookie.encode())
 
 
@@ -199,11 +215,16 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+async def _refuse(
+    scope: Scope, send: Send, status: int, message: str, values: Mapping[str, object] = EMPTY
+) -> None:
+    """A plain-text refusal (this runs outside the app's error pages), translated, with
+    `values` filled into the translated text."""
     language = i18n.negotiate(Request(scope).cookies.get("lang"), None)
     token = i18n.current_language.set(language)
     try:
-        response = PlainTextResponse(i18n.gettext(message), status_code=status)
+        text = i18n.gettext(message) % values if values else i18n.gettext(message)
+        response = PlainTextResponse(text, status_code=status)
     finally:
         i18n.current_language.reset(token)
     await response({**scope}, _replay(b""), send)

@@ -25,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from accounts import policy as accounts_policy
 from accounts.models import User
 from app import csrf
+from app.forms import read_form
 from app.settings import Settings
 from core.clock import Clock
 from core.db import unit_of_work
@@ -243,5 +244,5 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 
 async def form_data(request: Request) -> dict[str, str]:
     """Form fields as plain strings (uploaded files are read separately by the route)."""
-    form = await request.form()
+    form = await read_form(request)
     return {key: value for key, value in form.items() if isinstance(value, str)}

@@ -40,10 +40,10 @@ from consultations.services import SLUG_PATTERN, CommentInput, ConsultationServi
 from core.clock import as_utc
 from core.errors import InvalidInput, NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
+from core.ids import MAX_ID
 from search.queries import SearchQuery
 
 PREFIX = "/api/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

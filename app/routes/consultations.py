@@ -17,6 +17,7 @@ from consultations.services import CommentInput, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import DomainError, InvalidInput
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
+from core.ids import parse_id
 
 # What makes two sendings of a form the same comment.
 COMMENT_FIELDS = ("body", "stance", "attribution", "suggestion", "parent_id", "quote")
@@ -199,21 +200,23 @@ def too_many_headers(error: DomainError | None) -> dict[str, str] | None:
 
 
 def _parent_id(value: str | None) -> int | None:
+    """No parent for a new thread; a value that cannot be a comment's id names none."""
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    parent_id = parse_id(value)
+    if parent_id is None:
         raise InvalidInput(
             "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
         )
-    return int(value)
+    return parent_id
 
 
 routes = [
     Route("/consultations", endpoint(listing), name="consultations"),
     Route("/consultations/{slug}", endpoint(draft), name="consultation"),
-    Route("/consultations/{slug}/v/{number:int}", endpoint(draft), name="consultation_version"),
+    Route("/consultations/{slug}/v/{number:id}", endpoint(draft), name="consultation_version"),
     Route(
-        "/consultations/{slug}/diff/{old:int}..{new:int}",
+        "/consultations/{slug}/diff/{old:id}..{new:id}",
         endpoint(diff),
         name="consultation_diff",
     ),
