@@ -120,4 +120,7 @@ class RateLimit(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime]
+    # When the window ends: each key has its own window length, so one upsert can count
+    # several limits, and ended windows can be deleted by one indexed comparison.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     hits: Mapped[int]

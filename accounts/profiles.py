@@ -22,9 +22,9 @@ from core import audit
 from core.clock import Clock
 from core.enums import StakeholderGroup
 from core.errors import Conflict, InvalidInput
+from core.ids import MAX_ID
 
 MAX_NAME_CHARS = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names nothing
 # Babel's territories that are not ISO 3166-1 alpha-2 country codes: exceptionally reserved
 # (AC, CP, CQ, DG, EA, EU, EZ, IC, TA, UN) and user-assigned (QO, XA, XB, XK, ZZ) codes.
 NOT_ISO_3166 = frozenset(

@@ -17,9 +17,9 @@ from accounts.services import TOKEN_SCOPES, AccountService
 from core import audit
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
+from core.ids import MAX_ID
 
 MAX_TOKEN_NAME_CHARS = 100
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names nothing
 
 
 class TokenService:

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from app.errors import json_error
+from app.openapi import CURSOR_PATTERN
 from core.clock import as_utc
 
 MAX_BODY_BYTES = 64 * 1024
@@ -174,10 +175,7 @@ def iso(moment: datetime | None) -> str | None:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-# Microseconds since 1970 and an id: every string of this shape is a position (the document
-# publishes the pattern), and any other is refused before it is read.
-CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9]{1,10}$"
-CURSOR = re.compile(CURSOR_PATTERN)
+CURSOR = re.compile(CURSOR_PATTERN)  # published in the document, refused before it is read
 
 
 def encode_cursor(key: SortKey) -> str:

@@ -45,7 +45,8 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     click.echo(f"Roundtable is running at http://{host}:{port}/")
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # The app itself reads X-Forwarded-For, from FORWARDED_ALLOW_IPS only (app.main).
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=False)
 
 
 @main.command()

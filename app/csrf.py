@@ -4,12 +4,22 @@ We wrote this rather than use asgi-csrf: its 0.11 release breaks on multipart fo
 current python-multipart, and it lets any request without cookies through. Here every unsafe
 request outside the bearer-token API must carry the token, as a form field `csrftoken` or as
 the `x-csrftoken` header that htmx sends (see `hx-headers` in base.html).
+
+A browser also says where an unsafe request comes from, and a cross-site one is refused
+even with a valid token: `Sec-Fetch-Site` must be `same-origin` (or `none`, a request the
+person made themselves), or else `Origin` must be this site's (BASE_URL's, or the
+request's own host). A request with neither header is a program's or a very old
+browser's: the token alone decides. The token changes at sign-in (`rotate`), so one
+learned before cannot be used in the signed-in session.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
+from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import MutableHeaders
@@ -18,19 +28,45 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.errors import STATUS_BY_ERROR
+from app.forms import FormTooLarge, UnreadableForm, parse_form
 
 COOKIE = "csrftoken"
 FIELD = "csrftoken"
 HEADER = "x-csrftoken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_BODY_BYTES = 6 * 1024 * 1024
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})
+ROTATE = "csrf.rotate"  # the scope key of the request's `rotate` hook
+
+
+def rotate(request: Request) -> None:
+    """Hand out a new token with this response (at sign-in)."""
+    request.scope[ROTATE]()
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, *, secret: str, secure: bool, exempt_prefix: str = "/api/"):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret: str,
+        secure: bool,
+        origin: str,
+        exempt_prefix: str = "/api/",
+    ):
         self.app = app
         self.signer = URLSafeSerializer(secret, salt="csrf")
         self.secure = secure
+        self.origin = origin_of(origin)
         self.exempt_prefix = exempt_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,13 +75,23 @@ class CSRFMiddleware:
             return
         token = _LazyToken(self, scope)
         scope["csrftoken"] = token.get
+        scope[ROTATE] = token.rotate
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
+            if self._cross_site(Request(scope)):
+                await _refuse(scope, send, 403, _EXPIRED)
+                return
             body = await _read_body(receive)
             if body is None:
                 await _refuse(scope, send, 413, "The request is too large.")
                 return
             cookie = token.cookie()
-            if not (token.valid() and await self._submitted_matches(scope, body, cookie)):
+            try:
+                matches = token.valid() and await self._submitted_matches(scope, body, cookie)
+            except (FormTooLarge, UnreadableForm) as error:
+                status = STATUS_BY_ERROR[type(error)]
+                await _refuse(scope, send, status, error.template, error.values)
+                return
+            if not matches:
                 await _refuse(scope, send, 403, _EXPIRED)
                 return
             receive = _replay(body)
@@ -61,6 +107,17 @@ class CSRFMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
+    def _cross_site(self, request: Request) -> bool:
+        """What the browser says of where the request comes from, when it says anything."""
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            return fetch_site.lower() not in SAME_SITE_FETCHES
+        origin = request.headers.get("origin")
+        if origin is None:
+            return False
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+        return origin.lower() not in {self.origin, own}
+
     def _valid(self, token: str) -> bool:
         try:
             self.signer.loads(token)
@@ -72,9 +129,12 @@ class CSRFMiddleware:
         request = Request(scope)
         submitted = request.headers.get(HEADER)
         if submitted is None:
-            async with Request(scope, _replay(body)).form() as form:
+            form = await parse_form(Request(scope, _replay(body)))
+            try:
                 value = form.get(FIELD)
-                submitted = value if isinstance(value, str) else ""
+            finally:
+                await form.close()
+            submitted = value if isinstance(value, str) else ""
         return hmac.compare_digest(submitted.encode(), cookie.encode())
 
 
@@ -110,9 +170,14 @@ class _LazyToken:
             if self.valid():
                 self._token = self.cookie()
             else:
-                self._token = self._middleware.signer.dumps(secrets.token_urlsafe(16))
-                self.issued = True
+                self.rotate()
+        assert self._token is not None
         return self._token
+
+    def rotate(self) -> None:
+        """A new token, whatever the cookie held; the response sets it."""
+        self._token = self._middleware.signer.dumps(secrets.token_urlsafe(16))
+        self.issued = True
 
 
 _EXPIRED = (
@@ -150,11 +215,16 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+async def _refuse(
+    scope: Scope, send: Send, status: int, message: str, values: Mapping[str, object] = EMPTY
+) -> None:
+    """A plain-text refusal (this runs outside the app's error pages), translated, with
+    `values` filled into the translated text."""
     language = i18n.negotiate(Request(scope).cookies.get("lang"), None)
     token = i18n.current_language.set(language)
     try:
-        response = PlainTextResponse(i18n.gettext(message), status_code=status)
+        text = i18n.gettext(message) % values if values else i18n.gettext(message)
+        response = PlainTextResponse(text, status_code=status)
     finally:
         i18n.current_language.reset(token)
     await response({**scope}, _replay(b""), send)

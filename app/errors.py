@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
+from app.forms import FormTooLarge, UnreadableForm
 from app.i18n import N_
 from app.web import has_viewer, load_viewer, redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
@@ -33,6 +34,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Conflict: 409,
     TooManyAttempts: 429,
+    FormTooLarge: 413,
+    UnreadableForm: 400,
 }
 
 

@@ -171,7 +171,6 @@ COMPUTED_MESSAGES = (
     N_("Must be valid Unicode text without NUL characters."),
     N_("This field is required."),
     N_("Must be a string."),
-    N_("Must be the id of a comment (a positive integer)."),
     N_("Comments are limited to 10,000 characters."),
     N_("Suggestions are limited to 10,000 characters."),
     N_("Choose a stance: support, oppose, amend, question, neutral."),
@@ -203,7 +202,12 @@ COMPUTED_MESSAGES = (
     N_("A title of up to 300 characters is required."),
     N_("Language must be en or uk."),
     N_("The comment period must close after it opens."),
-    N_("The draft is too long."),
+    N_("A draft is limited to 2,000,000 characters; this one has %(count)s."),
+    N_(
+        "A draft is limited to 2,000 paragraphs (each heading, list item and table row counts"
+        " as one); this one has more."
+    ),
+    N_("The draft contains a NUL character, which text may not have."),
     N_("The draft has no text."),
     N_("Dates must look like 2026-12-01T18:00."),
     N_("Unknown status."),
@@ -211,6 +215,16 @@ COMPUTED_MESSAGES = (
     N_("The file is larger than 5 MB."),
     N_("The file is not UTF-8 Markdown or a .docx document."),
     N_("The .docx file could not be read."),
+    N_("The file is not a .docx document (a .docx file is a zip archive)."),
+    N_("A .docx file may unpack to at most 25 MB in 1,000 parts; this one is larger."),
+    N_("The .docx file has no document in it (word/document.xml is missing)."),
+    N_("The .docx file declares XML entities, which Word documents never do."),
+    # Forms past their limits or with NUL (app/forms.py).
+    N_("A form may have at most 1,000 fields and 1 file."),
+    N_("Each field of a form is limited to 5 MB."),
+    N_("The form could not be read. Reload the page and send it again."),
+    N_("The form contains a NUL character."),
+    N_("Contains a NUL character, which text may not have."),
     N_("The brief could not be created."),
     N_("The brief could not be saved."),
     N_("The brief is not ready to publish."),
@@ -236,6 +250,12 @@ COMPUTED_MESSAGES = (
     N_("bad"),
     N_("not a date"),
     N_("before opens_at"),
+    N_("too many paragraphs"),
+    N_("contains a NUL character"),
+    N_("not a zip archive"),
+    N_("too large when unpacked"),
+    N_("no document"),
+    N_("declares entities"),
     # Notes about a search request (search.queries.NOTE_*), `_(note)`.
     N_("Your search was shortened to its first 500 characters."),
     N_("An unknown result type was ignored."),
@@ -255,6 +275,11 @@ COMPUTED_MESSAGES = (
     # Local accounts (accounts/registration.py, links.py, ratelimits.py, app/routes/auth.py).
     N_("This link is invalid or has expired."),
     N_("Too many attempts. Please wait a while and try again."),
+    # A comment form sent again with other text (app/routes/consultations.py).
+    N_(
+        "This form had already posted a comment. Your new text is kept below: "
+        "send it again to post it as another comment."
+    ),
     N_("The account could not be created."),
     N_("The password could not be changed."),
     N_("not an email address"),

@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.csrf import CSRFMiddleware
 from app.errors import EXCEPTION_HANDLERS
@@ -19,6 +20,7 @@ from app.routes import ROUTES
 from app.routes.api import PREFIX as API_PREFIX
 from app.settings import Settings
 from app.templating import make_templates
+from app.throttle import Throttles
 from app.worker import OutboxWorker
 from core.clock import Clock, SystemClock
 from core.db import make_engine, make_sessionmaker
@@ -38,7 +40,17 @@ class Roundtable(Starlette):
     every listed middleware."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack())
+        hsts = self.state.settings.secure_cookies
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=hsts)
+
+
+def _proxy_headers(settings: Settings) -> list[Middleware]:
+    """Believe X-Forwarded-For (and -Proto) only from the configured proxies. It runs
+    inside the app, not as uvicorn's option (the Procfile and `roundtable serve` turn that
+    off), so every way of serving the app, the test client's included, trusts the same."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
 
 
 def create_app(
@@ -66,9 +78,15 @@ def create_app(
     app = Roundtable(
         routes=_api_first(ROUTES),
         middleware=[
+            *_proxy_headers(settings),
             Middleware(RejectNulMiddleware),
             Middleware(LanguageMiddleware),
-            Middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),
+            Middleware(
+                CSRFMiddleware,
+                secret=settings.secret_key,
+                secure=settings.secure_cookies,
+                origin=settings.base_url,
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
@@ -84,6 +102,7 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.clock = clock
+    app.state.throttles = Throttles.from_settings(settings)
     app.state.templates = make_templates()
     app.state.worker = worker
     return app

@@ -27,13 +27,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+# Only when the site is served over https (BASE_URL): a browser then refuses plain http for
+# a year. Not for subdomains: the chapter's other sites are not ours to decide.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 class SecurityHeadersMiddleware:
-    """A strict CSP on every response: no inline scripts or styles anywhere."""
+    """A strict CSP on every response: no inline scripts or styles anywhere; HSTS too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, **dict([HSTS] if hsts else [])}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +47,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
-from app.api_protocol import CURSOR_PATTERN
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from core.enums import (
     ConsultationStatus,
@@ -30,11 +29,14 @@ from core.enums import (
     Stance,
     ThreadStatus,
 )
-from core.inputs import MAX_ID
+from core.ids import MAX_ID
 from search.documents import TYPES as SEARCH_TYPES
 from search.queries import DATE_PATTERN, MAX_PAGE, SORTS, TOPIC
 
 Schema = dict[str, Any]
+# Microseconds since 1970 and an id (`app.api_protocol` reads and writes them): every string
+# of this shape is a position, and any other is refused.
+CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9]{1,10}$"
 # `scheduled`: open, but its comment period has not begun; an open one past its deadline
 # reads `closed`. Readers see what they can do, not the editor's last click.
 PUBLIC_STATUSES = [s.value for s in ConsultationStatus if s != ConsultationStatus.DRAFT]
@@ -111,7 +113,8 @@ def error_schemas() -> dict[str, Schema]:
             "code": string(
                 "Machine-readable: not_found, unauthorized, insufficient_scope, forbidden, "
                 "invalid, invalid_parameter, invalid_body, malformed_json, conflict, "
-                "method_not_allowed, payload_too_large, unsupported_media_type."
+                "idempotency_key_reused, rate_limited, method_not_allowed, "
+                "payload_too_large, unsupported_media_type."
             ),
             "message": string("For people; may change wording between releases."),
             "fields": {
@@ -241,6 +244,7 @@ ERRORS = {
     413: ("PayloadTooLarge", "The body is over 64 KiB."),
     415: ("UnsupportedMediaType", "The body is not application/json."),
     422: ("Unprocessable", "Well-formed but invalid input; `fields` says what to fix."),
+    429: ("TooManyRequests", "Over a rate limit; `Retry-After` says how many seconds to wait."),
 }
 
 
@@ -254,6 +258,8 @@ def error_responses() -> dict[str, Schema]:
         }
         if status in (401, 403):
             response["headers"] = challenge
+        if status == 429:
+            response["headers"] = {"Retry-After": {"schema": integer(minimum=1)}}
         responses[name] = response
     return responses
 
@@ -314,9 +320,24 @@ def consultation_paths() -> dict[str, Schema]:
 def post_comment_operation() -> Schema:
     created = {
         "description": "Posted. `Location` lists the paragraph's threads, this comment among them.",
-        "headers": {"Location": {"schema": string(), "description": "Where to read it."}},
+        "headers": {
+            "Location": {"schema": string(), "description": "Where to read it."},
+            "Idempotent-Replayed": {
+                "schema": string(enum=["true"]),
+                "description": "Present when this is the stored answer to an earlier request.",
+            },
+        },
         "content": {"application/json": {"schema": ref("CreatedComment")}},
     }
+    idempotency_key = param(
+        "Idempotency-Key",
+        "header",
+        string(minLength=1, maxLength=255),
+        "Makes retries safe: the same key with the same body, by the same user within 24 "
+        "hours, returns the first answer (status and body) and posts nothing more; the same "
+        "key with another body is a 422 (`idempotency_key_reused`). Only a 201 is stored: "
+        "after an error nothing was posted, and the request can simply be sent again.",
+    )
     return {
         "operationId": "postComment",
         "tags": ["consultations"],
@@ -324,15 +345,16 @@ def post_comment_operation() -> Schema:
         "description": (
             "Needs a token with the `write` scope. The same rules apply as in the browser: "
             "the comment period is enforced on the server, the author's stakeholder group "
-            "is taken from their profile, and anonymous comments only where allowed."
+            "is taken from their profile, and anonymous comments only where allowed. "
+            "Comments are rate-limited per user and per address (429 with `Retry-After`)."
         ),
         "security": [{"bearer": ["write"]}],
-        "parameters": uses("slug", "key"),
+        "parameters": [*uses("slug", "key"), idempotency_key],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ref("NewComment")}},
         },
-        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
     }
 
 
@@ -479,7 +501,7 @@ def search_paths() -> dict[str, Schema]:
                     "filter it cannot apply is a 400 naming the parameter."
                 ),
                 "parameters": filters,
-                "responses": ok(ref("SearchResults")) | errors(400),
+                "responses": ok(ref("SearchResults")) | errors(400, 429),
             }
         }
     }

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accounts.ratelimits import parse_rates
+
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside development
+DEFAULT_COMMENT_RATE_LIMIT = "30/minute;500/day"
+# Search as you type sends a request per pause in typing: a person needs a few a minute.
+DEFAULT_SEARCH_RATE_LIMIT = "120/minute;3000/day"
 
 
 class ConfigurationError(RuntimeError):
@@ -36,6 +41,11 @@ class Settings:
     outbox_poll_seconds: float
     mail_from: str
     oidc_providers: tuple[OIDCProvider, ...] = field(default_factory=tuple)
+    # In the `limits` notation ("30/minute;500/day"); "0" turns a limit off.
+    comment_rate_limit: str = DEFAULT_COMMENT_RATE_LIMIT
+    search_rate_limit: str = DEFAULT_SEARCH_RATE_LIMIT
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For is believed.
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,6 +65,9 @@ class Settings:
             outbox_poll_seconds=float(env.get("OUTBOX_POLL_SECONDS", "0.5")),
             mail_from=env.get("MAIL_FROM", "Roundtable <noreply@roundtable.invalid>"),
             oidc_providers=_parse_providers(env.get("OIDC_PROVIDERS", "")),
+            comment_rate_limit=env.get("COMMENT_RATE_LIMIT", DEFAULT_COMMENT_RATE_LIMIT),
+            search_rate_limit=env.get("SEARCH_RATE_LIMIT", DEFAULT_SEARCH_RATE_LIMIT),
+            forwarded_allow_ips=_parse_list(env.get("FORWARDED_ALLOW_IPS", "")),
         )
         settings.check()
         return settings
@@ -62,6 +75,15 @@ class Settings:
     def check(self) -> None:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ConfigurationError("SECRET_KEY must be set in production")
+        for name in ("comment_rate_limit", "search_rate_limit"):
+            try:
+                parse_rates(getattr(self, name))
+            except ValueError as error:
+                raise ConfigurationError(f"{name.upper()}: {error}") from error
+
+
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
 def _parse_providers(raw: str) -> tuple[OIDCProvider, ...]:

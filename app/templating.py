@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ def make_templates() -> Jinja2Templates:
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language.get,
         needs_verification=needs_verification,
+        # A comment form's one-time token: sending the form twice posts one comment.
+        one_time_token=lambda: secrets.token_urlsafe(16),
     )
     return Jinja2Templates(env=env, context_processors=[csrf_context])
 

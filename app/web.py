@@ -24,6 +24,8 @@ from starlette.responses import RedirectResponse, Response
 
 from accounts import policy as accounts_policy
 from accounts.models import User
+from app import csrf
+from app.forms import read_form
 from app.settings import Settings
 from core.clock import Clock
 from core.db import unit_of_work
@@ -201,9 +203,10 @@ def current_user(request: Request, session: Session) -> User | None:
 
 def start_session(context: Context, user: User) -> None:
     """A new session for the person who just signed in: nothing from before sign-in is
-    carried over, and the cookie's value changes."""
+    carried over, and the cookie's value changes, and so does the CSRF token."""
     request = context.request
     request.session.clear()
+    csrf.rotate(request)
     request.session[SESSION_USER_KEY] = user.id
     request.session[SESSION_EPOCH_KEY] = user.session_epoch
     context.user = user
@@ -241,5 +244,5 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 
 async def form_data(request: Request) -> dict[str, str]:
     """Form fields as plain strings (uploaded files are read separately by the route)."""
-    form = await request.form()
+    form = await read_form(request)
     return {key: value for key, value in form.items() if isinstance(value, str)}

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
@@ -28,9 +28,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from accounts import notifications as account_mail
+from accounts.ratelimits import RateLimiter
 from app.settings import Settings
 from consultations import notifications
 from core.clock import Clock
+from core.db import unit_of_work
+from core.idempotency import IdempotencyStore
 from core.mail import Mail, Mailer, NullMailer, SMTPMailer, deliver_pending
 from core.outbox import OutboxEvent, commit_wakeups
 from search.index import SearchIndex
@@ -40,6 +43,7 @@ MIN_PASS_SECONDS = 0.2
 #: After a failed pass (the database was restarting, say), the next is tried this soon
 #: rather than a whole poll later: the failure has emptied the pool of dead connections.
 RETRY_SECONDS = 1.0
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass
@@ -49,6 +53,7 @@ class OutboxWorker:
     mailer: Mailer
     clock: Clock
     base_url: str
+    _pruned_at: float = field(default=-PRUNE_EVERY_SECONDS, init=False)
 
     @classmethod
     def from_settings(
@@ -62,12 +67,24 @@ class OutboxWorker:
 
     def run_once(self) -> tuple[int, int]:
         """Apply pending search events and send pending mail; returns (indexed, sent)."""
+        self.prune_when_due()
         indexed = self.index.catch_up(self.sessions)
         sent = 0
         if not isinstance(self.mailer, NullMailer):
             compose = partial(compose_mail, base_url=self.base_url)
             sent = deliver_pending(self.sessions, self.mailer, compose, self.clock)
         return indexed, sent
+
+    def prune_when_due(self) -> None:
+        """Now and then, delete ended rate-limit windows and expired idempotency keys
+        (several workers may do it at once: deleting twice is harmless)."""
+        now = time.monotonic()
+        if now - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = now
+        with unit_of_work(self.sessions) as session:
+            RateLimiter(session, clock=self.clock).prune()
+            IdempotencyStore(session, clock=self.clock).prune()
 
     @asynccontextmanager
     async def running(self, poll_seconds: float) -> AsyncIterator[None]:

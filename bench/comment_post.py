@@ -188,10 +188,14 @@ def server(database_url: str, options: Options, folder: Path) -> Iterator[Server
         "OUTBOX_POLL_SECONDS": "0" if separate else str(options.poll),
         "SEARCH_INDEX_DIR": str(folder / "index"),
         "SECRET_KEY": secrets.token_hex(16),
+        # Far above what the load reaches, yet checked on every comment, as in production
+        # (BENCH_COMMENT_RATE_LIMIT=0 measures without the check).
+        "COMMENT_RATE_LIMIT": os.environ.get("BENCH_COMMENT_RATE_LIMIT", "1000000/minute"),
     }
     command = [
         sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(options.workers), "--no-access-log",
+        "--no-proxy-headers",  # as the Procfile: the app reads FORWARDED_ALLOW_IPS itself
         "--log-level", os.environ.get("BENCH_LOG_LEVEL", "warning"),
     ]  # fmt: skip
     log = (folder / "server.log").open("w")

@@ -21,7 +21,8 @@ from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import Clock, as_utc
 from core.enums import Attribution, StakeholderGroup, Stance
 from core.errors import NotFound
-from core.inputs import MAX_ID, NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
+from core.ids import MAX_ID
+from core.inputs import NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
 
 MAX_COMMENT_CHARS = 10_000
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
@@ -78,7 +79,7 @@ class NewComment(BaseModel):
     parent_id: Annotated[
         CommentId | None,
         Field(description="Reply to this comment (same paragraph)."),
-        Problems({}, any="Must be the id of a comment (a positive integer)."),
+        Problems({}, any="The comment you reply to does not exist."),  # no id can name it
     ] = None
     quote: Annotated[
         str | None,

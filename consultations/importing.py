@@ -1,4 +1,12 @@
-"""Turning uploaded drafts (.md, .docx) into Markdown."""
+"""Turning uploaded drafts (.md, .docx) into Markdown.
+
+A .docx is a zip of XML parts, so a hostile one can be a zip bomb (a small file that unpacks
+to gigabytes) or declare XML entities that expand without end. The archive's directory is
+checked before anything is unpacked: Python's zipfile never unpacks a member past the size
+the directory states (it stops there, and the CRC check then fails), so bounding the stated
+sizes bounds the work. python-docx parses with lxml without resolving entities; a part that
+declares any is refused, as Word never writes a DTD.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,17 @@ import io
 import zipfile
 
 import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.part import XmlPart
+from lxml import etree  # type: ignore[import-untyped]  # no stubs; only its error class is used
 
 from core.errors import InvalidInput
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_DOCX_UNPACKED_MB = 25  # a 2,000-paragraph draft is a few MB of Word XML
+MAX_DOCX_PARTS = 1000
+DOCUMENT_PART = "word/document.xml"
+_UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError, etree.LxmlError)
 
 
 def draft_markdown(filename: str, content: bytes) -> str:
@@ -26,12 +41,61 @@ def draft_markdown(filename: str, content: bytes) -> str:
         ) from error
 
 
+def check_docx_archive(content: bytes) -> None:
+    """Refuse what is not a Word document's archive, or unpacks to too much, unpacking nothing."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise InvalidInput(
+            "The file is not a .docx document (a .docx file is a zip archive).",
+            fields={"file": "not a zip archive"},
+        ) from error
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_DOCX_PARTS or unpacked > MAX_DOCX_UNPACKED_MB * 1024 * 1024:
+        raise InvalidInput(
+            f"A .docx file may unpack to at most {MAX_DOCX_UNPACKED_MB} MB"
+            f" in {MAX_DOCX_PARTS:,} parts; this one is larger.",
+            fields={"file": "too large when unpacked"},
+        )
+    if DOCUMENT_PART not in {member.filename for member in members}:
+        raise InvalidInput(
+            "The .docx file has no document in it (word/document.xml is missing).",
+            fields={"file": "no document"},
+        )
+    if _prolog_declares_entities(content, members):
+        raise _declares_entities_error()
+
+
+def _prolog_declares_entities(content: bytes, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether an XML part starts with a DTD (libxml2 would stop a billion laughs only as
+    a syntax error). The first 4 KB hold any real prolog; `_declares_entities` checks the
+    parsed parts as well."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    if b"<!DOCTYPE" in part.read(4096):
+                        return True
+    return False
+
+
+def _declares_entities_error() -> InvalidInput:
+    return InvalidInput(
+        "The .docx file declares XML entities, which Word documents never do.",
+        fields={"file": "declares entities"},
+    )
+
+
 def docx_to_markdown(content: bytes) -> str:
     """Headings, list paragraphs and body text of a Word document as Markdown."""
+    check_docx_archive(content)
     try:
         document = docx.Document(io.BytesIO(content))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except _UNREADABLE as error:
         raise InvalidInput("The .docx file could not be read.", fields={"file": "bad"}) from error
+    if any(_declares_entities(part) for part in document.part.package.iter_parts()):
+        raise _declares_entities_error()
     lines = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
@@ -47,3 +111,10 @@ def docx_to_markdown(content: bytes) -> str:
         else:
             lines.append(text)
     return "\n\n".join(lines) + "\n"
+
+
+def _declares_entities(part: object) -> bool:
+    """Whether an XML part has a DTD (python-docx's parser keeps it, unexpanded)."""
+    if not isinstance(part, XmlPart):
+        return False
+    return part.element.getroottree().docinfo.internalDTD is not None

@@ -22,7 +22,13 @@ from consultations.models import (
     Thread,
     Topic,
 )
-from consultations.paragraphs import Block, assign_keys, new_paragraph_key, split_blocks
+from consultations.paragraphs import (
+    Block,
+    assign_keys,
+    block_starts,
+    new_paragraph_key,
+    split_blocks,
+)
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language
@@ -33,6 +39,7 @@ if TYPE_CHECKING:  # the input models use this service: a cycle at run time
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_DRAFT_CHARS = 2_000_000
+MAX_DRAFT_PARAGRAPHS = 2_000
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -100,6 +107,14 @@ def _commentable_with_number() -> Select[Consultation, int]:
 
 
 _COMMENTABLE_WITH_NUMBER = _commentable_with_number()
+
+
+def _too_many_paragraphs() -> InvalidInput:
+    return InvalidInput(
+        f"A draft is limited to {MAX_DRAFT_PARAGRAPHS:,} paragraphs (each heading, list item"
+        " and table row counts as one); this one has more.",
+        fields={"markdown": "too many paragraphs"},
+    )
 
 
 class ConsultationService:
@@ -446,11 +461,29 @@ class ConsultationService:
         return version
 
     def _parse(self, markdown: str) -> list[Block]:
+        """The draft's blocks, within the stated limits. A NUL is refused rather than let
+        through: PostgreSQL cannot store it, and Markdown would turn it into a paragraph
+        of its own (a draft of one NUL would orphan every thread)."""
+        if "\x00" in markdown:
+            raise InvalidInput(
+                "The draft contains a NUL character, which text may not have.",
+                fields={"markdown": "contains a NUL character"},
+            )
         if len(markdown) > MAX_DRAFT_CHARS:
-            raise InvalidInput("The draft is too long.", fields={"markdown": "too long"})
+            raise InvalidInput(
+                f"A draft is limited to {MAX_DRAFT_CHARS:,} characters; this one has %(count)s.",
+                fields={"markdown": "too long"},
+                count=len(markdown),
+            )
+        # Twice the limit in possible block starts: room for wrapped list items, while
+        # what is split below stays a second's work at most.
+        if block_starts(markdown, stop=2 * MAX_DRAFT_PARAGRAPHS) > 2 * MAX_DRAFT_PARAGRAPHS:
+            raise _too_many_paragraphs()
         blocks = split_blocks(markdown)
         if not blocks:
             raise InvalidInput("The draft has no text.", fields={"markdown": "empty"})
+        if len(blocks) > MAX_DRAFT_PARAGRAPHS:
+            raise _too_many_paragraphs()
         return blocks
 
     def _validate_new(self, slug: str, title: str, language: str) -> None:

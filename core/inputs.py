@@ -19,7 +19,6 @@ from core.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
 # JSON Schema (ECMA-262) and pydantic (Rust regex) read these patterns alike.
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides white space, and no NUL

@@ -13,6 +13,7 @@ from consultations.models import (
 )
 from core.audit import AuditEvent
 from core.db import Base
+from core.idempotency import IdempotencyKey
 from core.outbox import OutboxEvent
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DraftVersion",
     "EmailLink",
     "Endorsement",
+    "IdempotencyKey",
     "Identity",
     "Organisation",
     "OutboxEvent",

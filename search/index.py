@@ -20,7 +20,6 @@ node's index by itself; searches say the index is being built until then).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -371,15 +370,16 @@ class SearchIndex:
                 _mark_damaged(Path(ix.storage.folder), error)
             return not_ready
 
-    async def search_in_pool(self, query: SearchQuery) -> SearchResults:
-        """`search` for async callers (the web routes), on this index's own few threads:
-        each thread keeps a searcher open, so a handful of threads kept warm beat a large
-        shared pool that opens one per thread (searches are CPU-bound anyway)."""
+    def search_in_pool(self, query: SearchQuery) -> SearchResults:
+        """`search` on this index's own few threads, for a caller in another thread (a
+        route's unit of work), which waits for it: each of these threads keeps a searcher
+        open, so a handful kept warm beat the web server's large pool opening one per thread
+        (searches are CPU-bound anyway)."""
         if self._pool is None:
             with self._open_lock:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.search, query)
+        return self._pool.submit(self.search, query).result()
 
     def _thread_searcher(self, ix: Any) -> tuple[Any, IndexColumns]:
         """This thread's searcher and its column arrays, made again only when a commit or a

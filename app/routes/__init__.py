@@ -3,6 +3,8 @@
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+# Registers the `{name:id}` convertor, which the route modules below use as they are built.
+import app.convertors  # noqa: F401  (imported for that side effect)
 from app.routes import (
     account,
     admin,

@@ -135,7 +135,7 @@ routes = [
     Route("/account/profile", endpoint(update_profile), methods=["POST"], name="account_profile"),
     Route("/account/tokens", endpoint(create_token), methods=["POST"], name="account_tokens"),
     Route(
-        "/account/tokens/{token_id:int}/revoke",
+        "/account/tokens/{token_id:id}/revoke",
         endpoint(revoke_token),
         methods=["POST"],
         name="account_revoke_token",

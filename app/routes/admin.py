@@ -12,13 +12,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.policy import require_admin
-from accounts.profiles import MAX_ID, ProfileService
+from accounts.profiles import ProfileService
 from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import Context, endpoint, redirect, render
 from core import mail
 from core.enums import StakeholderGroup
 from core.errors import NotFound
+from core.ids import parse_id
 
 STATUSES = ("unverified", "verified")
 #: Messages of this module shown through `_(message)`.
@@ -34,12 +35,8 @@ def _filters(request: Request) -> dict[str, str]:
     return {
         "status": status if status in STATUSES else "",
         "group": group if group in set(StakeholderGroup) else "",
-        "organisation": organisation if _is_id(organisation) else "",
+        "organisation": organisation if parse_id(organisation) else "",
     }
-
-
-def _is_id(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID
 
 
 def index(context: Context) -> Response:
@@ -115,13 +112,13 @@ routes = [
     Route("/admin", endpoint(index), name="admin"),
     Route("/admin/people", endpoint(people), name="admin_people"),
     Route(
-        "/admin/people/{user_id:int}/verify",
+        "/admin/people/{user_id:id}/verify",
         endpoint(verify),
         methods=["POST"],
         name="admin_verify",
     ),
     Route(
-        "/admin/people/{user_id:int}/revoke",
+        "/admin/people/{user_id:id}/revoke",
         endpoint(revoke),
         methods=["POST"],
         name="admin_revoke",
@@ -129,7 +126,7 @@ routes = [
     Route("/admin/organisations", endpoint(organisations), name="admin_organisations"),
     Route("/admin/mail", endpoint(failed_mail), name="admin_mail"),
     Route(
-        "/admin/mail/{event_id:int}/retry",
+        "/admin/mail/{event_id:id}/retry",
         endpoint(retry_mail),
         methods=["POST"],
         name="admin_retry_mail",

@@ -7,6 +7,7 @@ problems the domain never sees (syntax, size, credentials) in `app.api_protocol`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 
+from accounts.models import User
 from app import openapi
 from app.api_auth import authenticate
 from app.api_protocol import (
@@ -26,6 +28,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
+from app.throttle import count_comment, count_search
 from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
@@ -36,10 +39,14 @@ from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import as_utc
 from core.errors import NotFound
-from core.inputs import MAX_ID, parse
+from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
+from core.ids import MAX_ID
+from core.inputs import parse
 from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
 
 PREFIX = "/api/v1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 # -- consultations ----------------------------------------------------------------------------
@@ -135,17 +142,63 @@ async def _comment_payload(request: Request) -> dict[str, Any] | ApiProblem:
 @endpoint_reading(_comment_payload, web=False)
 def post_comment(context: Context, payload: dict[str, Any] | ApiProblem) -> Response:
     """A comment or reply, by the token's user, under the same rules as the web form:
-    authentication included, one transaction and one connection checkout per comment."""
-    slug, key = context.params["slug"], context.params["key"]
+    authentication included, one transaction and one connection checkout per comment.
+    With an Idempotency-Key, a retry gets the first answer instead of a second comment."""
     author = authenticate(context.request, context.session, "write")
     if isinstance(payload, ApiProblem):
         raise payload
+    retry = _retry_of(context.request, author.id, payload)
+    if retry is None:
+        return _comment_answer(context.request, _new_comment(context, author, payload))
+    store = IdempotencyStore(context.session, clock=context.clock)
+    answer = store.recall(*retry)
+    if answer is not None:
+        return _comment_answer(context.request, answer, replayed=True)
+    try:
+        with context.attempt():
+            answer = _new_comment(context, author, payload)
+            store.remember(*retry, answer)
+    except AlreadyAnswered:
+        # A concurrent request with the same key and body committed first: this one's
+        # comment is undone with its savepoint, and it gets the first one's answer.
+        answer = store.recall(*retry)
+        assert answer is not None  # committed before our insert could conflict with it
+        return _comment_answer(context.request, answer, replayed=True)
+    return _comment_answer(context.request, answer)
+
+
+def _new_comment(context: Context, author: User, payload: dict[str, Any]) -> Answer:
+    slug, key = context.params["slug"], context.params["key"]
     data = parse(NewComment, payload, NOT_POSTED)
     posted = commenting.post_comment(context.session, context.clock, author, slug, key, data)
-    location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
-    return JSONResponse(
-        posted.model_dump(mode="json"), status_code=201, headers={"Location": location}
-    )
+    count_comment(context.request, context.session, author)
+    return Answer(201, posted.model_dump_json())
+
+
+def _comment_answer(request: Request, answer: Answer, *, replayed: bool = False) -> Response:
+    slug, key = request.path_params["slug"], request.path_params["key"]
+    headers = {"Location": f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"}
+    if replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return Response(answer.body, answer.status, headers, media_type="application/json")
+
+
+def _retry_of(
+    request: Request, user_id: int, payload: dict[str, Any]
+) -> tuple[int, str, str] | None:
+    """(user, key, fingerprint) of a request that carries an Idempotency-Key, else None."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_CHARS or not (key.isascii() and key.isprintable()):
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+            fields={IDEMPOTENCY_HEADER: "invalid"},
+        )
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return user_id, f"api:{key}", fingerprint("POST", request.url.path, canonical)
 
 
 # -- briefs ------------------------------------------------------------------------------------
@@ -217,10 +270,10 @@ def _search_problem(params: Mapping[str, str], name: str) -> str | None:
     return notes[0] if notes else None
 
 
-async def search(request: Request) -> Response:
-    query = search_query(request)
-    # Whoosh is synchronous and CPU-bound: keep it off the event loop.
-    results = await request.app.state.worker.index.search_in_pool(query)
+def search(context: Context) -> Response:
+    query = search_query(context.request)
+    count_search(context.request, context.session)
+    results = context.request.app.state.worker.index.search_in_pool(query)
     return JSONResponse(
         {
             "total": results.total,
@@ -247,7 +300,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/briefs", endpoint(list_briefs, web=False)),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
-    ApiRoute("/search", search),
+    ApiRoute("/search", endpoint(search, web=False)),
 ]
 
 routes: list[BaseRoute] = [

@@ -23,6 +23,7 @@ from accounts.registration import Registration, needs_verification
 from accounts.services import AccountService, normalise_email
 from app import i18n
 from app.auth.oidc import providers_for
+from app.throttle import client_ip
 from app.web import Context, endpoint, redirect, render, start_session
 from core.errors import InvalidInput
 
@@ -44,19 +45,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def client_ip(request: Request) -> str:
-    """The client's address; behind a proxy, uvicorn's --proxy-headers sets it."""
-    return request.client.host if request.client else "unknown"
-
-
 def rate_limit(context: Context, *checks: tuple[Limit, str]) -> None:
-    """Count the attempt against each (limit, subject) first. A refused attempt counts
-    for none (its savepoint is undone); what follows an allowed one runs in a savepoint
-    of its own or cannot fail, so the counts stand whatever becomes of the request."""
-    limiter = RateLimiter(context.session, clock=context.clock)
+    """Count the attempt against each (limit, subject) first, in one statement. A refused
+    attempt counts for none (its savepoint is undone); what follows an allowed one runs in a
+    savepoint of its own or cannot fail, so the counts stand whatever becomes of the request."""
     with context.attempt():
-        for limit, subject in checks:
-            limiter.check(limit, subject)
+        RateLimiter(context.session, clock=context.clock).check_all(checks)
 
 
 def too_many(exc: TooManyAttempts) -> dict[str, str]:
@@ -84,16 +78,23 @@ def signin(context: Context) -> Response:
     request, form = context.request, context.form
     email, password = form.get("email", ""), form.get("password", "")
     next_url = safe_next(form.get("next"))
+    # Per address, and per account from that address: someone guessing elsewhere cannot
+    # lock the account's owner out. The attempt is counted before the password is checked.
+    attempt = ratelimits.pair(normalise_email(email), client_ip(request))
     try:
         rate_limit(
             context,
             (ratelimits.SIGNIN_PER_IP, client_ip(request)),
-            (ratelimits.SIGNIN_PER_EMAIL, normalise_email(email)),
+            (ratelimits.SIGNIN_PER_PAIR, attempt),
         )
     except TooManyAttempts as exc:
         values = _signin_context(request, next=next_url, email=email, error=exc.message)
         return render(request, "auth/signin.html", values, status_code=429, headers=too_many(exc))
     user = AccountService(context.session, clock=context.clock).authenticate(email, password)
+    if user is not None:  # only failures add up
+        RateLimiter(context.session, clock=context.clock).forget(
+            ratelimits.SIGNIN_PER_PAIR, attempt
+        )
     if user is None:
         values = _signin_context(request, next=next_url, email=email, error=WRONG_CREDENTIALS)
         return render(request, "auth/signin.html", values, status_code=401)

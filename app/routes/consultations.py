@@ -5,6 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from accounts.models import User
+from accounts.ratelimits import TooManyAttempts
+from app.throttle import count_comment
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
 from consultations import commenting, policy
@@ -13,8 +16,15 @@ from consultations.diff import diff_versions
 from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
+from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
+from core.ids import parse_id
 from core.inputs import parse
+
+FORM_REUSED = (
+    "This form had already posted a comment. Your new text is kept below: "
+    "send it again to post it as another comment."
+)
 
 
 def _service(context: Context) -> ConsultationService:
@@ -90,16 +100,45 @@ def post_comment(context: Context) -> Response:
     service = _service(context)
     consultation = _visible(context, service)
     try:
-        with context.attempt():
-            data = parse(NewComment, _comment_fields(form), NOT_POSTED)
-            posted = commenting.post_comment(
-                context.session, context.clock, context.user, consultation.slug, key, data
-            )
-    except InvalidInput as error:
+        comment_id = _store_comment(context, service, consultation)
+    except (InvalidInput, TooManyAttempts) as error:
         return _paragraph_page(context, service, consultation, form=form, error=error)
     if is_htmx(context.request):
         return _paragraph_page(context, service, consultation)
-    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{posted.id}")
+    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{comment_id}")
+
+
+def _store_comment(
+    context: Context, service: ConsultationService, consultation: Consultation
+) -> int:
+    """The new comment's id; or, when the form's one-time token was already used for the
+    same comment (a double click, a resent form), the id of the comment it posted."""
+    form = context.form
+    store = IdempotencyStore(context.session, clock=context.clock)
+    once = _once(context, form)
+    try:
+        if once and (posted := store.recall(*once)):
+            return int(posted.body)
+        with context.attempt():
+            data = parse(NewComment, _comment_fields(form), NOT_POSTED)
+            author, key = context.user, context.params["key"]
+            comment = commenting.post_comment(
+                context.session, context.clock, author, consultation.slug, key, data
+            )
+            assert author is not None  # post_comment refuses anonymous visitors
+            count_comment(context.request, context.session, author)
+            if once:
+                store.remember(*once, Answer(303, str(comment.id)))
+    except KeyReused as error:
+        raise InvalidInput(FORM_REUSED) from error
+    except AlreadyAnswered:
+        # A concurrent sending of the same form committed first; ours is undone with its
+        # savepoint, and the comment is the one that sending posted.
+        assert once is not None  # only `remember` raises it
+        posted = store.recall(*once)
+        assert posted is not None  # committed before our insert could conflict with it
+        return int(posted.body)
+    return comment.id
 
 
 def _comment_fields(form: dict[str, str]) -> dict[str, object]:
@@ -110,10 +149,19 @@ def _comment_fields(form: dict[str, str]) -> dict[str, object]:
     }
     fields.setdefault("body", "")
     fields.setdefault("attribution", "")
-    parent = form.get("parent_id", "")
-    if parent.isdigit() and len(parent) <= 12:
-        fields["parent_id"] = int(parent)
+    if parent := form.get("parent_id"):
+        fields["parent_id"] = parse_id(parent) or parent
     return fields
+
+
+def _once(context: Context, form: dict[str, str]) -> tuple[int, str, str] | None:
+    """(user, key, fingerprint) for the form's one-time token, if it carries one."""
+    token = form.get("once", "")
+    author: User | None = context.user
+    if author is None or not 1 <= len(token) <= 64:
+        return None
+    fields = (form.get(name, "") for name in NewComment.model_fields)
+    return author.id, f"form:{token}", fingerprint(context.request.url.path, *fields)
 
 
 def _paragraph_page(
@@ -122,7 +170,7 @@ def _paragraph_page(
     consultation: Consultation,
     *,
     form: dict[str, str] | None = None,
-    error: InvalidInput | None = None,
+    error: DomainError | None = None,
 ) -> Response:
     key = context.params["key"]
     threads = service.threads(consultation, key)
@@ -148,16 +196,23 @@ def _paragraph_page(
         "consultations/paragraph.html",
         values,
         fragment="consultations/_threads.html",
-        status_code=422 if error else 200,
+        status_code=429 if isinstance(error, TooManyAttempts) else 422 if error else 200,
+        headers=too_many_headers(error),
     )
+
+
+def too_many_headers(error: DomainError | None) -> dict[str, str] | None:
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after)}
+    return None
 
 
 routes = [
     Route("/consultations", endpoint(listing), name="consultations"),
     Route("/consultations/{slug}", endpoint(draft), name="consultation"),
-    Route("/consultations/{slug}/v/{number:int}", endpoint(draft), name="consultation_version"),
+    Route("/consultations/{slug}/v/{number:id}", endpoint(draft), name="consultation_version"),
     Route(
-        "/consultations/{slug}/diff/{old:int}..{new:int}",
+        "/consultations/{slug}/diff/{old:id}..{new:id}",
         endpoint(diff),
         name="consultation_diff",
     ),

@@ -11,14 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.policy import require_editor
+from app.forms import read_form
 from app.web import Context, endpoint, endpoint_reading, redirect, render
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
 from consultations.services import ConsultationService
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _service(context: Context) -> ConsultationService:
@@ -49,7 +48,7 @@ class Upload:
 async def _upload(request: Request) -> Upload | None:
     """Parse the form with room for a draft file, and read the file if one was chosen
     (the parsed form stays cached on the request for the string fields)."""
-    form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    form = await read_form(request)
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         return Upload(upload.filename, await upload.read())

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.routes.feeds import ATOM, FEED_SIZE, HEADERS
-from app.web import Context, endpoint_reading, render, settings
+from app.throttle import count_search
+from app.web import Context, endpoint, render
 from core.enums import StakeholderGroup
 from search.documents import TYPES
 from search.feeds import search_feed
@@ -77,17 +78,18 @@ def _index(request: Request) -> SearchIndex:
     return request.app.state.worker.index  # type: ignore[no-any-return]
 
 
-async def _search(request: Request) -> tuple[SearchQuery, SearchResults]:
-    """Whoosh is synchronous and CPU-bound: it runs on the index's own threads, awaited
-    here; the page is then rendered in the request's transaction (for the header's user)."""
-    query = SearchQuery.from_params(request.query_params)
-    return query, await _index(request).search_in_pool(query)
+def _search(context: Context, query: SearchQuery) -> SearchResults:
+    """Count the search against its address's limit in the request's transaction, then run
+    it on the index's own threads (Whoosh is synchronous and CPU-bound)."""
+    count_search(context.request, context.session)
+    return _index(context.request).search_in_pool(query)
 
 
-@endpoint_reading(_search)
-def search_page(context: Context, found: tuple[SearchQuery, SearchResults]) -> Response:
+@endpoint
+def search_page(context: Context) -> Response:
     """Bad parameters never fail the page: they are dropped and explained in notes."""
-    query, results = found
+    query = SearchQuery.from_params(context.request.query_params)
+    results = _search(context, query)
     values = {
         "query": query,
         "results": results,
@@ -110,13 +112,13 @@ def search_page(context: Context, found: tuple[SearchQuery, SearchResults]) -> R
     )
 
 
-async def search_atom(request: Request) -> Response:
+@endpoint
+def search_atom(context: Context) -> Response:
     """A saved search as an Atom feed: the same parameters as the page, newest first."""
-    asked = SearchQuery.from_params(request.query_params)
-    query = replace(asked, sort="date", page=1, page_size=FEED_SIZE)
-    results = await _index(request).search_in_pool(query)
+    asked = SearchQuery.from_params(context.request.query_params)
+    results = _search(context, replace(asked, sort="date", page=1, page_size=FEED_SIZE))
     page_url = search_url(replace(asked, sort="relevance", page=1))
-    body = search_feed(results, settings(request).base_url, feed_url(asked), page_url)
+    body = search_feed(results, context.settings.base_url, feed_url(asked), page_url)
     return Response(body, media_type=ATOM, headers=HEADERS)
 
 

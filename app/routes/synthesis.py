@@ -125,13 +125,13 @@ def apply_suggestion(context: Context) -> Response:
 routes = [
     Route("/consultations/{slug}/synthesis", endpoint(workspace), name="synthesis"),
     Route(
-        "/consultations/{slug}/threads/{thread_id:int}/disposition",
+        "/consultations/{slug}/threads/{thread_id:id}/disposition",
         endpoint(decide),
         methods=["POST"],
         name="decide_thread",
     ),
     Route(
-        "/consultations/{slug}/comments/{comment_id:int}/apply",
+        "/consultations/{slug}/comments/{comment_id:id}/apply",
         endpoint(apply_suggestion),
         methods=["POST"],
         name="apply_suggestion",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,10 @@ class UnitOfWorkGuard:
     def __init__(self, app: ASGIApp, sessions: sessionmaker[Session]) -> None:
         self.app = app
         self.tallies: list[Tally] = []
-        event.listen(sessions, "after_transaction_create", self._transaction)
-        event.listen(sessions.kw["bind"], "before_cursor_execute", self._statement)
+        # Once per session factory: a test may build several apps on the same one.
+        if not event.contains(sessions, "after_transaction_create", self._transaction):
+            event.listen(sessions, "after_transaction_create", self._transaction)
+            event.listen(sessions.kw["bind"], "before_cursor_execute", self._statement)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,11 +134,20 @@ class UnitOfWorkGuard:
             tally.on_event_loop.append(statement[:80])
 
 
-@pytest.fixture
-def app(sessions: sessionmaker[Session], clock: FixedClock, tmp_path: Path) -> Starlette:
-    app = create_app(settings_for_tests(tmp_path), sessions=sessions, clock=clock, run_worker=False)
+def app_with(
+    sessions: sessionmaker[Session], clock: FixedClock, tmp_path: Path, **settings: Any
+) -> Starlette:
+    """The test app, under the unit-of-work guard, with some settings changed
+    (`comment_rate_limit="2/minute"`, …)."""
+    changed = replace(settings_for_tests(tmp_path), **settings)
+    app = create_app(changed, sessions=sessions, clock=clock, run_worker=False)
     app.add_middleware(UnitOfWorkGuard, sessions=sessions)
     return app
+
+
+@pytest.fixture
+def app(sessions: sessionmaker[Session], clock: FixedClock, tmp_path: Path) -> Starlette:
+    return app_with(sessions, clock, tmp_path)
 
 
 @pytest.fixture

@@ -57,21 +57,21 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/consultations"): Call(PUBLIC),
     ("GET", "/consultations/new"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}"): Call(PUBLIC),
-    ("GET", "/consultations/{slug}/v/{number:int}"): Call(PUBLIC),
-    ("GET", "/consultations/{slug}/diff/{old:int}..{new:int}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/v/{number:id}"): Call(PUBLIC),
+    ("GET", "/consultations/{slug}/diff/{old:id}..{new:id}"): Call(PUBLIC),
     ("GET", "/consultations/{slug}/p/{key}"): Call(PUBLIC),
     ("GET", "/consultations/{slug}/manage"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/synthesis"): Call(EDITOR_PAGE),
     ("GET", "/briefs"): Call(PUBLIC),
     ("GET", "/briefs/new"): Call(EDITOR_PAGE),
     ("GET", "/briefs/{slug}"): Call(PUBLIC),
-    ("GET", "/briefs/{slug}/v/{number:int}"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:id}"): Call(PUBLIC),
     ("GET", "/briefs/{slug}.pdf"): Call(PUBLIC),
     ("GET", "/briefs/{slug}.md"): Call(PUBLIC),
     ("GET", "/briefs/{slug}.json"): Call(PUBLIC),
-    ("GET", "/briefs/{slug}/v/{number:int}.pdf"): Call(PUBLIC),
-    ("GET", "/briefs/{slug}/v/{number:int}.md"): Call(PUBLIC),
-    ("GET", "/briefs/{slug}/v/{number:int}.json"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:id}.pdf"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:id}.md"): Call(PUBLIC),
+    ("GET", "/briefs/{slug}/v/{number:id}.json"): Call(PUBLIC),
     ("GET", "/briefs/{slug}/edit"): Call(EDITOR_PAGE),
     ("GET", "/feeds/briefs.atom"): Call(PUBLIC),
     ("GET", "/feeds/consultations.atom"): Call(PUBLIC),
@@ -106,7 +106,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/consultations/{slug}/period"): Call(
         EDITOR_WRITE, {"opens_at": "2026-11-01T00:00", "closes_at": "2026-12-31T00:00"}
     ),
-    ("POST", "/consultations/{slug}/threads/{thread_id:int}/disposition"): Call(
+    ("POST", "/consultations/{slug}/threads/{thread_id:id}/disposition"): Call(
         EDITOR_WRITE, {"disposition": "noted", "rationale": "Noted for the brief."}
     ),
     ("POST", "/briefs"): Call(
@@ -127,7 +127,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/consultations/{slug}/versions"): Call(
         EDITOR_WRITE, {"markdown": "{source}", "change_note": "Same text again"}
     ),
-    ("POST", "/consultations/{slug}/comments/{comment_id:int}/apply"): Call(EDITOR_WRITE),
+    ("POST", "/consultations/{slug}/comments/{comment_id:id}/apply"): Call(EDITOR_WRITE),
     ("POST", "/signup"): Call(
         PUBLIC,
         {"name": "New {role}", "email": "new-{role}@example.org", "password": "a long passphrase"},
@@ -146,11 +146,11 @@ MATRIX: dict[tuple[str, str], Call] = {
         },
     ),
     ("POST", "/account/tokens"): Call((401, OK, OK, OK), {"name": "matrix", "scope": "read"}),
-    ("POST", "/account/tokens/{token_id:int}/revoke"): Call((401, 404, 404, 404)),
+    ("POST", "/account/tokens/{token_id:id}/revoke"): Call((401, 404, 404, 404)),
     ("POST", "/account/delete"): Call((401, 422, 422, 422), {"email": "nobody@example.org"}),
-    ("POST", "/admin/people/{user_id:int}/verify"): Call(ADMIN_WRITE),
-    ("POST", "/admin/people/{user_id:int}/revoke"): Call(ADMIN_WRITE),
-    ("POST", "/admin/mail/{event_id:int}/retry"): Call((401, 403, 403, 404)),  # none failed
+    ("POST", "/admin/people/{user_id:id}/verify"): Call(ADMIN_WRITE),
+    ("POST", "/admin/people/{user_id:id}/revoke"): Call(ADMIN_WRITE),
+    ("POST", "/admin/mail/{event_id:id}/retry"): Call((401, 403, 403, 404)),  # none failed
     ("POST", "/signout/everywhere"): Call(SIGNED_IN_WRITE),
     ("POST", "/signout"): Call((MOVED,) * 4),
 }
@@ -215,11 +215,11 @@ def fill(path: str, world: dict[str, str]) -> str:
     if path.startswith("/feeds/topics"):
         slug = "encryption"
     values = {"slug": slug, "code": "uk", "provider": "nowhere", "secret": "not-a-real-secret"}
-    values |= {"number:int": "1", "old:int": "1", "new:int": "1"}
-    values |= {"key": world["key"], "thread_id:int": world["thread_id"]}
-    values["comment_id:int"] = world["comment_id"]
-    values["token_id:int"] = values["event_id:int"] = "999999"
-    values["user_id:int"] = world["participant_id"]
+    values |= {"number:id": "1", "old:id": "1", "new:id": "1"}
+    values |= {"key": world["key"], "thread_id:id": world["thread_id"]}
+    values["comment_id:id"] = world["comment_id"]
+    values["token_id:id"] = values["event_id:id"] = "999999"
+    values["user_id:id"] = world["participant_id"]
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return path

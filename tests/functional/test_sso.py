@@ -156,6 +156,17 @@ def test_first_sign_in_creates_a_participant_account(
     assert (identity.provider, identity.subject) == ("test", "alice-0001")
 
 
+def test_the_csrf_token_changes_at_sign_in(person: Browser, idp: RunningProvider) -> None:
+    before = person.get("/signin").cookies["csrftoken"]
+
+    response = sign_in(person)
+
+    assert response.status_code == 303
+    after = response.cookies["csrftoken"]
+    assert after and after != before
+    assert person.post("/signout", data={"csrftoken": before}).status_code == 403
+
+
 def test_next_may_only_lead_back_to_this_site(person: Browser, idp: RunningProvider) -> None:
     response = sign_in(person, next_url="https://evil.example/phish")
     assert response.headers["location"] == "/"

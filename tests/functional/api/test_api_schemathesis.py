@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from core.clock import FixedClock
 from tests.factories import comment_on, editor
 from tests.functional.api.conftest import World
-from tests.functional.api.support import API, bearer
+from tests.functional.api.support import API
 from tests.functional.api.test_api_briefs import publish_brief
 
 MAX_EXAMPLES = 15
@@ -66,7 +66,7 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
             "seed": 20261203,
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
             "checks": {"enabled": True},
-            "headers": bearer(world.write_token),
+            "auth": {"openapi": {"bearer": {"bearer": world.write_token}}},
         }
     )
     schema = schemathesis.openapi.from_asgi(f"{API}/openapi.json", app, config=config)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from accounts.models import RateLimit
-from accounts.ratelimits import SIGNIN_PER_EMAIL, RateLimiter, TooManyAttempts, subject_key
+from accounts.ratelimits import RESET_PER_EMAIL, RateLimiter, TooManyAttempts, subject_key
 from core.clock import FixedClock
 from core.db import make_sessionmaker, unit_of_work
 
@@ -44,9 +44,9 @@ def test_keys_are_counted_apart(session: Session, clock: FixedClock) -> None:
 
 
 def test_email_addresses_are_not_stored() -> None:
-    key = subject_key(SIGNIN_PER_EMAIL, " Olena@Example.org")
-    assert "olena" not in key.lower() and key.startswith("signin:email:")
-    assert key == subject_key(SIGNIN_PER_EMAIL, "olena@example.org")
+    key = subject_key(RESET_PER_EMAIL, " Olena@Example.org")
+    assert "olena" not in key.lower() and key.startswith("reset:email:")
+    assert key == subject_key(RESET_PER_EMAIL, "olena@example.org")
 
 
 def test_old_windows_are_pruned(session: Session, clock: FixedClock) -> None:

@@ -23,6 +23,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app import i18n
+from app.forms import FormTooLarge, UnreadableForm
 from app.templating import make_templates
 from consultations.attribution import GROUP_LABELS
 from consultations.diff import Status as DiffStatus
@@ -131,7 +132,7 @@ def test_messages_computed_in_templates_are_translated() -> None:
 
 # Messages the code builds outside `_()` and the templates show through `_(message)`.
 ERROR_CLASSES = {c.__name__ for c in (DomainError, NotFound, NotAllowed, NotSignedIn)} | {
-    c.__name__ for c in (InvalidInput, Conflict)
+    c.__name__ for c in (InvalidInput, Conflict, FormTooLarge, UnreadableForm)
 }
 USER_FACING_CODE = [
     "accounts/*.py",
@@ -140,6 +141,7 @@ USER_FACING_CODE = [
     "core/inputs.py",
     "app/csrf.py",
     "app/errors.py",
+    "app/forms.py",
     "app/web.py",
     "app/routes/*.py",
     "search/queries.py",

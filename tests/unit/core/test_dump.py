@@ -8,7 +8,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from core.db import make_engine, make_sessionmaker, unit_of_work
 from core.dump import FORMAT, VERSION, export_all, import_all, tables
 from core.enums import StakeholderGroup
 from core.errors import Conflict, DomainError, InvalidInput
+from core.idempotency import IdempotencyKey
 from tests.conftest import scratch_database
 from tests.factories import comment_on, make_user, open_consultation
 
@@ -54,7 +55,20 @@ def add_identity_rows(session: Session, person: User) -> None:
                 expires_at=now,
                 created_at=now,
             ),
-            RateLimit(key="signin:ip:127.0.0.1", window_start=now, hits=3),
+            RateLimit(
+                key="signin:ip:127.0.0.1",
+                window_start=now,
+                expires_at=now + timedelta(minutes=15),
+                hits=3,
+            ),
+            IdempotencyKey(
+                user_id=person.id,
+                key="api:retry-1",
+                fingerprint="0" * 64,
+                status=201,
+                body="{}",
+                created_at=now,
+            ),
         ]
     )
 

@@ -4,7 +4,6 @@ searchers of running processes; equal-ranked hits keep one order whatever the ge
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -76,14 +75,14 @@ def test_a_rebuild_reaches_a_running_process_searchers(
     """The web process's pool threads keep searchers open; `roundtable reindex` (another
     SearchIndex on the same folder, as in another process) swaps generations under them."""
     query = SearchQuery.from_params({"q": "quokka"})
-    assert asyncio.run(index.search_in_pool(query)).total == 0
+    assert index.search_in_pool(query).total == 0
     consult(session, clock, archive.editor, slug="quokkas", title="Quokka rights",
             paragraphs=["Quokka habitats matter."])  # fmt: skip
     session.commit()  # its search event is not applied: only the rebuild can show it
 
     SearchIndex(index.path).rebuild(sessions)
 
-    assert asyncio.run(index.search_in_pool(query)).total > 0
+    assert index.search_in_pool(query).total > 0
     assert find(index, "quokka").total > 0
 
 
