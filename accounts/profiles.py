@@ -21,6 +21,7 @@ from core import audit
 from core.clock import Clock
 from core.enums import Role, StakeholderGroup
 from core.errors import Conflict, InvalidInput, NotAllowed, NotSignedIn
+from core.i18n import N_
 
 MAX_NAME_CHARS = 200
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names nothing
@@ -60,9 +61,9 @@ COUNTRY_CODES = frozenset(code for code, _name in countries("en"))
 
 def require_admin(user: User | None) -> User:
     if user is None:
-        raise NotSignedIn("Sign in as an administrator to do this.")
+        raise NotSignedIn(N_("Sign in as an administrator to do this."))
     if user.role != Role.ADMIN:
-        raise NotAllowed("Only administrators may do this.")
+        raise NotAllowed(N_("Only administrators may do this."))
     return user
 
 
@@ -103,17 +104,17 @@ class ProfileService:
         fields: dict[str, str] = {}
         for field, value in (("name", name), ("organisation", organisation_name)):
             if "\x00" in value:
-                fields[field] = "The text contains a NUL character."
+                fields[field] = N_("The text contains a NUL character.")
             elif len(value) > MAX_NAME_CHARS:
-                fields[field] = "too long"
+                fields[field] = N_("too long")
         if not name:
-            fields["name"] = "required"
+            fields["name"] = N_("required")
         if group not in set(StakeholderGroup):
-            fields["stakeholder_group"] = "Choose your stakeholder group from the list."
+            fields["stakeholder_group"] = N_("Choose your stakeholder group from the list.")
         if country and country not in COUNTRY_CODES:
-            fields["country"] = "Choose a country from the list."
+            fields["country"] = N_("Choose a country from the list.")
         if fields:
-            raise InvalidInput("The profile could not be saved.", fields=fields)
+            raise InvalidInput(N_("The profile could not be saved."), fields=fields)
 
     def _organisation(
         self, name: str, group: StakeholderGroup, country: str | None
@@ -148,7 +149,7 @@ class ProfileService:
     def verify_affiliation(self, admin: User | None, user: User) -> None:
         admin = require_admin(admin)
         if user.stakeholder_group is None:
-            raise Conflict("This person has not chosen a stakeholder group yet.")
+            raise Conflict(N_("This person has not chosen a stakeholder group yet."))
         user.affiliation_verified_at = self.clock.now()
         user.affiliation_verified_by_id = admin.id
         audit.record(

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from accounts.models import RateLimit
 from core.clock import Clock, as_utc
 from core.errors import DomainError
+from core.i18n import N_
 
-TOO_MANY = "Too many attempts. Please wait a while and try again."
+TOO_MANY = N_("Too many attempts. Please wait a while and try again.")
 
 
 class TooManyAttempts(DomainError):

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from core.i18n import N_
 
 COOKIE = "csrftoken"
 FIELD = "csrftoken"
@@ -42,7 +43,7 @@ class CSRFMiddleware:
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
             body = await _read_body(receive)
             if body is None:
-                await _refuse(scope, send, 413, "The request is too large.")
+                await _refuse(scope, send, 413, N_("The request is too large."))
                 return
             cookie = token.cookie()
             if not (token.valid() and await self._submitted_matches(scope, body, cookie)):
@@ -115,7 +116,7 @@ class _LazyToken:
         return self._token
 
 
-_EXPIRED = (
+_EXPIRED = N_(
     "This form has expired or was sent from another site. "
     "Go back, reload the page and send it again."
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -11,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from accounts.ratelimits import TooManyAttempts
 from app.web import redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.i18n import N_
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -55,13 +57,25 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     )
 
 
+#: What an error page says for an HTTP error that carries only its status phrase (Starlette's
+#: router raises these); our code passes its own message as the detail.
+HTTP_MESSAGES = {
+    400: N_("Bad Request"),
+    403: N_("Forbidden"),
+    404: N_("This page does not exist."),
+    405: N_("Method Not Allowed"),
+    500: N_("Internal Server Error"),
+}
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = exc.detail if isinstance(exc.detail, str) else "Error"
     if is_api(request):
-        return json_error(exc.status_code, "http_error", message)
-    if exc.status_code == 404:
-        message = "This page does not exist."
+        detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        return json_error(exc.status_code, "http_error", detail)
+    message = exc.detail
+    if not isinstance(message, str) or message == HTTPStatus(exc.status_code).phrase:
+        message = HTTP_MESSAGES.get(exc.status_code, N_("Error"))
     return render(
         request,
         "errors/error.html",

@@ -15,6 +15,7 @@ from app.settings import Settings
 from core.clock import Clock
 from core.db import unit_of_work
 from core.errors import NotSignedIn
+from core.i18n import N_
 
 SESSION_USER_KEY = "uid"
 # The account's session_epoch when the session began; raising the account's ends the session.
@@ -70,7 +71,7 @@ def viewer(request: Request) -> User | None:
 def require_user(request: Request, session: Session) -> User:
     user = current_user(request, session)
     if user is None:
-        raise NotSignedIn("Sign in to continue.")
+        raise NotSignedIn(N_("Sign in to continue."))
     return user
 
 

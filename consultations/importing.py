@@ -8,6 +8,7 @@ import zipfile
 import docx
 
 from core.errors import InvalidInput
+from core.i18n import N_
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -15,14 +16,15 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 def draft_markdown(filename: str, content: bytes) -> str:
     """The Markdown of an uploaded draft, whatever its format."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("The file is larger than 5 MB.", fields={"file": "too large"})
+        raise InvalidInput(N_("The file is larger than 5 MB."), fields={"file": N_("too large")})
     if filename.lower().endswith(".docx"):
         return docx_to_markdown(content)
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidInput(
-            "The file is not UTF-8 Markdown or a .docx document.", fields={"file": "unreadable"}
+            N_("The file is not UTF-8 Markdown or a .docx document."),
+            fields={"file": N_("unreadable")},
         ) from error
 
 
@@ -31,7 +33,9 @@ def docx_to_markdown(content: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(content))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise InvalidInput("The .docx file could not be read.", fields={"file": "bad"}) from error
+        raise InvalidInput(
+            N_("The .docx file could not be read."), fields={"file": N_("bad")}
+        ) from error
     lines = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()

@@ -25,6 +25,7 @@ from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language, Stance
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.i18n import N_
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_COMMENT_CHARS = 10_000
@@ -47,7 +48,9 @@ def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
     bad = [slug for slug in cleaned if not SLUG_PATTERN.match(slug) or len(slug) > 80]
     if bad:
         raise InvalidInput(
-            "Topics use lowercase letters, digits and hyphens.", fields={"topics": bad[0][:80]}
+            N_("Topics use lowercase letters, digits and hyphens, such as “%(example)s”."),
+            example="net-neutrality",
+            fields={"topics": N_("not a list of topics")},
         )
     topics = []
     for slug in dict.fromkeys(cleaned):
@@ -61,9 +64,9 @@ def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
 
 def require_editor(user: User | None) -> User:
     if user is None:
-        raise NotSignedIn("Sign in as an editor to do this.")
+        raise NotSignedIn(N_("Sign in as an editor to do this."))
     if not user.is_editor:
-        raise NotAllowed("Only editors may do this.")
+        raise NotAllowed(N_("Only editors may do this."))
     return user
 
 
@@ -133,7 +136,7 @@ class ConsultationService:
         )
         consultation = self.session.scalars(query).first()
         if consultation is None:
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No consultation called “%(slug)s”."), slug=slug)
         return consultation
 
     def commentable(self, slug: str, key: str) -> Consultation | None:
@@ -168,7 +171,9 @@ class ConsultationService:
             query = query.where(DraftVersion.number == number)
         version = self.session.scalars(query).first()
         if version is None:
-            raise NotFound("Version %(number)s of this consultation does not exist.", number=number)
+            raise NotFound(
+                N_("Version %(number)s of this consultation does not exist."), number=number
+            )
         return version
 
     def paragraphs(self, version: DraftVersion) -> list[Paragraph]:
@@ -186,7 +191,7 @@ class ConsultationService:
         )
         paragraph = self.session.scalars(query).first()
         if paragraph is None:
-            raise NotFound("No paragraph “%(key)s” in this consultation.", key=key)
+            raise NotFound(N_("No paragraph “%(key)s” in this consultation."), key=key)
         return paragraph
 
     def thread_counts(self, consultation: Consultation) -> dict[str, int]:
@@ -259,7 +264,7 @@ class ConsultationService:
         """A new version; comments stay on their paragraph keys (see `assign_keys`)."""
         editor = require_editor(editor)
         if consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED):
-            raise Conflict("A published consultation cannot be revised.")
+            raise Conflict(N_("A published consultation cannot be revised."))
         version = self._add_version(consultation, editor, markdown, change_note)
         self._audit(editor, "consultation.version", consultation, number=version.number)
         return version
@@ -298,7 +303,9 @@ class ConsultationService:
             consultation.status == ConsultationStatus.CLOSED and status == ConsultationStatus.OPEN
         ):
             raise Conflict(
-                f"A {consultation.status.value} consultation cannot go back to {status}."
+                N_("A consultation cannot go back from %(current)s to %(status)s."),
+                current=consultation.status.value,
+                status=status.value,
             )
         if status == ConsultationStatus.OPEN and consultation.opens_at is None:
             consultation.opens_at = self.clock.now()
@@ -317,18 +324,18 @@ class ConsultationService:
     ) -> Comment:
         """Validate everything first, then write the thread, comment and outbox row together."""
         if author is None:
-            raise NotSignedIn("Sign in to comment.")
+            raise NotSignedIn(N_("Sign in to comment."))
         require_verified_email(author)
         if not self.is_accepting_comments(consultation):
-            raise Conflict("This consultation is not open for comments.")
+            raise Conflict(N_("This consultation is not open for comments."))
         if author.stakeholder_group is None:
             raise InvalidInput(
-                "Choose your stakeholder group on your profile before commenting.",
-                fields={"stakeholder_group": "required"},
+                N_("Choose your stakeholder group on your profile before commenting."),
+                fields={"stakeholder_group": N_("required")},
             )
         fields = self._comment_problems(consultation, data)
         if fields:
-            raise InvalidInput("The comment could not be posted.", fields=fields)
+            raise InvalidInput(N_("The comment could not be posted."), fields=fields)
         thread = self._thread_for(consultation, key, data)
         comment = Comment(
             thread=thread,
@@ -367,28 +374,30 @@ class ConsultationService:
         fields: dict[str, str] = {}
         body = data.body.strip()
         if "\x00" in body or "\x00" in (data.suggestion or ""):
-            fields["body"] = "The text contains a NUL character."
+            fields["body"] = N_("The text contains a NUL character.")
         elif not body:
-            fields["body"] = "The comment is empty."
+            fields["body"] = N_("The comment is empty.")
         elif len(body) > MAX_COMMENT_CHARS:
-            fields["body"] = f"Comments are limited to {MAX_COMMENT_CHARS:,} characters."
+            fields["body"] = N_("Comments are limited to 10,000 characters.")  # MAX_COMMENT_CHARS
         if data.parent_id is None and data.stance not in set(Stance):
-            fields["stance"] = "Choose a stance: " + ", ".join(Stance) + "."
+            fields["stance"] = N_("Choose a stance: support, oppose, amend, question, neutral.")
         if data.parent_id is not None and data.stance and data.stance not in set(Stance):
-            fields["stance"] = "Unknown stance."
+            fields["stance"] = N_("Unknown stance.")
         if data.attribution not in set(Attribution):
-            fields["attribution"] = "Choose how the comment is attributed."
+            fields["attribution"] = N_("Choose how the comment is attributed.")
         elif data.attribution == Attribution.ANONYMOUS and not consultation.allow_anonymous:
-            fields["attribution"] = "This consultation does not accept anonymous comments."
+            fields["attribution"] = N_("This consultation does not accept anonymous comments.")
         if data.suggestion and len(data.suggestion) > MAX_COMMENT_CHARS:
-            fields["suggestion"] = f"Suggestions are limited to {MAX_COMMENT_CHARS:,} characters."
+            fields["suggestion"] = N_(
+                "Suggestions are limited to 10,000 characters."
+            )  # MAX_COMMENT_CHARS
         return fields
 
     def _thread_for(self, consultation: Consultation, key: str, data: CommentInput) -> Thread:
         if data.parent_id is None:
             version_number = self._current_number_with(consultation, key)
             if version_number is None:
-                raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
+                raise NotFound(N_("No paragraph “%(key)s” in the current version."), key=key)
             thread = Thread(
                 consultation_id=consultation.id,
                 paragraph_key=key,
@@ -400,9 +409,9 @@ class ConsultationService:
             return thread
         parent = self.session.get(Comment, data.parent_id)
         if parent is None or parent.thread.consultation_id != consultation.id:
-            raise NotFound("The comment you reply to does not exist.")
+            raise NotFound(N_("The comment you reply to does not exist."))
         if parent.thread.paragraph_key != key:
-            raise InvalidInput("The reply is not on the same paragraph as its comment.")
+            raise InvalidInput(N_("The reply is not on the same paragraph as its comment."))
         return parent.thread
 
     def in_current_version(self, consultation: Consultation, key: str) -> bool:
@@ -469,31 +478,31 @@ class ConsultationService:
 
     def _parse(self, markdown: str) -> list[Block]:
         if len(markdown) > MAX_DRAFT_CHARS:
-            raise InvalidInput("The draft is too long.", fields={"markdown": "too long"})
+            raise InvalidInput(N_("The draft is too long."), fields={"markdown": N_("too long")})
         blocks = split_blocks(markdown)
         if not blocks:
-            raise InvalidInput("The draft has no text.", fields={"markdown": "empty"})
+            raise InvalidInput(N_("The draft has no text."), fields={"markdown": N_("empty")})
         return blocks
 
     def _validate_new(self, slug: str, title: str, language: str) -> None:
         fields = {}
         if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-            fields["slug"] = "Use lowercase letters, digits and single hyphens."
+            fields["slug"] = N_("Use lowercase letters, digits and single hyphens.")
         elif self.session.scalars(select(Consultation.id).where(Consultation.slug == slug)).first():
-            fields["slug"] = "This slug is taken."
+            fields["slug"] = N_("This slug is taken.")
         if not title.strip() or len(title) > 300:
-            fields["title"] = "A title of up to 300 characters is required."
+            fields["title"] = N_("A title of up to 300 characters is required.")
         if language not in set(Language):
-            fields["language"] = "Language must be en or uk."
+            fields["language"] = N_("Language must be en or uk.")
         if fields:
-            raise InvalidInput("The consultation could not be created.", fields=fields)
+            raise InvalidInput(N_("The consultation could not be created."), fields=fields)
 
     @staticmethod
     def _validate_period(opens_at: datetime | None, closes_at: datetime | None) -> None:
         if opens_at and closes_at and closes_at <= opens_at:
             raise InvalidInput(
-                "The comment period must close after it opens.",
-                fields={"closes_at": "before opens_at"},
+                N_("The comment period must close after it opens."),
+                fields={"closes_at": N_("before opens_at")},
             )
 
     def _audit(

@@ -16,25 +16,11 @@ from accounts.profiles import ProfileService, countries
 from accounts.services import TOKEN_SCOPES, normalise_email
 from accounts.tokens import TokenService
 from app import i18n
-from app.i18n import N_
 from app.web import clock, form_data, redirect, render, require_user, transaction
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
+from core.i18n import N_
 
-#: Messages of accounts/profiles.py, tokens.py and this module shown through `_(message)`.
-MESSAGES = (
-    N_("The profile could not be saved."),
-    N_("Choose your stakeholder group from the list."),
-    N_("Choose a country from the list."),
-    N_("The token could not be created."),
-    N_("Choose read or write."),
-    N_("No such token."),
-    N_("Type the email address of your account to confirm."),
-    N_("does not match"),
-    N_("Sign in as an administrator to do this."),
-    N_("Only administrators may do this."),
-    N_("This person has not chosen a stakeholder group yet."),
-)
 PROFILE_FIELDS = ("name", "stakeholder_group", "organisation", "country")
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -146,7 +132,8 @@ async def delete_my_account(request: Request) -> Response:
             delete_account(session, user, clock=clock(request))
     if not confirmed:
         error = InvalidInput(
-            "Type the email address of your account to confirm.", fields={"email": "does not match"}
+            N_("Type the email address of your account to confirm."),
+            fields={"email": N_("does not match")},
         )
         return _again(request, errors={"delete": error})
     request.session.clear()

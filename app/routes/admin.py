@@ -12,15 +12,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.profiles import MAX_ID, ProfileService, require_admin
-from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import clock, current_user, form_data, redirect, render, transaction
 from core.enums import StakeholderGroup
 from core.errors import NotFound
+from core.i18n import N_
 
 STATUSES = ("unverified", "verified")
-#: Messages of this module shown through `_(message)`.
-MESSAGES = (N_("No such person."),)
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -85,7 +83,7 @@ async def _decide(request: Request, *, verified: bool) -> Response:
         service = ProfileService(session, clock=clock(request))
         person = service.person(request.path_params["user_id"])
         if person is None:
-            raise NotFound("No such person.")
+            raise NotFound(N_("No such person."))
         if verified:
             service.verify_affiliation(admin, person)
         else:

@@ -14,6 +14,7 @@ from consultations.models import Consultation
 from consultations.services import CommentInput, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 
 
 def _service(request: Request, session: object) -> ConsultationService:
@@ -26,7 +27,7 @@ def _visible(request: Request, service: ConsultationService, slug: str) -> Consu
     if consultation.status == ConsultationStatus.DRAFT:
         user = current_user(request, service.session)
         if user is None or not user.is_editor:
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No consultation called “%(slug)s”."), slug=slug)
     return consultation
 
 
@@ -183,7 +184,8 @@ def _parent_id(value: str | None) -> int | None:
         return None
     if not value.isdigit() or len(value) > 12:
         raise InvalidInput(
-            "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
+            N_("The comment you reply to does not exist."),
+            fields={"parent_id": N_("not a comment number")},
         )
     return int(value)
 

@@ -16,6 +16,7 @@ from consultations.importing import draft_markdown
 from consultations.services import ConsultationService, require_editor
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
+from core.i18n import N_
 
 
 def _service(request: Request, session: Session) -> ConsultationService:
@@ -30,7 +31,7 @@ def parse_moment(value: str | None, field: str) -> datetime | None:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise InvalidInput(
-            "Dates must look like 2026-12-01T18:00.", fields={field: "not a date"}
+            N_("Dates must look like 2026-12-01T18:00."), fields={field: N_("not a date")}
         ) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -120,7 +121,7 @@ async def change_status(request: Request) -> Response:
     slug = request.path_params["slug"]
     value = _text(form, "status")
     if value not in set(ConsultationStatus):
-        raise InvalidInput("Unknown status.", fields={"status": value[:40]})
+        raise InvalidInput(N_("Unknown status."), fields={"status": N_("not a status")})
     with transaction(request) as session:
         service = _service(request, session)
         service.set_status(

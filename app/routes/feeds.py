@@ -13,6 +13,7 @@ from briefs.services import BriefService
 from consultations.models import Topic
 from consultations.services import ConsultationService
 from core.errors import NotFound
+from core.i18n import N_
 
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
@@ -43,7 +44,7 @@ async def topic(request: Request) -> Response:
     with transaction(request) as session:
         found = session.scalars(select(Topic).where(Topic.slug == slug)).first()
         if found is None:
-            raise NotFound("No topic called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No topic called “%(slug)s”."), slug=slug)
         versions = BriefService(session, clock=clock(request)).recent_versions(
             topic=slug, limit=FEED_SIZE
         )
