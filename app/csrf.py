@@ -28,11 +28,20 @@ MAX_BODY_BYTES = 6 * 1024 * 1024
 
 
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, *, secret: str, secure: bool, exempt_prefix: str = "/api/"):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret: str,
+        secure: bool,
+        exempt_prefixes: tuple[str, ...] = ("/api/", "/csp-report"),
+    ):
+        """`exempt_prefixes`: the bearer-token API, and the CSP report endpoint (browsers
+        send reports without cookies; it changes no state)."""
         self.app = app
         self.signer = URLSafeSerializer(secret, salt="csrf")
         self.secure = secure
-        self.exempt_prefix = exempt_prefix
+        self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +49,9 @@ class CSRFMiddleware:
             return
         token = _LazyToken(self, scope)
         scope["csrftoken"] = token.get
-        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
+        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(
+            self.exempt_prefixes
+        ):
             body = await _read_body(receive)
             if body is None:
                 await _refuse(scope, send, 413, N_("The request is too large."))

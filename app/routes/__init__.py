@@ -10,6 +10,7 @@ from app.routes import (
     auth,
     briefs,
     consultations,
+    csp,
     editor,
     feeds,
     pages,
@@ -34,5 +35,6 @@ ROUTES: list[BaseRoute] = [
     *api.routes,
     *account.routes,
     *admin.routes,
+    *csp.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
