@@ -23,6 +23,7 @@ from core import audit, outbox
 from core.clock import Clock
 from core.enums import Disposition, ThreadStatus
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_
 
 __all__ = ["MAX_RATIONALE_CHARS", "QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
 
@@ -92,12 +93,12 @@ def replace_paragraph(
         found = source.find(paragraph.source, position)
         if paragraph.key == key:
             if found < 0:
-                raise Conflict("The paragraph's text could not be located in the draft source.")
+                raise Conflict(N_("The paragraph's text could not be located in the draft source."))
             new = _with_block_marker(paragraph.kind, paragraph.source, replacement)
             return source[:found] + new + source[found + len(paragraph.source) :]
         if found >= 0:
             position = found + len(paragraph.source)
-    raise Conflict("The commented paragraph is not in the current version of the draft.")
+    raise Conflict(N_("The commented paragraph is not in the current version of the draft."))
 
 
 class SynthesisService:
@@ -110,7 +111,7 @@ class SynthesisService:
         """A thread of this consultation (a thread id from another one is not found)."""
         thread = self.session.get(Thread, thread_id)
         if thread is None or thread.consultation_id != consultation.id:
-            raise NotFound("No thread %(id)s in this consultation.", id=thread_id)
+            raise NotFound(N_("No thread %(id)s in this consultation."), id=thread_id)
         return thread
 
     def decide(
@@ -120,7 +121,7 @@ class SynthesisService:
         editor = require_editor(editor)
         thread = self.session.get(Thread, thread_id)
         if thread is None:
-            raise NotFound("No thread %(id)s.", id=thread_id)
+            raise NotFound(N_("No thread %(id)s."), id=thread_id)
         value = _valid_disposition(disposition, rationale)
         now = self.clock.now()
         for member in self._group_of(thread):
@@ -154,7 +155,7 @@ class SynthesisService:
         paragraphs = self.consultations.paragraphs(current)
         markdown = replace_paragraph(current.source, paragraphs, thread.paragraph_key, suggestion)
         if markdown == current.source.replace("\r\n", "\n"):
-            raise Conflict("The current version already reads as this suggestion.")
+            raise Conflict(N_("The current version already reads as this suggestion."))
         version = self.consultations.publish_version(
             thread.consultation,
             editor=editor,
@@ -216,9 +217,9 @@ class SynthesisService:
         if comment is None or (
             consultation is not None and comment.thread.consultation_id != consultation.id
         ):
-            raise NotFound("No comment %(id)s.", id=comment_id)
+            raise NotFound(N_("No comment %(id)s."), id=comment_id)
         if not comment.suggestion:
-            raise InvalidInput("This comment proposes no replacement text.")
+            raise InvalidInput(N_("This comment proposes no replacement text."))
         return comment, comment.suggestion
 
     def _keep_key(self, version: DraftVersion, ordinal: int, key: str) -> None:
@@ -258,13 +259,17 @@ class SynthesisService:
 def _valid_disposition(disposition: str, rationale: str) -> Disposition:
     fields: dict[str, str] = {}
     if disposition not in set(Disposition):
-        fields["disposition"] = "Choose a disposition: " + ", ".join(Disposition) + "."
+        fields["disposition"] = N_(
+            "Choose a disposition: accepted, partially_accepted, not_accepted, noted, out_of_scope."
+        )
     elif disposition != Disposition.NOTED and not rationale.strip():
-        fields["rationale"] = "Explain the decision: a rationale is required."
+        fields["rationale"] = N_("Explain the decision: a rationale is required.")
     if len(rationale) > MAX_RATIONALE_CHARS:
-        fields["rationale"] = f"Rationales are limited to {MAX_RATIONALE_CHARS:,} characters."
+        fields["rationale"] = N_(
+            "Rationales are limited to 10,000 characters."
+        )  # MAX_RATIONALE_CHARS
     if fields:
-        raise InvalidInput("The disposition could not be saved.", fields=fields)
+        raise InvalidInput(N_("The disposition could not be saved."), fields=fields)
     return Disposition(disposition)
 
 

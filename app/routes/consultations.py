@@ -16,12 +16,13 @@ from consultations.models import Consultation
 from consultations.services import CommentInput, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import DomainError, InvalidInput
+from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
 from core.ids import parse_id
 
 # What makes two sendings of a form the same comment.
 COMMENT_FIELDS = ("body", "stance", "attribution", "suggestion", "parent_id", "quote")
-FORM_REUSED = (
+FORM_REUSED = N_(
     "This form had already posted a comment. Your new text is kept below: "
     "send it again to post it as another comment."
 )
@@ -206,7 +207,8 @@ def _parent_id(value: str | None) -> int | None:
     parent_id = parse_id(value)
     if parent_id is None:
         raise InvalidInput(
-            "The comment you reply to does not exist.", fields={"parent_id": value[:20]}
+            N_("The comment you reply to does not exist."),
+            fields={"parent_id": N_("not a comment number")},
         )
     return parent_id
 
