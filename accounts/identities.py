@@ -24,11 +24,12 @@ from accounts.models import Identity, User
 from accounts.services import AccountService, normalise_email
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.i18n import N_
 
 # Accounts whose provider did not vouch for an address get one here until the person gives
 # theirs on the profile page; `.invalid` (RFC 2606) can never receive mail.
 PLACEHOLDER_DOMAIN = "sso.roundtable.invalid"
-EMAIL_TAKEN = (
+EMAIL_TAKEN = N_(
     "An account with this email address exists already. Sign in with your email and"
     " password. Linking a sign-in provider to an existing account from the account page is"
     " coming in a later release."
@@ -71,12 +72,12 @@ class IdentityService:
         """The account for these validated ID-token claims, created on the first sign-in."""
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
-            raise InvalidInput("The sign-in provider did not identify the person.")
+            raise InvalidInput(N_("The sign-in provider did not identify the person."))
         identity = self.identity(provider, subject)
         if identity is None:
             identity = self._first_sign_in(provider, subject, claims)
         if not identity.user.is_active:
-            raise NotAllowed("This account is disabled.")
+            raise NotAllowed(N_("This account is disabled."))
         identity.last_used_at = self.clock.now()
         email = claims.get("email")
         if isinstance(email, str) and len(email) <= MAX_EMAIL:
@@ -99,7 +100,7 @@ class IdentityService:
         except IntegrityError:
             identity = self.identity(provider, subject)
             if identity is None:
-                raise Conflict("Signing in did not complete; please try again.") from None
+                raise Conflict(N_("Signing in did not complete; please try again.")) from None
             return identity
 
     def _create(

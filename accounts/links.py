@@ -29,11 +29,12 @@ from sqlalchemy.orm import Session
 from accounts.models import EmailLink, User
 from core.clock import Clock
 from core.errors import InvalidInput
+from core.i18n import N_
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a link purpose, not a password
 TTL = {VERIFY_EMAIL: timedelta(hours=48), RESET_PASSWORD: timedelta(hours=1)}
-INVALID_LINK = "This link is invalid or has expired."
+INVALID_LINK = N_("This link is invalid or has expired.")
 # Long enough to be unguessable, short enough for a URL that survives line-wrapping mailers.
 SECRET_BYTES = 32
 MAX_SECRET_LENGTH = 100

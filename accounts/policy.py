@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 
 from core.enums import Role
 from core.errors import NotAllowed, NotSignedIn
+from core.i18n import N_
 
 
 class Person(Protocol):
@@ -32,22 +33,22 @@ def is_admin(person: Person | None) -> bool:
 
 def require_signed_in(person: P | None) -> P:
     if person is None:
-        raise NotSignedIn("Sign in to continue.")
+        raise NotSignedIn(N_("Sign in to continue."))
     return person
 
 
 def require_editor(person: P | None) -> P:
     """Anonymous: sign in (401); a participant: refused (403)."""
     if person is None:
-        raise NotSignedIn("Sign in as an editor to do this.")
+        raise NotSignedIn(N_("Sign in as an editor to do this."))
     if not is_editor(person):
-        raise NotAllowed("Only editors may do this.")
+        raise NotAllowed(N_("Only editors may do this."))
     return person
 
 
 def require_admin(person: P | None) -> P:
     if person is None:
-        raise NotSignedIn("Sign in as an administrator to do this.")
+        raise NotSignedIn(N_("Sign in as an administrator to do this."))
     if not is_admin(person):
-        raise NotAllowed("Only administrators may do this.")
+        raise NotAllowed(N_("Only administrators may do this."))
     return person

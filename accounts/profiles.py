@@ -22,6 +22,7 @@ from core import audit
 from core.clock import Clock
 from core.enums import StakeholderGroup
 from core.errors import Conflict, InvalidInput
+from core.i18n import N_
 from core.ids import MAX_ID
 
 MAX_NAME_CHARS = 200
@@ -96,17 +97,17 @@ class ProfileService:
         fields: dict[str, str] = {}
         for field, value in (("name", name), ("organisation", organisation_name)):
             if "\x00" in value:
-                fields[field] = "The text contains a NUL character."
+                fields[field] = N_("The text contains a NUL character.")
             elif len(value) > MAX_NAME_CHARS:
-                fields[field] = "too long"
+                fields[field] = N_("too long")
         if not name:
-            fields["name"] = "required"
+            fields["name"] = N_("required")
         if group not in set(StakeholderGroup):
-            fields["stakeholder_group"] = "Choose your stakeholder group from the list."
+            fields["stakeholder_group"] = N_("Choose your stakeholder group from the list.")
         if country and country not in COUNTRY_CODES:
-            fields["country"] = "Choose a country from the list."
+            fields["country"] = N_("Choose a country from the list.")
         if fields:
-            raise InvalidInput("The profile could not be saved.", fields=fields)
+            raise InvalidInput(N_("The profile could not be saved."), fields=fields)
 
     def _organisation(
         self, name: str, group: StakeholderGroup, country: str | None
@@ -141,7 +142,7 @@ class ProfileService:
     def verify_affiliation(self, admin: User | None, user: User) -> None:
         admin = require_admin(admin)
         if user.stakeholder_group is None:
-            raise Conflict("This person has not chosen a stakeholder group yet.")
+            raise Conflict(N_("This person has not chosen a stakeholder group yet."))
         user.affiliation_verified_at = self.clock.now()
         user.affiliation_verified_by_id = admin.id
         audit.record(

@@ -35,8 +35,9 @@ from accounts.models import RateLimit
 from core.clock import Clock, as_utc
 from core.db import UTCDateTime
 from core.errors import DomainError
+from core.i18n import N_
 
-TOO_MANY = "Too many attempts. Please wait a while and try again."
+TOO_MANY = N_("Too many attempts. Please wait a while and try again.")
 
 
 class TooManyAttempts(DomainError):

@@ -30,6 +30,7 @@ from accounts.services import AccountService, normalise_email
 from core import outbox
 from core.clock import Clock
 from core.errors import InvalidInput, NotAllowed
+from core.i18n import N_
 
 REGISTER_EXISTING = "register_existing"
 MIN_PASSWORD = 10
@@ -38,15 +39,15 @@ MAX_NAME = 200
 MAX_EMAIL = 320
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
-SIGNUP_PROBLEM = "The account could not be created."
-RESET_PROBLEM = "The password could not be changed."
-NOT_AN_EMAIL = "not an email address"
-AT_LEAST_10 = "at least 10 characters"
-AT_MOST_200 = "at most 200 characters"
-SAME_AS_EMAIL = "must not be your email address"
-NAME_REQUIRED = "required"
-NAME_TOO_LONG = "too long"
-MUST_VERIFY = (
+SIGNUP_PROBLEM = N_("The account could not be created.")
+RESET_PROBLEM = N_("The password could not be changed.")
+NOT_AN_EMAIL = N_("not an email address")
+AT_LEAST_10 = N_("at least 10 characters")
+AT_MOST_200 = N_("at most 200 characters")
+SAME_AS_EMAIL = N_("must not be your email address")
+NAME_REQUIRED = N_("required")
+NAME_TOO_LONG = N_("too long")
+MUST_VERIFY = N_(
     "Confirm your email address before commenting: open the link in the email we sent you,"
     " or ask for a new one on the page Confirm your email address (/verify)."
 )

@@ -14,6 +14,7 @@ from accounts.models import ApiToken, User
 from core.clock import Clock
 from core.enums import Role, StakeholderGroup
 from core.errors import Conflict, InvalidInput
+from core.i18n import N_
 
 _hasher = PasswordHasher()
 # Verifying against a real hash when the account does not exist keeps the timing the same.
@@ -46,9 +47,9 @@ class AccountService:
         self-service sign-up passes `email_verified=False` and sends a confirmation link."""
         email = normalise_email(email)
         if "@" not in email or not name.strip():
-            raise InvalidInput("An email address and a name are required.")
+            raise InvalidInput(N_("An email address and a name are required."))
         if self.by_email(email) is not None:
-            raise Conflict("An account for %(email)s exists already.", email=email)
+            raise Conflict(N_("An account for %(email)s exists already."), email=email)
         user = User(
             email=email,
             name=name.strip(),
@@ -83,7 +84,9 @@ class AccountService:
     def create_token(self, user: User, scope: str = "write") -> str:
         """Return a new secret token; only its hash is kept."""
         if scope not in TOKEN_SCOPES:
-            raise InvalidInput("Scope must be one of %(scopes)s.", scopes=", ".join(TOKEN_SCOPES))
+            raise InvalidInput(
+                N_("Scope must be one of %(scopes)s."), scopes=", ".join(TOKEN_SCOPES)
+            )
         secret = "rt_" + secrets.token_urlsafe(32)
         self.session.add(
             ApiToken(

@@ -17,6 +17,7 @@ from accounts.services import TOKEN_SCOPES, AccountService
 from core import audit
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 from core.ids import MAX_ID
 
 MAX_TOKEN_NAME_CHARS = 100
@@ -50,7 +51,7 @@ class TokenService:
         """Revoke one of the user's own tokens; someone else's is as good as nonexistent."""
         token = self.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
         if token is None or token.user_id != user.id:
-            raise NotFound("No such token.")
+            raise NotFound(N_("No such token."))
         if token.revoked_at is not None:
             return
         token.revoked_at = self.clock.now()
@@ -71,12 +72,12 @@ class TokenService:
     def _check(name: str, scope: str) -> None:
         fields: dict[str, str] = {}
         if not name:
-            fields["name"] = "required"
+            fields["name"] = N_("required")
         elif "\x00" in name:
-            fields["name"] = "The text contains a NUL character."
+            fields["name"] = N_("The text contains a NUL character.")
         elif len(name) > MAX_TOKEN_NAME_CHARS:
-            fields["name"] = "too long"
+            fields["name"] = N_("too long")
         if scope not in TOKEN_SCOPES:
-            fields["scope"] = "Choose read or write."
+            fields["scope"] = N_("Choose read or write.")
         if fields:
-            raise InvalidInput("The token could not be created.", fields=fields)
+            raise InvalidInput(N_("The token could not be created."), fields=fields)

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.errors import STATUS_BY_ERROR
 from app.forms import FormTooLarge, UnreadableForm, parse_form
+from core.i18n import N_
 
 COOKIE = "csrftoken"
 FIELD = "csrftoken"
@@ -61,13 +62,16 @@ class CSRFMiddleware:
         secret: str,
         secure: bool,
         origin: str,
-        exempt_prefix: str = "/api/",
+        exempt_prefixes: tuple[str, ...] = ("/api/", "/csp-report"),
     ):
+        """`origin`: the site's own (BASE_URL), the one unsafe requests must come from.
+        `exempt_prefixes`: the bearer-token API, and the CSP report endpoint (browsers
+        send reports without cookies; it changes no state)."""
         self.app = app
         self.signer = URLSafeSerializer(secret, salt="csrf")
         self.secure = secure
         self.origin = origin_of(origin)
-        self.exempt_prefix = exempt_prefix
+        self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,13 +80,15 @@ class CSRFMiddleware:
         token = _LazyToken(self, scope)
         scope["csrftoken"] = token.get
         scope[ROTATE] = token.rotate
-        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(self.exempt_prefix):
+        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith(
+            self.exempt_prefixes
+        ):
             if self._cross_site(Request(scope)):
                 await _refuse(scope, send, 403, _EXPIRED)
                 return
             body = await _read_body(receive)
             if body is None:
-                await _refuse(scope, send, 413, "The request is too large.")
+                await _refuse(scope, send, 413, N_("The request is too large."))
                 return
             cookie = token.cookie()
             try:
@@ -180,7 +186,7 @@ class _LazyToken:
         self.issued = True
 
 
-_EXPIRED = (
+_EXPIRED = N_(
     "This form has expired or was sent from another site. "
     "Go back, reload the page and send it again."
 )

@@ -5,6 +5,7 @@ anything unexpected (a 500 page, or JSON for the API, never a traceback)."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from sqlalchemy import exc as db_errors
@@ -15,9 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
 from app.forms import FormTooLarge, UnreadableForm
-from app.i18n import N_
 from app.web import has_viewer, load_viewer, redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +82,25 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     )
 
 
+#: What an error page says for an HTTP error that carries only its status phrase (Starlette's
+#: router raises these); our code passes its own message as the detail.
+HTTP_MESSAGES = {
+    400: N_("Bad Request"),
+    403: N_("Forbidden"),
+    404: N_("This page does not exist."),
+    405: N_("Method Not Allowed"),
+    500: N_("Internal Server Error"),
+}
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = exc.detail if isinstance(exc.detail, str) else "Error"
     if is_api(request):
-        return json_error(exc.status_code, "http_error", message)
-    if exc.status_code == 404:
-        message = "This page does not exist."
+        detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        return json_error(exc.status_code, "http_error", detail)
+    message = exc.detail
+    if not isinstance(message, str) or message == HTTPStatus(exc.status_code).phrase:
+        message = HTTP_MESSAGES.get(exc.status_code, N_("Error"))
     await _header_user(request)
     return render(
         request,

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from core.errors import DomainError, InvalidInput
+from core.i18n import N_
 
 MAX_FIELDS = 1000
 MAX_FILES = 1  # the draft forms have one file input; no other form has any
@@ -52,18 +53,22 @@ async def parse_form(request: Request) -> FormData:
 
 def _refusal(detail: str) -> DomainError:
     if detail.startswith("Too many"):
-        return FormTooLarge(f"A form may have at most {MAX_FIELDS:,} fields and {MAX_FILES} file.")
+        return FormTooLarge(
+            N_("A form may have at most 1,000 fields and 1 file.")
+        )  # MAX_FIELDS, MAX_FILES
     if "maximum size" in detail:
-        return FormTooLarge(f"Each field of a form is limited to {MAX_FIELD_MB} MB.")
-    return UnreadableForm("The form could not be read. Reload the page and send it again.")
+        return FormTooLarge(N_("Each field of a form is limited to 5 MB."))  # MAX_FIELD_MB
+    return UnreadableForm(N_("The form could not be read. Reload the page and send it again."))
 
 
 def refuse_nul(form: FormData) -> None:
     """Every text field (and field name) without NUL, or a 422 naming the fields that have it."""
     fields = {
-        name.replace("\x00", "\ufffd")[:40]: "Contains a NUL character, which text may not have."
+        name.replace("\x00", "\ufffd")[:40]: N_(
+            "Contains a NUL character, which text may not have."
+        )
         for name, value in form.multi_items()
         if "\x00" in name or (isinstance(value, str) and "\x00" in value)
     }
     if fields:
-        raise InvalidInput("The form contains a NUL character.", fields=fields)
+        raise InvalidInput(N_("The form contains a NUL character."), fields=fields)

@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.routes.csp import PATH as CSP_REPORT_PATH
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,10 +20,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",
+        f"report-uri {CSP_REPORT_PATH}",
+        "report-to csp",
     ]
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    # The Reporting API's name for the endpoint of `report-to csp` (`report-uri` is the
+    # older, still more widely sent form).
+    "Reporting-Endpoints": f'csp="{CSP_REPORT_PATH}"',
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",

@@ -15,11 +15,13 @@ from starlette.templating import Jinja2Templates
 from accounts.registration import needs_verification
 from app import i18n
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
-from consultations.diff import diff_html
+from consultations.diff import STATUS_LABELS, diff_html
 from core import markdown
-from core.enums import StakeholderGroup
+from core.enums import LABELS, StakeholderGroup
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+#: Labels of the values templates show with `|label` (statuses, stances, dispositions, diffs).
+VALUE_LABELS: dict[str, str] = {**LABELS, **STATUS_LABELS}
 
 
 def group_label(group: StakeholderGroup | str | None) -> str:
@@ -35,6 +37,24 @@ def author_label(author: PublicAuthor) -> str:
     who = ", ".join(part for part in (author.name, author.organisation) if part)
     group = group_label(author.group)
     return f"{who} ({group})" if who else group
+
+
+def label(value: str) -> str:
+    """The translated interface label of a status, stance, disposition or diff status."""
+    return i18n.gettext(VALUE_LABELS[value])
+
+
+def search_author(label: str, group: str | None) -> str:
+    """A search hit's author in the interface language. The index stores the English label
+    ("who (Group)", "Group" or "Anonymous"); only its group part is ours to translate, the
+    rest is what a person typed and stays text."""
+    if group is None:
+        return i18n.gettext("Anonymous")
+    english = GROUP_LABELS[StakeholderGroup(group)]
+    suffix = f" ({english})"
+    if label.endswith(suffix):
+        return f"{label.removesuffix(suffix)} ({group_label(group)})"
+    return group_label(group) if label == english else label
 
 
 def format_datetime(moment: datetime | None, style: str = "long") -> str:
@@ -60,7 +80,10 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja's newstyle gettext fills in `%(name)s` values (escaped: the message is Markup).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.template_gettext, i18n.template_ngettext, newstyle=True
+    )
     env.filters.update(
         group_label=group_label,
         author_label=author_label,
@@ -68,6 +91,8 @@ def make_templates() -> Jinja2Templates:
         markdown=render_markdown,
         suggestion_diff=suggestion_diff,
         public_author=public_author,
+        label=label,
+        search_author=search_author,
     )
     env.globals.update(
         languages=i18n.LANGUAGES,

@@ -13,10 +13,14 @@ from briefs.synthesis import SynthesisService
 from consultations.models import Thread
 from core.clock import Clock
 from core.enums import Disposition
+from core.i18n import N_
 from core.inputs import NO_NUL, TEXT, Problems, field_error, parse
 
 MAX_RATIONALE_CHARS = 10_000
-NOT_SAVED = "The disposition could not be saved."
+NOT_SAVED = N_("The disposition could not be saved.")
+CHOOSE = N_(
+    "Choose a disposition: accepted, partially_accepted, not_accepted, noted, out_of_scope."
+)
 
 
 class Decision(BaseModel):
@@ -26,21 +30,19 @@ class Decision(BaseModel):
 
     disposition: Annotated[
         Disposition,
-        Problems({"enum": "Choose a disposition: " + ", ".join(Disposition) + "."}),
+        Problems({"enum": CHOOSE}),
     ]
     rationale: Annotated[
         str,
         Field(max_length=MAX_RATIONALE_CHARS, pattern=NO_NUL),
         TEXT,
-        Problems(
-            {"string_too_long": f"Rationales are limited to {MAX_RATIONALE_CHARS:,} characters."}
-        ),
+        Problems({"string_too_long": N_("Rationales are limited to 10,000 characters.")}),
     ] = ""
 
     @model_validator(mode="after")
     def _explained(self) -> Self:
         if self.disposition != Disposition.NOTED and not self.rationale.strip():
-            raise field_error("rationale", "Explain the decision: a rationale is required.")
+            raise field_error("rationale", N_("Explain the decision: a rationale is required."))
         return self
 
     @classmethod

@@ -25,6 +25,7 @@ from core import audit, outbox
 from core.clock import Clock
 from core.enums import Language
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_
 
 __all__ = ["MAX_BRIEF_CHARS", "BriefService", "CitedIn"]
 
@@ -55,7 +56,7 @@ class BriefService:
     def get(self, slug: str) -> Brief:
         brief = self.session.scalars(select(Brief).where(Brief.slug == slug)).first()
         if brief is None:
-            raise NotFound("No brief called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No brief called “%(slug)s”."), slug=slug)
         return brief
 
     def working_copy(self, brief: Brief) -> BriefVersion | None:
@@ -82,9 +83,9 @@ class BriefService:
         version = self.session.scalars(query).first()
         if version is None:
             if number:
-                message = "Version %(number)s of the brief “%(slug)s” is not published."
+                message = N_("Version %(number)s of the brief “%(slug)s” is not published.")
                 raise NotFound(message, number=number, slug=slug)
-            raise NotFound("The brief “%(slug)s” is not published.", slug=slug)
+            raise NotFound(N_("The brief “%(slug)s” is not published."), slug=slug)
         return version
 
     def published_numbers(self, brief: Brief) -> list[int]:
@@ -196,9 +197,9 @@ class BriefService:
         draft = self._require_working_copy(brief)
         fields = _text_problems(title, body_markdown)
         if len(change_note) > MAX_NOTE_CHARS:
-            fields["change_note"] = f"Up to {MAX_NOTE_CHARS:,} characters."
+            fields["change_note"] = N_("Up to 2,000 characters.")  # MAX_NOTE_CHARS
         if fields:
-            raise InvalidInput("The brief could not be saved.", fields=fields)
+            raise InvalidInput(N_("The brief could not be saved."), fields=fields)
         draft.title, draft.body_markdown = title.strip(), body_markdown
         draft.change_note = change_note.strip()
         self._audit(editor, "brief.edit", brief, number=draft.number)
@@ -211,7 +212,7 @@ class BriefService:
         draft = self._require_working_copy(brief)
         fields = _text_problems(draft.title, draft.body_markdown)
         if fields:
-            raise InvalidInput("The brief is not ready to publish.", fields=fields)
+            raise InvalidInput(N_("The brief is not ready to publish."), fields=fields)
         draft.cited_threads = self._resolve_citations(brief, draft.body_markdown)
         draft.annex = build_annex(self.session, brief.consultation)
         draft.published_at = self.clock.now()
@@ -263,7 +264,7 @@ class BriefService:
     def _require_working_copy(self, brief: Brief) -> BriefVersion:
         draft = self.working_copy(brief)
         if draft is None:
-            raise Conflict("Every version of this brief is published; start a revision first.")
+            raise Conflict(N_("Every version of this brief is published; start a revision first."))
         return draft
 
     def _resolve_citations(self, brief: Brief, markdown: str) -> list[Thread]:
@@ -277,10 +278,10 @@ class BriefService:
             if thread_id not in threads or (home and threads[thread_id].consultation_id != home)
         ]
         if bad:
-            names = ", ".join(f"[[thread:{thread_id}]]" for thread_id in bad)
             raise InvalidInput(
-                f"The brief cites threads that are not in its consultation: {names}.",
-                fields={"body_markdown": f"Unknown thread citations: {names}"},
+                N_("The brief cites threads that are not in its consultation: %(names)s."),
+                names=", ".join(f"[[thread:{thread_id}]]" for thread_id in bad[:10]),
+                fields={"body_markdown": N_("cites threads that are not in its consultation")},
             )
         return [threads[thread_id] for thread_id in sorted(ids)]
 
@@ -294,19 +295,19 @@ class BriefService:
     ) -> Consultation | None:
         fields = _text_problems(title, body_markdown)
         if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-            fields["slug"] = "Use lowercase letters, digits and single hyphens."
+            fields["slug"] = N_("Use lowercase letters, digits and single hyphens.")
         elif self.session.scalars(select(Brief.id).where(Brief.slug == slug)).first():
-            fields["slug"] = "This slug is taken."
+            fields["slug"] = N_("This slug is taken.")
         if language not in set(Language):
-            fields["language"] = "Language must be en or uk."
+            fields["language"] = N_("Language must be en or uk.")
         consultation = None
         if consultation_slug:
             query = select(Consultation).where(Consultation.slug == consultation_slug)
             consultation = self.session.scalars(query).first()
             if consultation is None:
-                fields["consultation"] = f"No consultation called “{consultation_slug}”."
+                fields["consultation"] = N_("no consultation has this slug")
         if fields:
-            raise InvalidInput("The brief could not be created.", fields=fields)
+            raise InvalidInput(N_("The brief could not be created."), fields=fields)
         return consultation
 
     def _audit(self, editor: User, action: str, brief: Brief, **details: object) -> None:
@@ -323,9 +324,9 @@ class BriefService:
 def _text_problems(title: str, body_markdown: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not title.strip() or len(title) > 300:
-        fields["title"] = "A title of up to 300 characters is required."
+        fields["title"] = N_("A title of up to 300 characters is required.")
     if not body_markdown.strip():
-        fields["body_markdown"] = "The brief has no text."
+        fields["body_markdown"] = N_("The brief has no text.")
     elif len(body_markdown) > MAX_BRIEF_CHARS:
-        fields["body_markdown"] = f"Briefs are limited to {MAX_BRIEF_CHARS:,} characters."
+        fields["body_markdown"] = N_("Briefs are limited to 500,000 characters.")  # MAX_BRIEF_CHARS
     return fields

@@ -24,6 +24,7 @@ from core import audit, outbox
 from core.clock import Clock
 from core.enums import ThreadStatus
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_
 
 if TYPE_CHECKING:  # the decision's module uses this service: a cycle at run time
     from briefs.dispositions import Decision
@@ -95,12 +96,12 @@ def replace_paragraph(
         found = source.find(paragraph.source, position)
         if paragraph.key == key:
             if found < 0:
-                raise Conflict("The paragraph's text could not be located in the draft source.")
+                raise Conflict(N_("The paragraph's text could not be located in the draft source."))
             new = _with_block_marker(paragraph.kind, paragraph.source, replacement)
             return source[:found] + new + source[found + len(paragraph.source) :]
         if found >= 0:
             position = found + len(paragraph.source)
-    raise Conflict("The commented paragraph is not in the current version of the draft.")
+    raise Conflict(N_("The commented paragraph is not in the current version of the draft."))
 
 
 class SynthesisService:
@@ -113,7 +114,7 @@ class SynthesisService:
         """A thread of this consultation (a thread id from another one is not found)."""
         thread = self.session.get(Thread, thread_id)
         if thread is None or thread.consultation_id != consultation.id:
-            raise NotFound("No thread %(id)s in this consultation.", id=thread_id)
+            raise NotFound(N_("No thread %(id)s in this consultation."), id=thread_id)
         return thread
 
     def decide(self, thread_id: int, *, editor: User | None, decision: Decision) -> Thread:
@@ -121,7 +122,7 @@ class SynthesisService:
         editor = require_editor(editor)
         thread = self.session.get(Thread, thread_id)
         if thread is None:
-            raise NotFound("No thread %(id)s.", id=thread_id)
+            raise NotFound(N_("No thread %(id)s."), id=thread_id)
         value, rationale = decision.disposition, decision.rationale
         now = self.clock.now()
         for member in self._group_of(thread):
@@ -155,7 +156,7 @@ class SynthesisService:
         paragraphs = self.consultations.paragraphs(current)
         markdown = replace_paragraph(current.source, paragraphs, thread.paragraph_key, suggestion)
         if markdown == current.source.replace("\r\n", "\n"):
-            raise Conflict("The current version already reads as this suggestion.")
+            raise Conflict(N_("The current version already reads as this suggestion."))
         version = self.consultations.publish_version(
             thread.consultation,
             editor=editor,
@@ -217,9 +218,9 @@ class SynthesisService:
         if comment is None or (
             consultation is not None and comment.thread.consultation_id != consultation.id
         ):
-            raise NotFound("No comment %(id)s.", id=comment_id)
+            raise NotFound(N_("No comment %(id)s."), id=comment_id)
         if not comment.suggestion:
-            raise InvalidInput("This comment proposes no replacement text.")
+            raise InvalidInput(N_("This comment proposes no replacement text."))
         return comment, comment.suggestion
 
     def _keep_key(self, version: DraftVersion, ordinal: int, key: str) -> None:

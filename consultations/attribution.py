@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from consultations.models import Comment
 from core.enums import Attribution, StakeholderGroup
+from core.i18n import N_
 
 GROUP_LABELS = {
-    StakeholderGroup.GOVERNMENT: "Government",
-    StakeholderGroup.PRIVATE_SECTOR: "Private sector",
-    StakeholderGroup.ACADEMIA: "Academia",
-    StakeholderGroup.CIVIL_SOCIETY: "Civil society",
-    StakeholderGroup.TECHNICAL_COMMUNITY: "Technical community",
+    StakeholderGroup.GOVERNMENT: N_("Government"),
+    StakeholderGroup.PRIVATE_SECTOR: N_("Private sector"),
+    StakeholderGroup.ACADEMIA: N_("Academia"),
+    StakeholderGroup.CIVIL_SOCIETY: N_("Civil society"),
+    StakeholderGroup.TECHNICAL_COMMUNITY: N_("Technical community"),
 }
 
 

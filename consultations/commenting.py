@@ -21,13 +21,14 @@ from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import Clock, as_utc
 from core.enums import Attribution, StakeholderGroup, Stance
 from core.errors import NotFound
+from core.i18n import N_
 from core.ids import MAX_ID
 from core.inputs import NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
 
 MAX_COMMENT_CHARS = 10_000
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
-CHOOSE_STANCE = "Choose a stance: " + ", ".join(Stance) + "."
-NOT_POSTED = "The comment could not be posted."
+CHOOSE_STANCE = N_("Choose a stance: support, oppose, amend, question, neutral.")
+NOT_POSTED = N_("The comment could not be posted.")
 
 CommentId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), WHOLE]
 
@@ -53,8 +54,8 @@ class NewComment(BaseModel):
         TEXT,
         Problems(
             {
-                "string_too_long": f"Comments are limited to {MAX_COMMENT_CHARS:,} characters.",
-                "string_pattern_mismatch": "The comment is empty.",
+                "string_too_long": N_("Comments are limited to 10,000 characters."),
+                "string_pattern_mismatch": N_("The comment is empty."),
             }
         ),
     ]
@@ -66,20 +67,18 @@ class NewComment(BaseModel):
     attribution: Annotated[
         Attribution,
         Field(description="How much of the author the public sees."),
-        Problems({"enum": "Choose how the comment is attributed."}),
+        Problems({"enum": N_("Choose how the comment is attributed.")}),
     ]
     suggestion: Annotated[
         str | None,
         Field(max_length=MAX_COMMENT_CHARS, pattern=NO_NUL),
         TEXT,
-        Problems(
-            {"string_too_long": f"Suggestions are limited to {MAX_COMMENT_CHARS:,} characters."}
-        ),
+        Problems({"string_too_long": N_("Suggestions are limited to 10,000 characters.")}),
     ] = None
     parent_id: Annotated[
         CommentId | None,
         Field(description="Reply to this comment (same paragraph)."),
-        Problems({}, any="The comment you reply to does not exist."),  # no id can name it
+        Problems({}, any=N_("The comment you reply to does not exist.")),  # no id can name it
     ] = None
     quote: Annotated[
         str | None,

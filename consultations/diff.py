@@ -14,10 +14,19 @@ from typing import Literal
 
 from markupsafe import escape
 
+from core.i18n import N_
+
 Op = Literal["equal", "insert", "delete"]
 Status = Literal["unchanged", "changed", "added", "removed"]
+#: The interface labels of the statuses (templates show `block.status|label`).
+STATUS_LABELS: dict[str, str] = {
+    "unchanged": N_("Unchanged"),
+    "changed": N_("Changed"),
+    "added": N_("Added"),
+    "removed": N_("Removed"),
+}
 
-__all__ = ["BlockDiff", "Op", "Status", "diff_html", "diff_versions", "word_diff"]
+__all__ = ["STATUS_LABELS", "BlockDiff", "Op", "Status", "diff_html", "diff_versions", "word_diff"]
 
 # Words, runs of whitespace, runs of punctuation: together they cover every character.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")

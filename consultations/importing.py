@@ -19,6 +19,7 @@ from docx.opc.part import XmlPart
 from lxml import etree  # type: ignore[import-untyped]  # no stubs; only its error class is used
 
 from core.errors import InvalidInput
+from core.i18n import N_
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_DOCX_UNPACKED_MB = 25  # a 2,000-paragraph draft is a few MB of Word XML
@@ -30,14 +31,15 @@ _UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError, e
 def draft_markdown(filename: str, content: bytes) -> str:
     """The Markdown of an uploaded draft, whatever its format."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("The file is larger than 5 MB.", fields={"file": "too large"})
+        raise InvalidInput(N_("The file is larger than 5 MB."), fields={"file": N_("too large")})
     if filename.lower().endswith(".docx"):
         return docx_to_markdown(content)
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidInput(
-            "The file is not UTF-8 Markdown or a .docx document.", fields={"file": "unreadable"}
+            N_("The file is not UTF-8 Markdown or a .docx document."),
+            fields={"file": N_("unreadable")},
         ) from error
 
 
@@ -48,20 +50,20 @@ def check_docx_archive(content: bytes) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as error:
         raise InvalidInput(
-            "The file is not a .docx document (a .docx file is a zip archive).",
-            fields={"file": "not a zip archive"},
+            N_("The file is not a .docx document (a .docx file is a zip archive)."),
+            fields={"file": N_("not a zip archive")},
         ) from error
     unpacked = sum(member.file_size for member in members)
     if len(members) > MAX_DOCX_PARTS or unpacked > MAX_DOCX_UNPACKED_MB * 1024 * 1024:
         raise InvalidInput(
-            f"A .docx file may unpack to at most {MAX_DOCX_UNPACKED_MB} MB"
-            f" in {MAX_DOCX_PARTS:,} parts; this one is larger.",
-            fields={"file": "too large when unpacked"},
+            # MAX_DOCX_UNPACKED_MB and MAX_DOCX_PARTS, spelled out so it can be translated.
+            N_("A .docx file may unpack to at most 25 MB in 1,000 parts; this one is larger."),
+            fields={"file": N_("too large when unpacked")},
         )
     if DOCUMENT_PART not in {member.filename for member in members}:
         raise InvalidInput(
-            "The .docx file has no document in it (word/document.xml is missing).",
-            fields={"file": "no document"},
+            N_("The .docx file has no document in it (word/document.xml is missing)."),
+            fields={"file": N_("no document")},
         )
     if _prolog_declares_entities(content, members):
         raise _declares_entities_error()
@@ -82,8 +84,8 @@ def _prolog_declares_entities(content: bytes, members: list[zipfile.ZipInfo]) ->
 
 def _declares_entities_error() -> InvalidInput:
     return InvalidInput(
-        "The .docx file declares XML entities, which Word documents never do.",
-        fields={"file": "declares entities"},
+        N_("The .docx file declares XML entities, which Word documents never do."),
+        fields={"file": N_("declares entities")},
     )
 
 
@@ -93,7 +95,9 @@ def docx_to_markdown(content: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(content))
     except _UNREADABLE as error:
-        raise InvalidInput("The .docx file could not be read.", fields={"file": "bad"}) from error
+        raise InvalidInput(
+            N_("The .docx file could not be read."), fields={"file": N_("bad")}
+        ) from error
     if any(_declares_entities(part) for part in document.part.package.iter_parts()):
         raise _declares_entities_error()
     lines = []

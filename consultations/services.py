@@ -33,6 +33,7 @@ from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language
 from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
+from core.i18n import N_
 
 if TYPE_CHECKING:  # the input models use this service: a cycle at run time
     from consultations.commenting import NewComment
@@ -48,7 +49,9 @@ def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
     bad = [slug for slug in cleaned if not SLUG_PATTERN.match(slug) or len(slug) > 80]
     if bad:
         raise InvalidInput(
-            "Topics use lowercase letters, digits and hyphens.", fields={"topics": bad[0][:80]}
+            N_("Topics use lowercase letters, digits and hyphens, such as “%(example)s”."),
+            example="net-neutrality",
+            fields={"topics": N_("not a list of topics")},
         )
     topics = []
     for slug in dict.fromkeys(cleaned):
@@ -111,9 +114,12 @@ _COMMENTABLE_WITH_NUMBER = _commentable_with_number()
 
 def _too_many_paragraphs() -> InvalidInput:
     return InvalidInput(
-        f"A draft is limited to {MAX_DRAFT_PARAGRAPHS:,} paragraphs (each heading, list item"
-        " and table row counts as one); this one has more.",
-        fields={"markdown": "too many paragraphs"},
+        # The limit is MAX_DRAFT_PARAGRAPHS, spelled out so the message can be translated.
+        N_(
+            "A draft is limited to 2,000 paragraphs (each heading, list item"
+            " and table row counts as one); this one has more."
+        ),
+        fields={"markdown": N_("too many paragraphs")},
     )
 
 
@@ -134,7 +140,7 @@ class ConsultationService:
         )
         consultation = self.session.scalars(query).first()
         if consultation is None:
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No consultation called “%(slug)s”."), slug=slug)
         return consultation
 
     def visible(self, slug: str, person: Person | None) -> Consultation:
@@ -180,7 +186,9 @@ class ConsultationService:
             query = query.where(DraftVersion.number == number)
         version = self.session.scalars(query).first()
         if version is None:
-            raise NotFound("Version %(number)s of this consultation does not exist.", number=number)
+            raise NotFound(
+                N_("Version %(number)s of this consultation does not exist."), number=number
+            )
         return version
 
     def paragraphs(self, version: DraftVersion) -> list[Paragraph]:
@@ -198,7 +206,7 @@ class ConsultationService:
         )
         paragraph = self.session.scalars(query).first()
         if paragraph is None:
-            raise NotFound("No paragraph “%(key)s” in this consultation.", key=key)
+            raise NotFound(N_("No paragraph “%(key)s” in this consultation."), key=key)
         return paragraph
 
     def thread_counts(self, consultation: Consultation) -> dict[str, int]:
@@ -266,7 +274,7 @@ class ConsultationService:
         """A new version; comments stay on their paragraph keys (see `assign_keys`)."""
         editor = require_editor(editor)
         if consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED):
-            raise Conflict("A published consultation cannot be revised.")
+            raise Conflict(N_("A published consultation cannot be revised."))
         version = self._add_version(consultation, editor, markdown, change_note)
         self._audit(editor, "consultation.version", consultation, number=version.number)
         return version
@@ -305,7 +313,9 @@ class ConsultationService:
             consultation.status == ConsultationStatus.CLOSED and status == ConsultationStatus.OPEN
         ):
             raise Conflict(
-                f"A {consultation.status.value} consultation cannot go back to {status}."
+                N_("A consultation cannot go back from %(current)s to %(status)s."),
+                current=consultation.status.value,
+                status=status.value,
             )
         if status == ConsultationStatus.OPEN and consultation.opens_at is None:
             consultation.opens_at = self.clock.now()
@@ -324,18 +334,18 @@ class ConsultationService:
     ) -> Comment:
         """Validate everything first, then write the thread, comment and outbox row together."""
         if author is None:
-            raise NotSignedIn("Sign in to comment.")
+            raise NotSignedIn(N_("Sign in to comment."))
         require_verified_email(author)
         if not self.is_accepting_comments(consultation):
-            raise Conflict("This consultation is not open for comments.")
+            raise Conflict(N_("This consultation is not open for comments."))
         if author.stakeholder_group is None:
             raise InvalidInput(
-                "Choose your stakeholder group on your profile before commenting.",
-                fields={"stakeholder_group": "required"},
+                N_("Choose your stakeholder group on your profile before commenting."),
+                fields={"stakeholder_group": N_("required")},
             )
         fields = self._comment_problems(consultation, data)
         if fields:
-            raise InvalidInput("The comment could not be posted.", fields=fields)
+            raise InvalidInput(N_("The comment could not be posted."), fields=fields)
         thread = self._thread_for(consultation, key, data)
         comment = Comment(
             thread=thread,
@@ -373,14 +383,14 @@ class ConsultationService:
     def _comment_problems(self, consultation: Consultation, data: NewComment) -> dict[str, str]:
         """What the input's type cannot know: the consultation's own rules."""
         if data.attribution == Attribution.ANONYMOUS and not consultation.allow_anonymous:
-            return {"attribution": "This consultation does not accept anonymous comments."}
+            return {"attribution": N_("This consultation does not accept anonymous comments.")}
         return {}
 
     def _thread_for(self, consultation: Consultation, key: str, data: NewComment) -> Thread:
         if data.parent_id is None:
             version_number = self._current_number_with(consultation, key)
             if version_number is None:
-                raise NotFound("No paragraph “%(key)s” in the current version.", key=key)
+                raise NotFound(N_("No paragraph “%(key)s” in the current version."), key=key)
             thread = Thread(
                 consultation_id=consultation.id,
                 paragraph_key=key,
@@ -392,10 +402,10 @@ class ConsultationService:
             return thread
         parent = self.session.get(Comment, data.parent_id)
         if parent is None or parent.thread.consultation_id != consultation.id:
-            raise NotFound("The comment you reply to does not exist.")
+            raise NotFound(N_("The comment you reply to does not exist."))
         if parent.thread.paragraph_key != key:
             # Replies live on their parent's paragraph: on this one, there is no such comment.
-            raise NotFound("The comment you reply to is not on this paragraph.")
+            raise NotFound(N_("The comment you reply to is not on this paragraph."))
         return parent.thread
 
     def in_current_version(self, consultation: Consultation, key: str) -> bool:
@@ -466,13 +476,14 @@ class ConsultationService:
         of its own (a draft of one NUL would orphan every thread)."""
         if "\x00" in markdown:
             raise InvalidInput(
-                "The draft contains a NUL character, which text may not have.",
-                fields={"markdown": "contains a NUL character"},
+                N_("The draft contains a NUL character, which text may not have."),
+                fields={"markdown": N_("contains a NUL character")},
             )
         if len(markdown) > MAX_DRAFT_CHARS:
             raise InvalidInput(
-                f"A draft is limited to {MAX_DRAFT_CHARS:,} characters; this one has %(count)s.",
-                fields={"markdown": "too long"},
+                # The limit is MAX_DRAFT_CHARS, spelled out so the message can be translated.
+                N_("A draft is limited to 2,000,000 characters; this one has %(count)s."),
+                fields={"markdown": N_("too long")},
                 count=len(markdown),
             )
         # Twice the limit in possible block starts: room for wrapped list items, while
@@ -481,7 +492,7 @@ class ConsultationService:
             raise _too_many_paragraphs()
         blocks = split_blocks(markdown)
         if not blocks:
-            raise InvalidInput("The draft has no text.", fields={"markdown": "empty"})
+            raise InvalidInput(N_("The draft has no text."), fields={"markdown": N_("empty")})
         if len(blocks) > MAX_DRAFT_PARAGRAPHS:
             raise _too_many_paragraphs()
         return blocks
@@ -489,22 +500,22 @@ class ConsultationService:
     def _validate_new(self, slug: str, title: str, language: str) -> None:
         fields = {}
         if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-            fields["slug"] = "Use lowercase letters, digits and single hyphens."
+            fields["slug"] = N_("Use lowercase letters, digits and single hyphens.")
         elif self.session.scalars(select(Consultation.id).where(Consultation.slug == slug)).first():
-            fields["slug"] = "This slug is taken."
+            fields["slug"] = N_("This slug is taken.")
         if not title.strip() or len(title) > 300:
-            fields["title"] = "A title of up to 300 characters is required."
+            fields["title"] = N_("A title of up to 300 characters is required.")
         if language not in set(Language):
-            fields["language"] = "Language must be en or uk."
+            fields["language"] = N_("Language must be en or uk.")
         if fields:
-            raise InvalidInput("The consultation could not be created.", fields=fields)
+            raise InvalidInput(N_("The consultation could not be created."), fields=fields)
 
     @staticmethod
     def _validate_period(opens_at: datetime | None, closes_at: datetime | None) -> None:
         if opens_at and closes_at and closes_at <= opens_at:
             raise InvalidInput(
-                "The comment period must close after it opens.",
-                fields={"closes_at": "before opens_at"},
+                N_("The comment period must close after it opens."),
+                fields={"closes_at": N_("before opens_at")},
             )
 
     def _audit(

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from core.i18n import N_
+
 
 class Role(StrEnum):
     PARTICIPANT = "participant"
@@ -57,3 +59,26 @@ class Disposition(StrEnum):
 class Language(StrEnum):
     EN = "en"
     UK = "uk"
+
+
+#: What the interface calls each value people see (templates show `value|label`, translated).
+#: "scheduled" is the status an open consultation shows before its comment period begins.
+LABELS: dict[str, str] = {
+    ConsultationStatus.DRAFT: N_("Draft"),
+    "scheduled": N_("Scheduled"),
+    ConsultationStatus.OPEN: N_("Open"),
+    ConsultationStatus.CLOSED: N_("Closed"),
+    ConsultationStatus.SYNTHESIS: N_("Synthesis"),
+    ConsultationStatus.PUBLISHED: N_("Published"),
+    ConsultationStatus.ARCHIVED: N_("Archived"),
+    Stance.SUPPORT: N_("Support"),
+    Stance.OPPOSE: N_("Oppose"),
+    Stance.AMEND: N_("Amend"),
+    Stance.QUESTION: N_("Question"),
+    Stance.NEUTRAL: N_("Neutral"),
+    Disposition.ACCEPTED: N_("Accepted"),
+    Disposition.PARTIALLY_ACCEPTED: N_("Partially accepted"),
+    Disposition.NOT_ACCEPTED: N_("Not accepted"),
+    Disposition.NOTED: N_("Noted"),
+    Disposition.OUT_OF_SCOPE: N_("Out of scope"),
+}

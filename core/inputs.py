@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from core.errors import InvalidInput
+from core.i18n import N_
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,12 +24,12 @@ M = TypeVar("M", bound=BaseModel)
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides white space, and no NUL
 
-REQUIRED = "This field is required."
+REQUIRED = N_("This field is required.")
 DEFAULT_PROBLEMS = {
     "missing": REQUIRED,
-    "extra_forbidden": "Unknown field.",
-    "string_type": "Must be a string.",
-    "text": "Must be valid Unicode text without NUL characters.",
+    "extra_forbidden": N_("Unknown field."),
+    "string_type": N_("Must be a string."),
+    "text": N_("Must be valid Unicode text without NUL characters."),
 }
 
 

@@ -17,6 +17,7 @@ from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.db import unit_of_work
 from core.errors import NotFound
+from core.i18n import N_
 from core.outbox import OutboxEvent
 
 #: A mail that fails is tried again after 1, 2, 4, 8… minutes, for a day after it was
@@ -132,7 +133,7 @@ def retry_failed(session: Session, event_id: int, *, actor_id: int, now: datetim
     too, it is given up on and listed again at once (its day of tries is over)."""
     event = session.get(OutboxEvent, event_id, with_for_update=True)
     if event is None or event.topic != outbox.MAIL or event.failed_at is None:
-        raise NotFound("No such failed mail.")
+        raise NotFound(N_("No such failed mail."))
     event.processed_at = event.failed_at = event.next_attempt_at = None
     audit.record(
         session,

@@ -20,6 +20,7 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 
 from core.enums import Language, StakeholderGroup
+from core.i18n import N_
 from search.documents import TYPES
 
 MAX_QUERY_CHARS = 500
@@ -36,21 +37,21 @@ WORD = re.compile(r"\w+")
 WILDCARD = re.compile(r"[*?]")
 
 # Notes shown to the reader; these English strings are also the translation msgids.
-NOTE_TOO_LONG = "Your search was shortened to its first 500 characters."
-NOTE_TYPE = "An unknown result type was ignored."
-NOTE_TOPIC = "An invalid topic was ignored."
-NOTE_GROUP = "An unknown stakeholder group was ignored."
-NOTE_LANG = "An unknown language was ignored."
-NOTE_DATE = "A date that is not a year (2024) or a date (2024-05-31) was ignored."
-NOTE_DATES_SWAPPED = "The dates were in reverse order, so they were swapped."
-NOTE_SORT = "An unknown sort order was ignored."
-NOTE_PAGE = "An invalid page number was ignored."
-NOTE_QUOTES = "A quotation mark was not closed, so the words were searched separately."
-NOTE_WILDCARD = "A * or ? needs at least two letters before it, so it was ignored."
-NOTE_OPERATOR = "AND, OR and NOT need words on both sides; the lone operator was ignored."
-NOTE_PLAIN = "Your search could not be read as written, so its words were searched instead."
-NOTE_NO_WORDS = "Type one or more words to search for."
-NOTE_NOT_READY = "The search index is being built; please try again in a minute."
+NOTE_TOO_LONG = N_("Your search was shortened to its first 500 characters.")
+NOTE_TYPE = N_("An unknown result type was ignored.")
+NOTE_TOPIC = N_("An invalid topic was ignored.")
+NOTE_GROUP = N_("An unknown stakeholder group was ignored.")
+NOTE_LANG = N_("An unknown language was ignored.")
+NOTE_DATE = N_("A date that is not a year (2024) or a date (2024-05-31) was ignored.")
+NOTE_DATES_SWAPPED = N_("The dates were in reverse order, so they were swapped.")
+NOTE_SORT = N_("An unknown sort order was ignored.")
+NOTE_PAGE = N_("An invalid page number was ignored.")
+NOTE_QUOTES = N_("A quotation mark was not closed, so the words were searched separately.")
+NOTE_WILDCARD = N_("A * or ? needs at least two letters before it, so it was ignored.")
+NOTE_OPERATOR = N_("AND, OR and NOT need words on both sides; the lone operator was ignored.")
+NOTE_PLAIN = N_("Your search could not be read as written, so its words were searched instead.")
+NOTE_NO_WORDS = N_("Type one or more words to search for.")
+NOTE_NOT_READY = N_("The search index is being built; please try again in a minute.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.i18n import N_
 from app.settings import OIDCProvider, Settings
 from app.web import settings as app_settings
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 SCOPE = "openid email profile"

@@ -12,6 +12,7 @@ from app.routes import (
     auth,
     briefs,
     consultations,
+    csp,
     editor,
     feeds,
     pages,
@@ -36,5 +37,6 @@ ROUTES: list[BaseRoute] = [
     *api.routes,
     *account.routes,
     *admin.routes,
+    *csp.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

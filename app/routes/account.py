@@ -13,25 +13,11 @@ from accounts.profiles import ProfileService, countries
 from accounts.services import TOKEN_SCOPES, normalise_email
 from accounts.tokens import TokenService
 from app import i18n
-from app.i18n import N_
 from app.web import Context, endpoint, redirect, render
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
+from core.i18n import N_
 
-#: Messages of accounts/profiles.py, tokens.py and this module shown through `_(message)`.
-MESSAGES = (
-    N_("The profile could not be saved."),
-    N_("Choose your stakeholder group from the list."),
-    N_("Choose a country from the list."),
-    N_("The token could not be created."),
-    N_("Choose read or write."),
-    N_("No such token."),
-    N_("Type the email address of your account to confirm."),
-    N_("does not match"),
-    N_("Sign in as an administrator to do this."),
-    N_("Only administrators may do this."),
-    N_("This person has not chosen a stakeholder group yet."),
-)
 PROFILE_FIELDS = ("name", "stakeholder_group", "organisation", "country")
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -122,7 +108,8 @@ def delete_my_account(context: Context) -> Response:
     user = context.require_user()
     if normalise_email(context.form.get("email", "")) != normalise_email(user.email):
         error = InvalidInput(
-            "Type the email address of your account to confirm.", fields={"email": "does not match"}
+            N_("Type the email address of your account to confirm."),
+            fields={"email": N_("does not match")},
         )
         return _page(context, 422, errors={"delete": error})
     delete_account(context.session, user, clock=context.clock)

@@ -13,17 +13,15 @@ from starlette.routing import Route
 
 from accounts.policy import require_admin
 from accounts.profiles import ProfileService
-from app.i18n import N_
 from app.routes.auth import safe_next
 from app.web import Context, endpoint, redirect, render
 from core import mail
 from core.enums import StakeholderGroup
 from core.errors import NotFound
+from core.i18n import N_
 from core.ids import parse_id
 
 STATUSES = ("unverified", "verified")
-#: Messages of this module shown through `_(message)`.
-MESSAGES = (N_("No such person."), N_("No such failed mail."))
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -78,7 +76,7 @@ def _decide(context: Context, *, verified: bool) -> Response:
     service = ProfileService(context.session, clock=context.clock)
     person = service.person(context.params["user_id"])
     if person is None:
-        raise NotFound("No such person.")
+        raise NotFound(N_("No such person."))
     if verified:
         service.verify_affiliation(admin, person)
     else:

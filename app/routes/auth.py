@@ -26,11 +26,12 @@ from app.auth.oidc import providers_for
 from app.throttle import client_ip
 from app.web import Context, endpoint, redirect, render, start_session
 from core.errors import InvalidInput
+from core.i18n import N_
 
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = N_("Wrong email or password.")
 NOTICES = {
-    "password-changed": "Your password has been changed. Sign in with your new password.",
-    "signed-out-everywhere": "You have been signed out on every device.",
+    "password-changed": N_("Your password has been changed. Sign in with your new password."),
+    "signed-out-everywhere": N_("You have been signed out on every device."),
 }
 SECRET_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 

@@ -17,11 +17,12 @@ from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import DomainError, InvalidInput
+from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
 from core.ids import parse_id
 from core.inputs import parse
 
-FORM_REUSED = (
+FORM_REUSED = N_(
     "This form had already posted a comment. Your new text is kept below: "
     "send it again to post it as another comment."
 )

@@ -18,6 +18,7 @@ from consultations.importing import draft_markdown
 from consultations.services import ConsultationService
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
+from core.i18n import N_
 
 
 def _service(context: Context) -> ConsultationService:
@@ -32,7 +33,7 @@ def parse_moment(value: str | None, field: str) -> datetime | None:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise InvalidInput(
-            "Dates must look like 2026-12-01T18:00.", fields={field: "not a date"}
+            N_("Dates must look like 2026-12-01T18:00."), fields={field: N_("not a date")}
         ) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -129,7 +130,7 @@ def manage(context: Context) -> Response:
 def change_status(context: Context) -> Response:
     slug, value = context.params["slug"], context.form.get("status", "")
     if value not in set(ConsultationStatus):
-        raise InvalidInput("Unknown status.", fields={"status": value[:40]})
+        raise InvalidInput(N_("Unknown status."), fields={"status": N_("not a status")})
     service = _service(context)
     service.set_status(service.get(slug), ConsultationStatus(value), editor=context.user)
     return redirect(f"/consultations/{slug}/manage")

@@ -12,6 +12,7 @@ from briefs.services import BriefService
 from consultations.models import Topic
 from consultations.services import ConsultationService
 from core.errors import NotFound
+from core.i18n import N_
 
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
@@ -37,7 +38,7 @@ def topic(context: Context) -> Response:
     slug = context.params["slug"]
     found = context.session.scalars(select(Topic).where(Topic.slug == slug)).first()
     if found is None:
-        raise NotFound("No topic called “%(slug)s”.", slug=slug)
+        raise NotFound(N_("No topic called “%(slug)s”."), slug=slug)
     versions = BriefService(context.session, clock=context.clock).recent_versions(
         topic=slug, limit=FEED_SIZE
     )

@@ -9,7 +9,6 @@ with the list of what is missing. How to refresh the catalog: see the top of bab
 from __future__ import annotations
 
 import ast
-import gettext as stdlib_gettext
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -17,17 +16,22 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from babel.core import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
+from bs4 import BeautifulSoup
+from markupsafe import escape
 
 from app import i18n
 from app.forms import FormTooLarge, UnreadableForm
-from app.templating import make_templates
+from app.templating import VALUE_LABELS, make_templates
 from consultations.attribution import GROUP_LABELS
 from consultations.diff import Status as DiffStatus
-from core.enums import ConsultationStatus, Disposition, Stance
+from core.enums import ConsultationStatus, Disposition, StakeholderGroup, Stance
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -101,7 +105,8 @@ def in_ukrainian() -> Iterator[None]:
 def test_extraction_finds_the_templates_and_the_code() -> None:
     places = {place.split(":")[0] for places in extracted().values() for place in places}
     assert any(place.startswith("app/templates/") for place in places)
-    assert "app/i18n.py" in places
+    # Domain messages are marked where they are written (core.i18n.N_), enum labels too.
+    assert {"consultations/services.py", "core/enums.py", "search/queries.py"} <= places
     assert not any(place.startswith(("tests/", "bench/", ".venv/")) for place in places)
     assert ("%(num)d comment", "%(num)d comments") in extracted()
 
@@ -113,21 +118,17 @@ def test_every_extracted_message_is_translated() -> None:
     )
 
 
-def test_messages_computed_in_templates_are_translated() -> None:
-    """Templates translate values: `_(stance.value|capitalize)`, `_(status|capitalize)`,
-    `_(disposition.replace("_", " ")|capitalize)`, `_(block.status|capitalize)` and the
-    group labels. A new enum value must come with its translation (via `N_` in app/i18n.py)."""
-    statuses = [*ConsultationStatus, "scheduled"]
-    computed = [
-        *(value.capitalize() for value in statuses),
-        *(stance.value.capitalize() for stance in Stance),
-        *(d.value.replace("_", " ").capitalize() for d in Disposition),
-        *(status.capitalize() for status in get_args(DiffStatus)),
-        *GROUP_LABELS.values(),
-        "Anonymous",
-    ]
-    missing = [m for m in computed if m not in extracted() or translation_problem(m)]
-    assert not missing, f"Add to COMPUTED_MESSAGES in app/i18n.py and translate: {missing}"
+def test_every_value_templates_label_has_an_extracted_translated_label() -> None:
+    """Templates show statuses, stances, dispositions and diff statuses as `value|label`, and
+    groups through `group_label`. A new enum value must come with its label (marked with `N_`
+    beside the enum: core/enums.py LABELS, consultations/diff.py, consultations/attribution.py)
+    and its translation."""
+    values = [*ConsultationStatus, "scheduled", *Stance, *Disposition, *get_args(DiffStatus)]
+    unlabelled = [value for value in values if value not in VALUE_LABELS]
+    assert not unlabelled, f"Give these values a label: {unlabelled}"
+    labels = [*VALUE_LABELS.values(), *(GROUP_LABELS[group] for group in StakeholderGroup)]
+    missing = [m for m in labels if m not in extracted() or translation_problem(m)]
+    assert not missing, f"Mark these labels with N_ and translate them: {missing}"
 
 
 # Messages the code builds outside `_()` and the templates show through `_(message)`.
@@ -163,6 +164,7 @@ def _constants(tree: ast.Module) -> dict[str, object]:
         target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
         value = getattr(node, "value", None)
         if isinstance(target, ast.Name) and isinstance(value, ast.expr):
+            value = _unmarked(value)
             try:
                 constants[target.id] = ast.literal_eval(value)
             except ValueError:
@@ -170,8 +172,16 @@ def _constants(tree: ast.Module) -> dict[str, object]:
     return constants
 
 
+def _unmarked(node: ast.expr) -> ast.expr:
+    """`N_("text")` → `"text"`: the marker returns its argument."""
+    if isinstance(node, ast.Call) and _name(node.func) == "N_" and len(node.args) == 1:
+        return node.args[0]
+    return node
+
+
 def _text(node: ast.expr | None, constants: dict[str, object]) -> str | None:
     """The string `node` always evaluates to (f-strings of module constants included)."""
+    node = _unmarked(node) if node is not None else None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name) and isinstance(constants.get(node.id), str):
@@ -249,11 +259,15 @@ def test_fixed_messages_shown_to_people_are_translated() -> None:
             messages.setdefault(text, []).append(f"{relative}:{line}")
     assert "Sign in to comment." in messages  # the scan finds domain errors
     assert "The comment is empty." in messages  # and field problems
-    missing = untranslated(messages)
-    assert not missing, (
-        "Messages shown through `_(message)` lack a translation: list them under `N_` in "
-        f"COMPUTED_MESSAGES (app/i18n.py). {HOW_TO_FIX}\n" + "\n".join(missing)
+    unmarked = [
+        f"{text!r} at {places[0]}" for text, places in messages.items() if text not in extracted()
+    ]
+    assert not unmarked, (
+        "Messages shown through `_(message)` must be marked where they are written, "
+        "`N_(...)` (from core.i18n), so extraction finds them:\n" + "\n".join(unmarked)
     )
+    missing = untranslated(messages)
+    assert not missing, f"Messages lack a translation. {HOW_TO_FIX}\n" + "\n".join(missing)
 
 
 # -- (b) placeholders ----------------------------------------------------------------------
@@ -321,13 +335,88 @@ def test_english_plurals_are_unchanged() -> None:
     assert i18n.ngettext("%(num)d comment", "%(num)d comments", 21) == "%(num)d comments"
 
 
-def test_the_catalog_plural_rule_is_the_one_the_code_applies() -> None:
-    catalog = ukrainian()
-    assert catalog.num_plurals == 3
-    rule = stdlib_gettext.c2py(catalog.plural_expr)
-    assert [rule(n) for n in range(300)] == [i18n.uk_plural(n) for n in range(300)]
+def test_the_compiled_plural_rule_is_cldrs_ukrainian_rule() -> None:
+    """The app takes the plural rule from the compiled catalog's `Plural-Forms` header; it must
+    pick CLDR's one/few/many forms (msgstr[0], [1], [2]) for every count."""
+    compiled = i18n.translations("uk")
+    assert isinstance(compiled, Translations)
+    assert ukrainian().num_plurals == 3
+    form = {"one": 0, "few": 1, "many": 2}
+    cldr = Locale("uk").plural_form
+    assert [compiled.plural(n) for n in range(1000)] == [form[cldr(n)] for n in range(1000)]
 
 
-def test_an_incomplete_plural_entry_falls_back_to_english(in_ukrainian: None) -> None:
+def test_the_compiled_catalog_is_up_to_date_with_the_po_file() -> None:
+    """The app reads the committed messages.mo; it must hold exactly the .po's translations."""
+    with PO_PATH.with_suffix(".mo").open("rb") as handle:
+        compiled = _translations(read_mo(handle))
+    expected = _translations(ukrainian())
+    stale = sorted(str(msgid) for msgid in expected.keys() ^ compiled.keys())
+    stale += sorted(str(k) for k in expected.keys() & compiled.keys() if expected[k] != compiled[k])
+    assert compiled and not stale, (
+        f"{PO_PATH.with_suffix('.mo').relative_to(ROOT)} is out of date: run "
+        "`.venv/bin/pybabel compile -d app/locales`. Differing: " + ", ".join(stale[:10])
+    )
+
+
+def _translations(catalog: Catalog) -> dict[MessageId, tuple[str, ...]]:
+    """msgid → translated forms, as compiling keeps them (translated, not fuzzy)."""
+    found: dict[MessageId, tuple[str, ...]] = {}
+    for message in catalog:
+        forms = (message.string,) if isinstance(message.string, str) else message.string
+        if message.id and not message.fuzzy and forms and all(forms):
+            msgid = message.id if isinstance(message.id, str) else tuple(message.id)
+            found[msgid] = tuple(str(form) for form in forms)
+    return found
+
+
+def test_an_unknown_message_falls_back_to_english(in_ukrainian: None) -> None:
     assert i18n.ngettext("%(num)d apple", "%(num)d apples", 5) == "%(num)d apples"
     assert i18n.gettext("Not a message of the interface") == "Not a message of the interface"
+
+
+# -- (d) no user text is markup ------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror="alert(1)" hx-post="/x" hx-trigger="load">100% %(num)s &amp;'
+
+
+def _render(source: str, **values: object) -> BeautifulSoup:
+    return BeautifulSoup(make_templates().env.from_string(source).render(**values), "html.parser")
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_a_message_that_is_not_ours_comes_back_as_literal_text(language: str) -> None:
+    """A value that reaches `_()` (a name, a raw field) is not a trusted message: escaped text,
+    its `%` not a placeholder, never an element."""
+    token = i18n.current_language.set(language)
+    try:
+        assert HOSTILE not in i18n.trusted_messages()
+        assert i18n.template_gettext(HOSTILE) == escape(HOSTILE).replace("%", "%%")
+        page = _render("<p>{{ _(value) }}</p><p>{{ ngettext(value, value, 2) }}</p>", value=HOSTILE)
+    finally:
+        i18n.current_language.reset(token)
+    assert not page.find("img")
+    assert [p.get_text() for p in page.find_all("p")] == [HOSTILE, HOSTILE]
+
+
+def test_values_filled_into_a_trusted_message_are_escaped(in_ukrainian: None) -> None:
+    message = "No brief called “%(slug)s”."
+    assert message in i18n.trusted_messages()
+    page = _render("<p>{{ _(message, slug=slug) }}</p>", message=message, slug=HOSTILE)
+    assert not page.find("img")
+    assert page.p is not None and page.p.get_text() == f"Немає аналітичної записки «{HOSTILE}»."
+
+
+def test_every_value_of_a_trusted_message_is_escaped_in_english() -> None:
+    message = "A consultation cannot go back from %(current)s to %(status)s."
+    assert message in i18n.trusted_messages()
+    page = _render("<p>{{ _(m, current=a, status=b) }}</p>", m=message, a=HOSTILE, b="<s>x</s>")
+    assert not page.find("img") and not page.find("s")
+    assert page.p is not None
+    assert page.p.get_text() == f"A consultation cannot go back from {HOSTILE} to <s>x</s>."
+
+
+def test_plain_gettext_returns_text_not_markup(in_ukrainian: None) -> None:
+    """Python callers get `str`, which Jinja's autoescape escapes wherever it is shown."""
+    assert type(i18n.gettext("Anonymous")) is str
+    assert type(i18n.ngettext("%(num)d comment", "%(num)d comments", 2)) is str
