@@ -13,10 +13,12 @@ from starlette.templating import Jinja2Templates
 
 from accounts.registration import needs_verification
 from app import i18n
+from app.urls import url_for
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
 from consultations.diff import diff_html
 from core import markdown
 from core.enums import StakeholderGroup
+from core.urls import with_query
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -67,11 +69,14 @@ def make_templates() -> Jinja2Templates:
         markdown=render_markdown,
         suggestion_diff=suggestion_diff,
         public_author=public_author,
+        query=with_query,
     )
     env.globals.update(
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language.get,
         needs_verification=needs_verification,
+        # Before Jinja2Templates installs its own, which makes absolute URLs (app/urls.py).
+        url_for=url_for,
     )
     return Jinja2Templates(env=env, context_processors=[csrf_context])
 
