@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
+from app.urls import url_path
 from app.web import redirect, render
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.urls import with_query
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -44,7 +46,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         response.headers.update(headers or {})
         return response
     if isinstance(exc, NotSignedIn) and request.method == "GET":
-        return redirect(f"/signin?next={request.url.path}")
+        return redirect(with_query(url_path(request, "signin_page"), next=request.url.path))
     return render(
         request,
         "errors/error.html",

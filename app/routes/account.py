@@ -17,9 +17,11 @@ from accounts.services import TOKEN_SCOPES, normalise_email
 from accounts.tokens import TokenService
 from app import i18n
 from app.i18n import N_
+from app.urls import url_path
 from app.web import clock, form_data, redirect, render, require_user, transaction
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
+from core.urls import with_query
 
 #: Messages of accounts/profiles.py, tokens.py and this module shown through `_(message)`.
 MESSAGES = (
@@ -104,7 +106,7 @@ async def update_profile(request: Request) -> Response:
             )
     except InvalidInput as error:
         return _again(request, profile=typed, errors={"profile": error})
-    return redirect("/account?saved=profile#profile")
+    return redirect(with_query(url_path(request, "account"), saved="profile") + "#profile")
 
 
 async def create_token(request: Request) -> Response:
@@ -125,7 +127,7 @@ async def revoke_token(request: Request) -> Response:
     with transaction(request) as session:
         user = require_user(request, session)
         _tokens(request, session).revoke(user, request.path_params["token_id"])
-    return redirect("/account#tokens")
+    return redirect(url_path(request, "account") + "#tokens")
 
 
 async def download_data(request: Request) -> Response:

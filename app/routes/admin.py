@@ -14,6 +14,7 @@ from starlette.routing import Route
 from accounts.profiles import MAX_ID, ProfileService, require_admin
 from app.i18n import N_
 from app.routes.auth import safe_next
+from app.urls import url_path
 from app.web import clock, current_user, form_data, redirect, render, transaction
 from core.enums import StakeholderGroup
 from core.errors import NotFound
@@ -43,7 +44,7 @@ def _is_id(value: str) -> bool:
 async def index(request: Request) -> Response:
     with transaction(request) as session:
         require_admin(current_user(request, session))
-    return redirect("/admin/people")
+    return redirect(url_path(request, "admin_people"))
 
 
 async def people(request: Request) -> Response:
@@ -65,7 +66,7 @@ async def people(request: Request) -> Response:
         "filters": filters,
         "organisation": organisation,
         "groups": list(StakeholderGroup),
-        "here": "/admin/people" + (f"?{query}" if query else ""),
+        "here": url_path(request, "admin_people") + (f"?{query}" if query else ""),
     }
     return render(request, "admin/people.html", context)
 
@@ -91,8 +92,9 @@ async def _decide(request: Request, *, verified: bool) -> Response:
         else:
             service.revoke_verification(admin, person)
         person_id = person.id
-    back = safe_next(form.get("next"))
-    back = back if back.startswith("/admin/people") else "/admin/people"
+    people = url_path(request, "admin_people")
+    back = safe_next(request, form.get("next"))
+    back = back if back.startswith(people) else people
     return redirect(f"{back}#person-{person_id}")
 
 

@@ -28,6 +28,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
+from app.urls import url_path
 from app.web import clock, transaction
 from briefs import exports
 from briefs.models import BriefVersion
@@ -38,9 +39,9 @@ from consultations.services import SLUG_PATTERN, CommentInput, ConsultationServi
 from core.clock import as_utc
 from core.enums import ConsultationStatus
 from core.errors import InvalidInput, NotFound
+from core.urls import with_query
 from search.queries import SearchQuery
 
-PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers cannot name anything
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 
@@ -182,7 +183,7 @@ def _create_comment(request: Request, payload: dict[str, Any] | ApiProblem) -> R
             "thread_id": comment.thread_id,
             "paragraph_key": comment.thread.paragraph_key,
         }
-    location = f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"
+    location = with_query(url_path(request, "api:threads", slug=slug), paragraph=key)
     return JSONResponse(body, status_code=201, headers={"Location": location})
 
 
@@ -336,7 +337,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/openapi.json", openapi_document),
     ApiRoute("/consultations", list_consultations),
     ApiRoute("/consultations/{slug}", get_consultation),
-    ApiRoute("/consultations/{slug}/threads", list_threads),
+    ApiRoute("/consultations/{slug}/threads", list_threads, name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/briefs", list_briefs),
     ApiRoute("/briefs/{slug}", get_brief),
@@ -344,5 +345,5 @@ API_ROUTES: list[BaseRoute] = [
 ]
 
 routes: list[BaseRoute] = [
-    Mount(PREFIX, app=Router(routes=API_ROUTES, default=unknown_endpoint), name="api")
+    Mount("/api/v1", app=Router(routes=API_ROUTES, default=unknown_endpoint), name="api")
 ]

@@ -23,6 +23,7 @@ from accounts.registration import Registration, needs_verification
 from accounts.services import AccountService, normalise_email
 from app import i18n
 from app.auth.oidc import providers_for
+from app.urls import url_path
 from app.web import (
     clock,
     form_data,
@@ -33,6 +34,7 @@ from app.web import (
     transaction,
 )
 from core.errors import InvalidInput
+from core.urls import with_query
 
 WRONG_CREDENTIALS = "Wrong email or password."
 NOTICES = {
@@ -42,13 +44,13 @@ NOTICES = {
 SECRET_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(request: Request, target: str | None) -> str:
     """Only same-site paths: never redirect a person to another site after sign-in."""
     if not target:
-        return "/"
+        return url_path(request, "home")
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return url_path(request, "home")
     return target
 
 
@@ -75,19 +77,19 @@ def too_many(exc: TooManyAttempts) -> dict[str, str]:
 
 def _signin_context(request: Request, **values: object) -> dict[str, object]:
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    defaults = {"next": "/", "error": None, "email": "", "notice": notice}
+    defaults = {"next": url_path(request, "home"), "error": None, "email": "", "notice": notice}
     return {**defaults, "providers": providers_for(request), **values}
 
 
 async def signin_page(request: Request) -> Response:
-    next_url = safe_next(request.query_params.get("next"))
+    next_url = safe_next(request, request.query_params.get("next"))
     return render(request, "auth/signin.html", _signin_context(request, next=next_url))
 
 
 async def signin(request: Request) -> Response:
     form = await form_data(request)
     email, password = form.get("email", ""), form.get("password", "")
-    next_url = safe_next(form.get("next"))
+    next_url = safe_next(request, form.get("next"))
     try:
         rate_limit(
             request,
@@ -108,7 +110,7 @@ async def signin(request: Request) -> Response:
 
 async def signout(request: Request) -> Response:
     request.session.clear()
-    return redirect("/")
+    return redirect(url_path(request, "home"))
 
 
 async def signout_everywhere(request: Request) -> Response:
@@ -116,7 +118,7 @@ async def signout_everywhere(request: Request) -> Response:
         user = require_user(request, session)
         Registration(session, clock=clock(request)).sign_out_everywhere(user)
     request.session.clear()
-    return redirect("/signin?notice=signed-out-everywhere")
+    return redirect(with_query(url_path(request, "signin_page"), notice="signed-out-everywhere"))
 
 
 # -- signing up and confirming the address --------------------------------------------------
@@ -168,7 +170,7 @@ async def resend_verification(request: Request) -> Response:
     with transaction(request) as session:
         user = require_user(request, session)
         sent = Registration(session, clock=clock(request)).request_verification(user)
-    return redirect("/verify?sent=1" if sent else "/verify")
+    return redirect(with_query(url_path(request, "verify_status"), sent=1 if sent else None))
 
 
 async def verify_link(request: Request) -> Response:
@@ -228,7 +230,7 @@ async def reset(request: Request) -> Response:
         status = 400 if exc.message == INVALID_LINK else 422
         return _reset_form(request, error=exc.message, fields=exc.fields, status_code=status)
     request.session.clear()
-    return redirect("/signin?notice=password-changed")
+    return redirect(with_query(url_path(request, "signin_page"), notice="password-changed"))
 
 
 def _reset_form(
@@ -254,7 +256,7 @@ def _reset_form(
 
 async def choose_language(request: Request) -> Response:
     language = request.path_params["code"]
-    response = redirect(safe_next(request.query_params.get("next")))
+    response = redirect(safe_next(request, request.query_params.get("next")))
     if language in i18n.LANGUAGES:
         response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="lax")
     return response

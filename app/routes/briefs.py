@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounts.models import User
+from app.urls import url_path
 from app.web import (
     clock,
     current_user,
@@ -37,6 +38,7 @@ from consultations.models import Consultation
 from consultations.services import require_editor
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
+from core.urls import with_query
 
 # A published version never changes, so its exports may be cached for a day; "latest" URLs
 # change when a new version is published.
@@ -85,7 +87,7 @@ async def brief_page(request: Request) -> Response:
         brief = service.get(slug)
         numbers = service.published_numbers(brief)
         if not numbers and user is not None and user.is_editor:
-            return redirect(f"/briefs/{slug}/edit")
+            return redirect(url_path(request, "edit_brief", slug=slug))
         version = service.published(slug, number)
         context = _page_context(request, service, version, numbers, user)
     return render(request, "briefs/brief.html", context)
@@ -194,7 +196,7 @@ async def create(request: Request) -> Response:
             choices = _consultation_choices(session)
         context = {"form": fields, "error": error, "consultations": choices}
         return render(request, "briefs/new.html", context, status_code=422)
-    return redirect(f"/briefs/{slug}/edit")
+    return redirect(url_path(request, "edit_brief", slug=slug))
 
 
 async def edit_page(request: Request) -> Response:
@@ -249,7 +251,7 @@ async def save(request: Request) -> Response:
             )
     except InvalidInput as error:
         return _edit_again(request, slug, form, error)
-    return redirect(f"/briefs/{slug}/edit?saved=1")
+    return redirect(with_query(url_path(request, "edit_brief", slug=slug), saved=1))
 
 
 def _edit_again(request: Request, slug: str, form: dict[str, str], error: InvalidInput) -> Response:
@@ -267,14 +269,14 @@ async def publish(request: Request) -> Response:
             number = version.number
     except InvalidInput as error:
         return _edit_again(request, slug, {}, error)
-    return redirect(f"/briefs/{slug}/v/{number}")
+    return redirect(url_path(request, "brief_version", slug=slug, number=number))
 
 
 async def revise(request: Request) -> Response:
     slug = request.path_params["slug"]
     with transaction(request) as session:
         _service(request, session).revise(slug, _editor(request, session))
-    return redirect(f"/briefs/{slug}/edit")
+    return redirect(url_path(request, "edit_brief", slug=slug))
 
 
 def _exports(prefix: str, name: str) -> list[Route]:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.urls import url_path
 from app.web import clock, current_user, form_data, is_htmx, redirect, render, transaction
 from briefs.services import BriefService
 from consultations.diff import diff_versions
@@ -133,7 +134,7 @@ def _post_comment(request: Request, form: dict[str, str]) -> Response:
         return _comment_form_again(request, slug, key, form, error)
     if is_htmx(request):
         return paragraph(request)
-    return redirect(f"/consultations/{slug}/p/{key}#c-{comment_id}")
+    return redirect(url_path(request, "paragraph", slug=slug, key=key) + f"#c-{comment_id}")
 
 
 def _comment_form_again(

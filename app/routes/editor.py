@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.urls import url_path
 from app.web import clock, current_user, redirect, render, transaction
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
@@ -87,7 +88,7 @@ async def create(request: Request) -> Response:
     except InvalidInput as error:
         context = {"form": fields, "error": error}
         return render(request, "consultations/new.html", context, status_code=422)
-    return redirect(f"/consultations/{slug}/manage")
+    return redirect(url_path(request, "manage_consultation", slug=slug))
 
 
 async def manage(request: Request) -> Response:
@@ -126,7 +127,7 @@ async def change_status(request: Request) -> Response:
         service.set_status(
             service.get(slug), ConsultationStatus(value), editor=current_user(request, session)
         )
-    return redirect(f"/consultations/{slug}/manage")
+    return redirect(url_path(request, "manage_consultation", slug=slug))
 
 
 async def change_period(request: Request) -> Response:
@@ -141,7 +142,7 @@ async def change_period(request: Request) -> Response:
             closes_at=parse_moment(_text(form, "closes_at"), "closes_at"),
             allow_anonymous=_text(form, "allow_anonymous") == "on",
         )
-    return redirect(f"/consultations/{slug}/manage")
+    return redirect(url_path(request, "manage_consultation", slug=slug))
 
 
 async def new_version(request: Request) -> Response:
@@ -156,7 +157,7 @@ async def new_version(request: Request) -> Response:
             change_note=_text(form, "change_note"),
         )
         number = version.number
-    return redirect(f"/consultations/{slug}/v/{number}")
+    return redirect(url_path(request, "consultation_version", slug=slug, number=number))
 
 
 routes = [

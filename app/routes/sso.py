@@ -14,7 +14,7 @@ from app.web import clock, redirect, settings, start_session, transaction
 
 async def start(request: Request) -> Response:
     provider = provider_named(settings(request), request.path_params["provider"])
-    request.session[NEXT_KEY] = safe_next(request.query_params.get("next"))
+    request.session[NEXT_KEY] = safe_next(request, request.query_params.get("next"))
     return await redirect_to_provider(request, provider)
 
 
@@ -23,7 +23,7 @@ async def callback(request: Request) -> Response:
     claims = await verified_claims(request, provider)
     with transaction(request) as session:
         user = IdentityService(session, clock=clock(request)).sign_in_with(provider.name, claims)
-    next_url = safe_next(request.session.get(NEXT_KEY))
+    next_url = safe_next(request, request.session.get(NEXT_KEY))
     start_session(request, user)
     return redirect(next_url)
 

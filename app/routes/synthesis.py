@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.urls import url_path
 from app.web import clock, form_data, is_htmx, redirect, render, require_user, transaction
 from briefs.services import BriefService
 from briefs.synthesis import QueueItem, SynthesisService
@@ -95,7 +96,8 @@ async def decide(request: Request) -> Response:
                 return render(request, "synthesis/_card.html", context)
     except InvalidInput as error:
         return _decide_again(request, thread_id, form, error)
-    return redirect(f"/consultations/{request.path_params['slug']}/synthesis#card-{thread_id}")
+    workspace = url_path(request, "synthesis", slug=request.path_params["slug"])
+    return redirect(f"{workspace}#card-{thread_id}")
 
 
 def _decide_again(
@@ -125,7 +127,7 @@ async def apply_suggestion(request: Request) -> Response:
             consultation=consultation,
         )
         number = version.number
-    return redirect(f"/consultations/{slug}/diff/{number - 1}..{number}")
+    return redirect(url_path(request, "consultation_diff", slug=slug, old=number - 1, new=number))
 
 
 routes = [
