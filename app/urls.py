@@ -37,6 +37,18 @@ def absolute_urls(base_url: str, router: Router) -> Urls:
     return Urls(base_url, partial(path_for, router))
 
 
+def site_urls(request: Request) -> Urls:
+    """Absolute URLs for feeds: BASE_URL, never the Host this request happened to carry."""
+    return absolute_urls(request.app.state.settings.base_url, request.app.router)
+
+
+def app_urls(base_url: str) -> Urls:
+    """Absolute URLs where there is no request (the outbox worker sends mail)."""
+    from app.routes import ROUTES  # here, not at the top: the route modules import this one
+
+    return absolute_urls(base_url, Router(routes=ROUTES))
+
+
 @pass_context
 def url_for(context: Any, name: str, /, **params: str | int) -> str:
     """The template global: `url_for('brief', slug=brief.slug)`, a path."""

@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import clock, settings, transaction
+from app.urls import site_urls
+from app.web import clock, transaction
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
@@ -27,14 +28,14 @@ def _atom(body: bytes) -> Response:
 async def briefs(request: Request) -> Response:
     with transaction(request) as session:
         versions = BriefService(session, clock=clock(request)).recent_versions(limit=FEED_SIZE)
-        body = briefs_feed(versions, settings(request).base_url)
+        body = briefs_feed(versions, site_urls(request))
     return _atom(body)
 
 
 async def consultations(request: Request) -> Response:
     with transaction(request) as session:
         items = ConsultationService(session, clock=clock(request)).listing()[:FEED_SIZE]
-        body = consultations_feed(items, settings(request).base_url)
+        body = consultations_feed(items, site_urls(request))
     return _atom(body)
 
 
@@ -48,7 +49,7 @@ async def topic(request: Request) -> Response:
             topic=slug, limit=FEED_SIZE
         )
         items = ConsultationService(session, clock=clock(request)).listing(topic=slug)
-        body = topic_feed(found, versions, items[:FEED_SIZE], settings(request).base_url)
+        body = topic_feed(found, versions, items[:FEED_SIZE], site_urls(request))
     return _atom(body)
 
 

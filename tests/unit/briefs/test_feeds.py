@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
 
+from app.urls import app_urls
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
@@ -13,6 +14,7 @@ from core.clock import FixedClock
 from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
 
 BASE = "https://rt.example"
+URLS = app_urls(BASE)
 
 
 def atom(feed: bytes) -> BeautifulSoup:
@@ -48,7 +50,7 @@ def briefs(session: Session, clock: FixedClock, consulted: Consulted) -> BriefSe
 
 
 def test_briefs_feed_has_an_entry_per_published_version(briefs: BriefService) -> None:
-    feed = atom(briefs_feed(briefs.recent_versions(), BASE))
+    feed = atom(briefs_feed(briefs.recent_versions(), URLS))
 
     assert texts(feed, "entry > id") == [
         f"{BASE}/briefs/findings/v/2",
@@ -65,9 +67,9 @@ def test_briefs_feed_has_an_entry_per_published_version(briefs: BriefService) ->
 def test_feeds_never_name_commenters(briefs: BriefService, consulted: Consulted) -> None:
     topic = consulted.consultation.topics[0]
     feeds = [
-        briefs_feed(briefs.recent_versions(), BASE),
-        consultations_feed([consulted.consultation], BASE),
-        topic_feed(topic, briefs.recent_versions(), [consulted.consultation], BASE),
+        briefs_feed(briefs.recent_versions(), URLS),
+        consultations_feed([consulted.consultation], URLS),
+        topic_feed(topic, briefs.recent_versions(), [consulted.consultation], URLS),
     ]
     for feed in feeds:
         text = feed.decode()
@@ -80,7 +82,7 @@ def test_topic_feed_mixes_briefs_and_consultations(
 ) -> None:
     topic: Topic = consulted.consultation.topics[0]
     versions = briefs.recent_versions(topic="encryption")
-    feed = atom(topic_feed(topic, versions, [consulted.consultation], BASE))
+    feed = atom(topic_feed(topic, versions, [consulted.consultation], URLS))
 
     assert set(texts(feed, "entry > id")) == {
         f"{BASE}/briefs/findings/v/2",
@@ -91,6 +93,6 @@ def test_topic_feed_mixes_briefs_and_consultations(
 
 
 def test_empty_feed_is_valid_and_stable() -> None:
-    first = briefs_feed([], BASE)
+    first = briefs_feed([], URLS)
     assert atom(first).select("entry") == []
-    assert first == briefs_feed([], BASE)
+    assert first == briefs_feed([], URLS)
