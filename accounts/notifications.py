@@ -2,6 +2,7 @@
 
 The links' secrets are made here, in the worker's sending transaction, and go nowhere but
 into the mail: the outbox event carries only the account's id (why: accounts/links.py).
+Links are absolute, made from route names by the `Urls` the worker passes in.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from accounts.registration import REGISTER_EXISTING
 from core.clock import FixedClock, as_utc
 from core.mail import Mail
 from core.outbox import OutboxEvent
+from core.urls import Urls
 
 KINDS = frozenset({VERIFY_EMAIL, RESET_PASSWORD, REGISTER_EXISTING})
 
 
-def compose(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
+def compose(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
     """The mail for an account event, or None when there is nobody (left) to send it to."""
     user = session.get(User, event.payload.get("user_id"))
     if user is None or not user.is_active or is_placeholder_email(user.email):
@@ -27,11 +29,11 @@ def compose(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
     if event.kind == VERIFY_EMAIL:
         if user.email_verified_at is not None:
             return None
-        return verification_mail(user, f"{base_url}/verify/{_secret(session, event, user)}")
+        return verification_mail(user, urls("verify_link", secret=_secret(session, event, user)))
     if event.kind == RESET_PASSWORD:
-        return reset_mail(user, f"{base_url}/password/reset/{_secret(session, event, user)}")
+        return reset_mail(user, urls("reset_page", secret=_secret(session, event, user)))
     if event.kind == REGISTER_EXISTING:
-        return existing_account_mail(user, base_url)
+        return existing_account_mail(user, urls)
     return None
 
 
@@ -59,13 +61,13 @@ def reset_mail(user: User, link: str) -> Mail:
     return Mail(to=user.email, subject="Reset your Roundtable password", text=text)
 
 
-def existing_account_mail(user: User, base_url: str) -> Mail:
+def existing_account_mail(user: User, urls: Urls) -> Mail:
     text = (
         f"Hello {user.name},\n\n"
         "someone, perhaps you, tried to create a Roundtable account with this email\n"
         "address. You have an account with it already, so no new one was created.\n\n"
-        f"Sign in: {base_url}/signin\n"
-        f"Forgot your password? Choose a new one: {base_url}/password/forgot\n\n"
+        f"Sign in: {urls('signin_page')}\n"
+        f"Forgot your password? Choose a new one: {urls('forgot_page')}\n\n"
         "If this was not you, you need not do anything.\n"
     )
     return Mail(to=user.email, subject="Your Roundtable account", text=text)

@@ -78,8 +78,15 @@ class ApiRoute(Route):
     """A route whose errors are JSON, including the wrong-method answer (with `Allow`),
     which Starlette would otherwise raise as an HTTPException that loses its headers."""
 
-    def __init__(self, path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",)) -> None:
-        super().__init__(path, answers_problems(endpoint), methods=list(methods))
+    def __init__(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        methods: Sequence[str] = ("GET",),
+        name: str | None = None,
+    ) -> None:
+        super().__init__(path, answers_problems(endpoint), methods=list(methods), name=name)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:

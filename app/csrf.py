@@ -28,8 +28,8 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.errors import STATUS_BY_ERROR
 from app.forms import FormTooLarge, UnreadableForm, parse_form
+from app.statuses import status_of
 from core.i18n import N_
 
 COOKIE = "csrftoken"
@@ -94,7 +94,7 @@ class CSRFMiddleware:
             try:
                 matches = token.valid() and await self._submitted_matches(scope, body, cookie)
             except (FormTooLarge, UnreadableForm) as error:
-                status = STATUS_BY_ERROR[type(error)]
+                status = status_of(error)
                 await _refuse(scope, send, status, error.template, error.values)
                 return
             if not matches:

@@ -15,10 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts.ratelimits import TooManyAttempts
-from app.forms import FormTooLarge, UnreadableForm
+from app.statuses import status_of
+from app.urls import url_path
 from app.web import has_viewer, load_viewer, redirect, render
-from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from core.errors import DomainError, NotSignedIn
 from core.i18n import N_
+from core.urls import with_query
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +29,6 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 10
 UNAVAILABLE = N_("The service is unavailable for a moment; please try again shortly.")
 SERVER_ERROR = N_("Something went wrong on our side; it has been logged.")
-
-STATUS_BY_ERROR: dict[type[DomainError], int] = {
-    NotFound: 404,
-    NotAllowed: 403,
-    NotSignedIn: 401,
-    InvalidInput: 422,
-    Conflict: 409,
-    TooManyAttempts: 429,
-    FormTooLarge: 413,
-    UnreadableForm: 400,
-}
 
 
 async def _header_user(request: Request) -> None:
@@ -63,14 +54,14 @@ def json_error(
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind))
+    status = status_of(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if is_api(request):
         response = json_error(status, exc.code, exc.message, exc.fields)
         response.headers.update(headers or {})
         return response
     if isinstance(exc, NotSignedIn) and request.method == "GET":
-        return redirect(f"/signin?next={request.url.path}")
+        return redirect(with_query(url_path(request, "signin_page"), next=request.url.path))
     await _header_user(request)
     return render(
         request,

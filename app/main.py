@@ -17,7 +17,6 @@ from app.csrf import CSRFMiddleware
 from app.errors import EXCEPTION_HANDLERS
 from app.middleware import LanguageMiddleware, RejectNulMiddleware, SecurityHeadersMiddleware
 from app.routes import ROUTES
-from app.routes.api import PREFIX as API_PREFIX
 from app.settings import Settings
 from app.templating import make_templates
 from app.throttle import Throttles
@@ -30,7 +29,7 @@ def _api_first(routes: list[BaseRoute]) -> list[BaseRoute]:
     """The route table with the JSON API's mount moved to the front. Starlette tries routes
     in order, and the API (its comment POST above all) is the busiest path; its `/api/v1`
     prefix is shared with no page, so no route can shadow another by the move."""
-    api = [route for route in routes if isinstance(route, Mount) and route.path == API_PREFIX]
+    api = [route for route in routes if isinstance(route, Mount) and route.name == "api"]
     return [*api, *(route for route in routes if route not in api)]
 
 

@@ -14,10 +14,12 @@ from starlette.templating import Jinja2Templates
 
 from accounts.registration import needs_verification
 from app import i18n
+from app.urls import url_for
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
 from consultations.diff import STATUS_LABELS, diff_html
 from core import markdown
 from core.enums import LABELS, StakeholderGroup
+from core.urls import with_query
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: Labels of the values templates show with `|label` (statuses, stances, dispositions, diffs).
@@ -93,6 +95,7 @@ def make_templates() -> Jinja2Templates:
         public_author=public_author,
         label=label,
         search_author=search_author,
+        query=with_query,
     )
     env.globals.update(
         languages=i18n.LANGUAGES,
@@ -100,6 +103,8 @@ def make_templates() -> Jinja2Templates:
         needs_verification=needs_verification,
         # A comment form's one-time token: sending the form twice posts one comment.
         one_time_token=lambda: secrets.token_urlsafe(16),
+        # Before Jinja2Templates installs its own, which makes absolute URLs (app/urls.py).
+        url_for=url_for,
     )
     return Jinja2Templates(env=env, context_processors=[csrf_context])
 

@@ -30,12 +30,14 @@ from starlette.concurrency import run_in_threadpool
 from accounts import notifications as account_mail
 from accounts.ratelimits import RateLimiter
 from app.settings import Settings
+from app.urls import app_urls
 from consultations import notifications
 from core.clock import Clock
 from core.db import unit_of_work
 from core.idempotency import IdempotencyStore
 from core.mail import Mail, Mailer, NullMailer, SMTPMailer, deliver_pending
 from core.outbox import OutboxEvent, commit_wakeups
+from core.urls import Urls
 from search.index import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ class OutboxWorker:
     index: SearchIndex
     mailer: Mailer
     clock: Clock
-    base_url: str
+    urls: Urls
     _pruned_at: float = field(default=-PRUNE_EVERY_SECONDS, init=False)
 
     @classmethod
@@ -63,7 +65,7 @@ class OutboxWorker:
             SMTPMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else NullMailer()
         )
         index = SearchIndex(settings.search_index_dir)
-        return cls(sessions, index, mailer, clock, settings.base_url)
+        return cls(sessions, index, mailer, clock, app_urls(settings.base_url))
 
     def run_once(self) -> tuple[int, int]:
         """Apply pending search events and send pending mail; returns (indexed, sent)."""
@@ -71,7 +73,7 @@ class OutboxWorker:
         indexed = self.index.catch_up(self.sessions)
         sent = 0
         if not isinstance(self.mailer, NullMailer):
-            compose = partial(compose_mail, base_url=self.base_url)
+            compose = partial(compose_mail, urls=self.urls)
             sent = deliver_pending(self.sessions, self.mailer, compose, self.clock)
         return indexed, sent
 
@@ -130,8 +132,8 @@ class OutboxWorker:
             await asyncio.sleep(poll_seconds)
 
 
-def compose_mail(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
+def compose_mail(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
     """Each context composes its own kinds of mail."""
     if event.kind in account_mail.KINDS:
-        return account_mail.compose(session, event, base_url)
-    return notifications.compose(session, event, base_url)
+        return account_mail.compose(session, event, urls)
+    return notifications.compose(session, event, urls)

@@ -2,7 +2,8 @@
 
 Entries carry only what the public pages show: a brief's text (which cites threads by number,
 never by author) and a consultation's title and summary. No comment, and so no commenter's
-name, is ever part of a feed; the feed's author is the platform.
+name, is ever part of a feed; the feed's author is the platform. Links are absolute (BASE_URL)
+and made from route names by the `Urls` the web layer passes in (core/urls.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from briefs.citations import CITATION, render_brief
 from briefs.models import BriefVersion
 from consultations.models import Consultation, Topic
 from core.markdown import plain_text
+from core.urls import Urls, with_query
 
 __all__ = ["briefs_feed", "consultations_feed", "topic_feed"]
 
@@ -29,25 +31,26 @@ def _summary(markdown: str) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
-def _feed(base_url: str, path: str, title: str, subtitle: str, alternate: str) -> FeedGenerator:
+def _feed(url: str, title: str, subtitle: str, alternate: str) -> FeedGenerator:
+    """A feed at `url` following the page `alternate` (both absolute)."""
     feed = FeedGenerator()
-    feed.id(base_url + path)
+    feed.id(url)
     feed.title(title)
     feed.subtitle(subtitle)
     feed.author(_PUBLISHER)
-    feed.link(href=base_url + path, rel="self", type="application/atom+xml")
-    feed.link(href=base_url + alternate, rel="alternate", type="text/html")
+    feed.link(href=url, rel="self", type="application/atom+xml")
+    feed.link(href=alternate, rel="alternate", type="text/html")
     feed.generator("Roundtable")
     return feed
 
 
-def _add_brief(feed: FeedGenerator, version: BriefVersion, base_url: str) -> datetime:
+def _add_brief(feed: FeedGenerator, version: BriefVersion, urls: Urls) -> datetime:
     """One entry per published version: a correction (version 2) is news too."""
     brief = version.brief
     published = version.published_at or version.created_at
-    url = f"{base_url}/briefs/{brief.slug}/v/{version.number}"
+    url = urls("brief_version", slug=brief.slug, number=version.number)
     threads = {thread.id: thread for thread in version.cited_threads}
-    html = render_brief(version.body_markdown, threads, base_url)
+    html = render_brief(version.body_markdown, threads, urls.base_url)
     entry = feed.add_entry(order="append")
     entry.id(url)
     entry.title(version.title if version.number == 1 else f"{version.title} (v{version.number})")
@@ -61,8 +64,8 @@ def _add_brief(feed: FeedGenerator, version: BriefVersion, base_url: str) -> dat
     return published
 
 
-def _add_consultation(feed: FeedGenerator, consultation: Consultation, base_url: str) -> datetime:
-    url = f"{base_url}/consultations/{consultation.slug}"
+def _add_consultation(feed: FeedGenerator, consultation: Consultation, urls: Urls) -> datetime:
+    url = urls("consultation", slug=consultation.slug)
     published = consultation.opens_at or consultation.created_at
     updated = max([published, *(version.created_at for version in consultation.versions)])
     entry = feed.add_entry(order="append")
@@ -83,41 +86,38 @@ def _finish(feed: FeedGenerator, dates: Sequence[datetime]) -> bytes:
     return feed.atom_str(pretty=True)  # type: ignore[no-any-return]
 
 
-def briefs_feed(versions: Sequence[BriefVersion], base_url: str) -> bytes:
+def briefs_feed(versions: Sequence[BriefVersion], urls: Urls) -> bytes:
     feed = _feed(
-        base_url,
-        "/feeds/briefs.atom",
+        urls("briefs_feed"),
         "Roundtable: policy briefs",
         "Published policy briefs",
-        "/briefs",
+        urls("briefs"),
     )
-    return _finish(feed, [_add_brief(feed, version, base_url) for version in versions])
+    return _finish(feed, [_add_brief(feed, version, urls) for version in versions])
 
 
-def consultations_feed(consultations: Sequence[Consultation], base_url: str) -> bytes:
+def consultations_feed(consultations: Sequence[Consultation], urls: Urls) -> bytes:
     feed = _feed(
-        base_url,
-        "/feeds/consultations.atom",
+        urls("consultations_feed"),
         "Roundtable: consultations",
         "Draft positions open for comment, and their revisions",
-        "/consultations",
+        urls("consultations"),
     )
-    return _finish(feed, [_add_consultation(feed, item, base_url) for item in consultations])
+    return _finish(feed, [_add_consultation(feed, item, urls) for item in consultations])
 
 
 def topic_feed(
     topic: Topic,
     versions: Sequence[BriefVersion],
     consultations: Sequence[Consultation],
-    base_url: str,
+    urls: Urls,
 ) -> bytes:
     """Briefs and consultations on one topic, newest first."""
     feed = _feed(
-        base_url,
-        f"/feeds/topics/{topic.slug}.atom",
+        urls("topic_feed", slug=topic.slug),
         f"Roundtable: {topic.name}",
         f"Briefs and consultations on {topic.name}",
-        f"/search?topic={topic.slug}",
+        with_query(urls("search"), topic=topic.slug),
     )
     items: list[tuple[datetime, BriefVersion | Consultation]] = [
         (v.published_at or v.created_at, v) for v in versions
@@ -126,7 +126,7 @@ def topic_feed(
     dates = []
     for _date, item in sorted(items, key=lambda pair: pair[0], reverse=True):
         if isinstance(item, BriefVersion):
-            dates.append(_add_brief(feed, item, base_url))
+            dates.append(_add_brief(feed, item, urls))
         else:
-            dates.append(_add_consultation(feed, item, base_url))
+            dates.append(_add_consultation(feed, item, urls))
     return _finish(feed, dates)

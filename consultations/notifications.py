@@ -1,4 +1,7 @@
-"""Emails about consultations, composed from outbox events when they are sent."""
+"""Emails about consultations, composed from outbox events when they are sent.
+
+Links are absolute, made from route names by the `Urls` the worker passes in.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,16 @@ from consultations.attribution import public_author
 from consultations.models import Comment
 from core.mail import Mail
 from core.outbox import OutboxEvent
+from core.urls import Urls
 
 
-def thread_url(base_url: str, comment: Comment) -> str:
+def thread_url(urls: Urls, comment: Comment) -> str:
     thread = comment.thread
-    return (
-        f"{base_url}/consultations/{thread.consultation.slug}"
-        f"/p/{thread.paragraph_key}#t-{thread.id}"
-    )
+    paragraph = urls("paragraph", slug=thread.consultation.slug, key=thread.paragraph_key)
+    return f"{paragraph}#t-{thread.id}"
 
 
-def compose_reply(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
+def compose_reply(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
     """“Someone replied to your comment”, attributed as the replier chose."""
     reply = session.get(Comment, event.payload["comment_id"])
     if reply is None or reply.parent_id is None:
@@ -32,12 +34,12 @@ def compose_reply(session: Session, event: OutboxEvent, base_url: str) -> Mail |
     text = (
         f"{public_author(reply).label} replied to your comment on “{title}”:\n\n"
         f"{reply.body}\n\n"
-        f"Read the thread: {thread_url(base_url, reply)}\n"
+        f"Read the thread: {thread_url(urls, reply)}\n"
     )
     return Mail(to=recipient.email, subject=f"New reply on “{title}”", text=text)
 
 
-def compose(session: Session, event: OutboxEvent, base_url: str) -> Mail | None:
+def compose(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
     if event.kind == "reply":
-        return compose_reply(session, event, base_url)
+        return compose_reply(session, event, urls)
     return None

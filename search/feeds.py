@@ -70,10 +70,9 @@ def search_feed(results: SearchResults, base_url: str, path: str, alternate: str
     URL (with its query string) and `alternate` the search page it follows."""
     described = _describe(results)
     feed = _feed(
-        base_url,
-        path,
+        base_url + path,
         f"Roundtable search: {described}",
         f"New paragraphs, comments and briefs matching {described}",
-        alternate,
+        base_url + alternate,
     )
     return _finish(feed, [_add_hit(feed, hit, base_url) for hit in results.hits])

@@ -13,10 +13,12 @@ from accounts.profiles import ProfileService, countries
 from accounts.services import TOKEN_SCOPES, normalise_email
 from accounts.tokens import TokenService
 from app import i18n
+from app.urls import url_path
 from app.web import Context, endpoint, redirect, render
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.urls import with_query
 
 PROFILE_FIELDS = ("name", "stakeholder_group", "organisation", "country")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -76,7 +78,8 @@ def update_profile(context: Context) -> Response:
             )
     except InvalidInput as error:
         return _page(context, 422, profile=typed, errors={"profile": error})
-    return redirect("/account?saved=profile#profile")
+    account = url_path(context.request, "account")
+    return redirect(with_query(account, saved="profile") + "#profile")
 
 
 def create_token(context: Context) -> Response:
@@ -93,7 +96,7 @@ def create_token(context: Context) -> Response:
 
 def revoke_token(context: Context) -> Response:
     _tokens(context).revoke(context.require_user(), context.params["token_id"])
-    return redirect("/account#tokens")
+    return redirect(url_path(context.request, "account") + "#tokens")
 
 
 def download_data(context: Context) -> Response:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from accounts.policy import require_admin
 from accounts.profiles import ProfileService
 from app.routes.auth import safe_next
+from app.urls import url_path
 from app.web import Context, endpoint, redirect, render
 from core import mail
 from core.enums import StakeholderGroup
@@ -39,7 +40,7 @@ def _filters(request: Request) -> dict[str, str]:
 
 def index(context: Context) -> Response:
     require_admin(context.user)
-    return redirect("/admin/people")
+    return redirect(url_path(context.request, "admin_people"))
 
 
 def people(context: Context) -> Response:
@@ -58,7 +59,7 @@ def people(context: Context) -> Response:
         "filters": filters,
         "organisation": service.organisation(organisation_id) if organisation_id else None,
         "groups": list(StakeholderGroup),
-        "here": "/admin/people" + (f"?{query}" if query else ""),
+        "here": url_path(context.request, "admin_people") + (f"?{query}" if query else ""),
     }
     return render(context.request, "admin/people.html", values)
 
@@ -81,8 +82,9 @@ def _decide(context: Context, *, verified: bool) -> Response:
         service.verify_affiliation(admin, person)
     else:
         service.revoke_verification(admin, person)
-    back = safe_next(context.form.get("next"))
-    back = back if back.startswith("/admin/people") else "/admin/people"
+    people = url_path(context.request, "admin_people")
+    back = safe_next(context.request, context.form.get("next"))
+    back = back if back.startswith(people) else people
     return redirect(f"{back}#person-{person.id}")
 
 
@@ -103,7 +105,7 @@ def retry_mail(context: Context) -> Response:
     admin = require_admin(context.user)
     event_id = context.params["event_id"]
     mail.retry_failed(context.session, event_id, actor_id=admin.id, now=context.clock.now())
-    return redirect("/admin/mail")
+    return redirect(url_path(context.request, "admin_mail"))
 
 
 routes = [

@@ -29,6 +29,7 @@ from app.api_protocol import (
     unknown_endpoint,
 )
 from app.throttle import count_comment, count_search
+from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
@@ -42,9 +43,9 @@ from core.errors import NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
 from core.ids import MAX_ID
 from core.inputs import parse
+from core.urls import with_query
 from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
 
-PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -177,7 +178,8 @@ def _new_comment(context: Context, author: User, payload: dict[str, Any]) -> Ans
 
 def _comment_answer(request: Request, answer: Answer, *, replayed: bool = False) -> Response:
     slug, key = request.path_params["slug"], request.path_params["key"]
-    headers = {"Location": f"{PREFIX}/consultations/{slug}/threads?paragraph={key}"}
+    location = with_query(url_path(request, "api:threads", slug=slug), paragraph=key)
+    headers = {"Location": location}
     if replayed:
         headers[REPLAYED_HEADER] = "true"
     return Response(answer.body, answer.status, headers, media_type="application/json")
@@ -296,7 +298,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/openapi.json", openapi_document),
     ApiRoute("/consultations", endpoint(list_consultations, web=False)),
     ApiRoute("/consultations/{slug}", endpoint(get_consultation, web=False)),
-    ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False)),
+    ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/briefs", endpoint(list_briefs, web=False)),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
@@ -304,5 +306,5 @@ API_ROUTES: list[BaseRoute] = [
 ]
 
 routes: list[BaseRoute] = [
-    Mount(PREFIX, app=Router(routes=API_ROUTES, default=unknown_endpoint), name="api")
+    Mount("/api/v1", app=Router(routes=API_ROUTES, default=unknown_endpoint), name="api")
 ]

@@ -24,9 +24,11 @@ from accounts.services import AccountService, normalise_email
 from app import i18n
 from app.auth.oidc import providers_for
 from app.throttle import client_ip
+from app.urls import url_path
 from app.web import Context, endpoint, redirect, render, start_session
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.urls import with_query
 
 WRONG_CREDENTIALS = N_("Wrong email or password.")
 NOTICES = {
@@ -36,13 +38,13 @@ NOTICES = {
 SECRET_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(request: Request, target: str | None) -> str:
     """Only same-site paths: never redirect a person to another site after sign-in."""
     if not target:
-        return "/"
+        return url_path(request, "home")
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return url_path(request, "home")
     return target
 
 
@@ -63,12 +65,12 @@ def too_many(exc: TooManyAttempts) -> dict[str, str]:
 
 def _signin_context(request: Request, **values: object) -> dict[str, object]:
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    defaults = {"next": "/", "error": None, "email": "", "notice": notice}
+    defaults = {"next": url_path(request, "home"), "error": None, "email": "", "notice": notice}
     return {**defaults, "providers": providers_for(request), **values}
 
 
 def signin_page(context: Context) -> Response:
-    next_url = safe_next(context.request.query_params.get("next"))
+    next_url = safe_next(context.request, context.request.query_params.get("next"))
     return render(
         context.request, "auth/signin.html", _signin_context(context.request, next=next_url)
     )
@@ -78,7 +80,7 @@ def signin(context: Context) -> Response:
     """Argon2 verification runs here, in the thread pool, never on the event loop."""
     request, form = context.request, context.form
     email, password = form.get("email", ""), form.get("password", "")
-    next_url = safe_next(form.get("next"))
+    next_url = safe_next(request, form.get("next"))
     # Per address, and per account from that address: someone guessing elsewhere cannot
     # lock the account's owner out. The attempt is counted before the password is checked.
     attempt = ratelimits.pair(normalise_email(email), client_ip(request))
@@ -105,13 +107,14 @@ def signin(context: Context) -> Response:
 
 async def signout(request: Request) -> Response:
     request.session.clear()
-    return redirect("/")
+    return redirect(url_path(request, "home"))
 
 
 def signout_everywhere(context: Context) -> Response:
     Registration(context.session, clock=context.clock).sign_out_everywhere(context.require_user())
     context.signed_out()
-    return redirect("/signin?notice=signed-out-everywhere")
+    signin = url_path(context.request, "signin_page")
+    return redirect(with_query(signin, notice="signed-out-everywhere"))
 
 
 # -- signing up and confirming the address --------------------------------------------------
@@ -160,7 +163,8 @@ def resend_verification(context: Context) -> Response:
             context.request, "auth/verify.html", values, status_code=429, headers=too_many(exc)
         )
     sent = Registration(context.session, clock=context.clock).request_verification(user)
-    return redirect("/verify?sent=1" if sent else "/verify")
+    verify = url_path(context.request, "verify_status")
+    return redirect(with_query(verify, sent=1 if sent else None))
 
 
 def verify_link(context: Context) -> Response:
@@ -226,7 +230,8 @@ def reset(context: Context) -> Response:
             context.request, error=exc.message, fields=exc.fields, status_code=status
         )
     context.signed_out()
-    return redirect("/signin?notice=password-changed")
+    signin = url_path(context.request, "signin_page")
+    return redirect(with_query(signin, notice="password-changed"))
 
 
 def _reset_form(
@@ -252,7 +257,7 @@ def _reset_form(
 
 async def choose_language(request: Request) -> Response:
     language = request.path_params["code"]
-    response = redirect(safe_next(request.query_params.get("next")))
+    response = redirect(safe_next(request, request.query_params.get("next")))
     if language in i18n.LANGUAGES:
         response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="lax")
     return response

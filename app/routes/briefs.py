@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from accounts.models import User
 from accounts.policy import require_editor
+from app.urls import url_path
 from app.web import AfterCommit, Context, endpoint, redirect, render
 from briefs import policy
 from briefs.annex import build_annex
@@ -26,6 +27,7 @@ from briefs.models import Brief, BriefVersion
 from briefs.services import BriefService
 from core.enums import Language
 from core.errors import InvalidInput
+from core.urls import with_query
 
 # A published version never changes, so its exports may be cached for a day; "latest" URLs
 # change when a new version is published.
@@ -70,7 +72,7 @@ def brief_page(context: Context) -> Response:
     brief = service.get(slug)
     numbers = service.published_numbers(brief)
     if not numbers and policy.can_edit(context.user):
-        return redirect(f"/briefs/{slug}/edit")
+        return redirect(url_path(context.request, "edit_brief", slug=slug))
     version = service.published(slug, number)
     return render(context.request, "briefs/brief.html", _page_context(context, version, numbers))
 
@@ -169,7 +171,7 @@ def create(context: Context) -> Response:
             )
     except InvalidInput as error:
         return _new_form(context, fields, error)
-    return redirect(f"/briefs/{brief.slug}/edit")
+    return redirect(url_path(context.request, "edit_brief", slug=brief.slug))
 
 
 def edit_page(context: Context) -> Response:
@@ -222,7 +224,7 @@ def save(context: Context) -> Response:
             )
     except InvalidInput as error:
         return _edit_again(context, slug, form, error)
-    return redirect(f"/briefs/{slug}/edit?saved=1")
+    return redirect(with_query(url_path(context.request, "edit_brief", slug=slug), saved=1))
 
 
 def _edit_again(context: Context, slug: str, form: dict[str, str], error: InvalidInput) -> Response:
@@ -237,13 +239,13 @@ def publish(context: Context) -> Response:
             version = _service(context).publish(slug, _editor(context))
     except InvalidInput as error:
         return _edit_again(context, slug, {}, error)
-    return redirect(f"/briefs/{slug}/v/{version.number}")
+    return redirect(url_path(context.request, "brief_version", slug=slug, number=version.number))
 
 
 def revise(context: Context) -> Response:
     slug = context.params["slug"]
     _service(context).revise(slug, _editor(context))
-    return redirect(f"/briefs/{slug}/edit")
+    return redirect(url_path(context.request, "edit_brief", slug=slug))
 
 
 def _exports(prefix: str, name: str) -> list[Route]:

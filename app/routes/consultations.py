@@ -8,6 +8,7 @@ from starlette.routing import Route
 from accounts.models import User
 from accounts.ratelimits import TooManyAttempts
 from app.throttle import count_comment
+from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
 from consultations import commenting, policy
@@ -106,7 +107,8 @@ def post_comment(context: Context) -> Response:
         return _paragraph_page(context, service, consultation, form=form, error=error)
     if is_htmx(context.request):
         return _paragraph_page(context, service, consultation)
-    return redirect(f"/consultations/{consultation.slug}/p/{key}#c-{comment_id}")
+    paragraph = url_path(context.request, "paragraph", slug=consultation.slug, key=key)
+    return redirect(f"{paragraph}#c-{comment_id}")
 
 
 def _store_comment(

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-PATH = "/csp-report"
 MAX_BODY_BYTES = 16 * 1024
 MAX_LOGGED_PER_MINUTE = 60
 #: The parts of a report worth keeping, each cut to `MAX_VALUE_CHARS`.
@@ -100,4 +99,6 @@ async def csp_report(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes = [Route(PATH, csp_report, methods=["POST"], name="csp_report")]
+ROUTE = Route("/csp-report", csp_report, methods=["POST"], name="csp_report")
+PATH = ROUTE.path  # for the CSP header's report-uri and report-to (app/middleware.py)
+routes = [ROUTE]

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from accounts.policy import require_editor
 from app.forms import read_form
+from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading, redirect, render
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
@@ -99,7 +100,7 @@ def create(context: Context, upload: Upload | None) -> Response:
     except InvalidInput as error:
         values = {"form": fields, "error": error}
         return render(context.request, "consultations/new.html", values, status_code=422)
-    return redirect(f"/consultations/{consultation.slug}/manage")
+    return redirect(url_path(context.request, "manage_consultation", slug=consultation.slug))
 
 
 def manage(context: Context) -> Response:
@@ -133,7 +134,7 @@ def change_status(context: Context) -> Response:
         raise InvalidInput(N_("Unknown status."), fields={"status": N_("not a status")})
     service = _service(context)
     service.set_status(service.get(slug), ConsultationStatus(value), editor=context.user)
-    return redirect(f"/consultations/{slug}/manage")
+    return redirect(url_path(context.request, "manage_consultation", slug=slug))
 
 
 def change_period(context: Context) -> Response:
@@ -146,7 +147,7 @@ def change_period(context: Context) -> Response:
         closes_at=parse_moment(form.get("closes_at"), "closes_at"),
         allow_anonymous=form.get("allow_anonymous") == "on",
     )
-    return redirect(f"/consultations/{slug}/manage")
+    return redirect(url_path(context.request, "manage_consultation", slug=slug))
 
 
 @endpoint_reading(_upload)
@@ -159,7 +160,8 @@ def new_version(context: Context, upload: Upload | None) -> Response:
         markdown=_markdown_from(context, upload),
         change_note=context.form.get("change_note", ""),
     )
-    return redirect(f"/consultations/{slug}/v/{version.number}")
+    number = version.number
+    return redirect(url_path(context.request, "consultation_version", slug=slug, number=number))
 
 
 routes = [

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.urls import site_urls
 from app.web import Context, endpoint
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
@@ -26,12 +27,12 @@ def _atom(body: bytes) -> Response:
 
 def briefs(context: Context) -> Response:
     versions = BriefService(context.session, clock=context.clock).recent_versions(limit=FEED_SIZE)
-    return _atom(briefs_feed(versions, context.settings.base_url))
+    return _atom(briefs_feed(versions, site_urls(context.request)))
 
 
 def consultations(context: Context) -> Response:
     items = ConsultationService(context.session, clock=context.clock).listing()[:FEED_SIZE]
-    return _atom(consultations_feed(items, context.settings.base_url))
+    return _atom(consultations_feed(items, site_urls(context.request)))
 
 
 def topic(context: Context) -> Response:
@@ -43,7 +44,7 @@ def topic(context: Context) -> Response:
         topic=slug, limit=FEED_SIZE
     )
     items = ConsultationService(context.session, clock=context.clock).listing(topic=slug)
-    return _atom(topic_feed(found, versions, items[:FEED_SIZE], context.settings.base_url))
+    return _atom(topic_feed(found, versions, items[:FEED_SIZE], site_urls(context.request)))
 
 
 routes = [

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from app.routes.feeds import ATOM, FEED_SIZE, HEADERS
 from app.throttle import count_search
+from app.urls import url_path
 from app.web import Context, endpoint, render
 from core.enums import StakeholderGroup
 from search.documents import TYPES
@@ -34,14 +35,14 @@ FACET_FIELDS = {"type": "type", "topic": "topic", "group": "group", "lang": "lan
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 
-def search_url(query: SearchQuery, path: str = "/search") -> str:
+def search_url(query: SearchQuery, path: str) -> str:
     params = query.params()
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def feed_url(query: SearchQuery) -> str:
+def feed_url(request: Request, query: SearchQuery) -> str:
     """The Atom feed of this search: its words and filters, not its page or order."""
-    return search_url(replace(query, sort="relevance", page=1), "/search.atom")
+    return search_url(replace(query, sort="relevance", page=1), url_path(request, "search_feed"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +50,13 @@ class Links:
     """URLs for the links on the page, each a variation of the current search."""
 
     query: SearchQuery
+    path: str  # of the search page
 
     def to(self, **changes: Any) -> str:
-        return search_url(self.query.changed(**changes))
+        return search_url(self.query.changed(**changes), self.path)
 
     def page(self, number: int) -> str:
-        return search_url(replace(self.query, page=number))
+        return search_url(replace(self.query, page=number), self.path)
 
     def is_active(self, facet: str, value: str) -> bool:
         if facet == "year":
@@ -90,19 +92,20 @@ def search_page(context: Context) -> Response:
     """Bad parameters never fail the page: they are dropped and explained in notes."""
     query = SearchQuery.from_params(context.request.query_params)
     results = _search(context, query)
+    page = url_path(context.request, "search")
     values = {
         "query": query,
         "results": results,
-        "links": Links(query),
+        "links": Links(query, page),
         "examples": EXAMPLES,
         "types": TYPES,
         "groups": list(StakeholderGroup),
         "language_names": LANGUAGE_NAMES,
-        "feed_url": feed_url(query),
+        "feed_url": feed_url(context.request, query),
     }
     # The address bar shows this search's own URL (only what was asked), not every field of
     # the form that htmx sent: it is the one a diplomat copies and shares.
-    headers = {"HX-Push-Url": search_url(query)}
+    headers = {"HX-Push-Url": search_url(query, page)}
     return render(
         context.request,
         "search/page.html",
@@ -117,8 +120,12 @@ def search_atom(context: Context) -> Response:
     """A saved search as an Atom feed: the same parameters as the page, newest first."""
     asked = SearchQuery.from_params(context.request.query_params)
     results = _search(context, replace(asked, sort="date", page=1, page_size=FEED_SIZE))
-    page_url = search_url(replace(asked, sort="relevance", page=1))
-    body = search_feed(results, context.settings.base_url, feed_url(asked), page_url)
+    page_url = search_url(
+        replace(asked, sort="relevance", page=1), url_path(context.request, "search")
+    )
+    body = search_feed(
+        results, context.settings.base_url, feed_url(context.request, asked), page_url
+    )
     return Response(body, media_type=ATOM, headers=HEADERS)
 
 

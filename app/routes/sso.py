@@ -16,7 +16,7 @@ from app.web import Context, endpoint_reading, redirect, settings, start_session
 
 async def start(request: Request) -> Response:
     provider = provider_named(settings(request), request.path_params["provider"])
-    request.session[NEXT_KEY] = safe_next(request.query_params.get("next"))
+    request.session[NEXT_KEY] = safe_next(request, request.query_params.get("next"))
     return await redirect_to_provider(request, provider)
 
 
@@ -30,7 +30,7 @@ async def _claims(request: Request) -> tuple[str, dict[str, Any]]:
 def callback(context: Context, answer: tuple[str, dict[str, Any]]) -> Response:
     provider, claims = answer
     user = IdentityService(context.session, clock=context.clock).sign_in_with(provider, claims)
-    next_url = safe_next(context.request.session.get(NEXT_KEY))
+    next_url = safe_next(context.request, context.request.session.get(NEXT_KEY))
     start_session(context, user)
     return redirect(next_url)
 

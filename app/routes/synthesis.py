@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.policy import require_editor
+from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import dispositions
 from briefs.dispositions import Decision
@@ -93,7 +94,8 @@ def decide(context: Context) -> Response:
     if is_htmx(context.request):
         values = _card_context(service, service.item(consultation, thread_id))
         return render(context.request, "synthesis/_card.html", values)
-    return redirect(f"/consultations/{consultation.slug}/synthesis#card-{thread_id}")
+    workspace = url_path(context.request, "synthesis", slug=consultation.slug)
+    return redirect(f"{workspace}#card-{thread_id}")
 
 
 def _decide_again(
@@ -119,7 +121,8 @@ def apply_suggestion(context: Context) -> Response:
         context.params["comment_id"], editor=context.user, consultation=consultation
     )
     slug, number = consultation.slug, version.number
-    return redirect(f"/consultations/{slug}/diff/{number - 1}..{number}")
+    diff = url_path(context.request, "consultation_diff", slug=slug, old=number - 1, new=number)
+    return redirect(diff)
 
 
 routes = [

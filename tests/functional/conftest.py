@@ -96,9 +96,10 @@ class UnitOfWorkGuard:
         self.app = app
         self.tallies: list[Tally] = []
         # Once per session factory: a test may build several apps on the same one.
-        if not event.contains(sessions, "after_transaction_create", self._transaction):
+        if not getattr(sessions, "guarded", False):
             event.listen(sessions, "after_transaction_create", self._transaction)
             event.listen(sessions.kw["bind"], "before_cursor_execute", self._statement)
+            sessions.guarded = True  # type: ignore[attr-defined]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -11,11 +11,13 @@ from accounts import notifications
 from accounts.links import RESET_PASSWORD, VERIFY_EMAIL, EmailLinkService
 from accounts.models import EmailLink
 from accounts.registration import Registration
+from app.urls import app_urls
 from core.clock import FixedClock
 from core.outbox import OutboxEvent
 from tests.factories import make_user
 
 BASE = "https://roundtable.example"
+URLS = app_urls(BASE)
 
 
 def event(session: Session, kind: str) -> OutboxEvent:
@@ -30,7 +32,7 @@ def test_a_reset_mail_carries_a_link_valid_for_an_hour_from_the_request(
     requested = clock.now()
     clock.advance(timedelta(minutes=20))  # the mail waited in the outbox
 
-    mail = notifications.compose(session, event(session, RESET_PASSWORD), BASE)
+    mail = notifications.compose(session, event(session, RESET_PASSWORD), URLS)
 
     assert mail is not None and mail.to == "r@example.org"
     secret = mail.text.split(f"{BASE}/password/reset/")[1].split()[0]
@@ -48,9 +50,9 @@ def test_no_verification_mail_for_a_confirmed_or_disabled_account(
     verify = event(session, VERIFY_EMAIL)
 
     user.email_verified_at = clock.now()
-    assert notifications.compose(session, verify, BASE) is None
+    assert notifications.compose(session, verify, URLS) is None
     user.email_verified_at, user.is_active = None, False
-    assert notifications.compose(session, verify, BASE) is None
+    assert notifications.compose(session, verify, URLS) is None
     assert session.scalars(select(EmailLink)).all() == []
 
 
@@ -61,4 +63,4 @@ def test_other_kinds_are_not_ours(session: Session, clock: FixedClock) -> None:
     verify = event(session, VERIFY_EMAIL)
     verify.kind = "reply"
     assert "reply" not in notifications.KINDS
-    assert notifications.compose(session, verify, BASE) is None
+    assert notifications.compose(session, verify, URLS) is None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from app.urls import app_urls
 from app.worker import OutboxWorker
 from core.clock import SystemClock
 from core.db import make_engine, make_sessionmaker, unit_of_work
@@ -55,7 +56,9 @@ def test_worker_listens_again_after_a_restart(server: PostgresServer, tmp_path: 
     index = SearchIndex(tmp_path / "index")
     worker_engine = make_engine(server.url)  # a process of its own would have its own pool
     sessions = make_sessionmaker(worker_engine)
-    worker = OutboxWorker(sessions, index, NullMailer(), SystemClock(), "")
+    worker = OutboxWorker(
+        sessions, index, NullMailer(), SystemClock(), app_urls("http://testserver")
+    )
     stop = threading.Event()
     thread = threading.Thread(target=worker.run_forever, args=(POLL_SECONDS, stop))
     thread.start()

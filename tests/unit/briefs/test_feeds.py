@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
+from app.urls import app_urls
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
@@ -16,6 +17,7 @@ from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consult
 
 BASE = "https://rt.example"
 ATOM = "http://www.w3.org/2005/Atom"
+URLS = app_urls(BASE)
 
 
 def atom(feed: bytes) -> BeautifulSoup:
@@ -52,7 +54,7 @@ def briefs(session: Session, clock: FixedClock, consulted: Consulted) -> BriefSe
 
 
 def test_briefs_feed_has_an_entry_per_published_version(briefs: BriefService) -> None:
-    feed = atom(briefs_feed(briefs.recent_versions(), BASE))
+    feed = atom(briefs_feed(briefs.recent_versions(), URLS))
 
     assert texts(feed, "entry > id") == [
         f"{BASE}/briefs/findings/v/2",
@@ -69,9 +71,9 @@ def test_briefs_feed_has_an_entry_per_published_version(briefs: BriefService) ->
 def test_feeds_never_name_commenters(briefs: BriefService, consulted: Consulted) -> None:
     topic = consulted.consultation.topics[0]
     feeds = [
-        briefs_feed(briefs.recent_versions(), BASE),
-        consultations_feed([consulted.consultation], BASE),
-        topic_feed(topic, briefs.recent_versions(), [consulted.consultation], BASE),
+        briefs_feed(briefs.recent_versions(), URLS),
+        consultations_feed([consulted.consultation], URLS),
+        topic_feed(topic, briefs.recent_versions(), [consulted.consultation], URLS),
     ]
     for feed in feeds:
         text = feed.decode()
@@ -84,7 +86,7 @@ def test_topic_feed_mixes_briefs_and_consultations(
 ) -> None:
     topic: Topic = consulted.consultation.topics[0]
     versions = briefs.recent_versions(topic="encryption")
-    feed = atom(topic_feed(topic, versions, [consulted.consultation], BASE))
+    feed = atom(topic_feed(topic, versions, [consulted.consultation], URLS))
 
     assert set(texts(feed, "entry > id")) == {
         f"{BASE}/briefs/findings/v/2",
@@ -95,6 +97,6 @@ def test_topic_feed_mixes_briefs_and_consultations(
 
 
 def test_empty_feed_is_valid_and_stable() -> None:
-    first = briefs_feed([], BASE)
+    first = briefs_feed([], URLS)
     assert atom(first).select("entry") == []
-    assert first == briefs_feed([], BASE)
+    assert first == briefs_feed([], URLS)

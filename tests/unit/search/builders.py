@@ -23,6 +23,8 @@ from consultations.models import Comment, Consultation
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import ConsultationStatus, Role, StakeholderGroup
+from search.index import SearchIndex
+from search.queries import SearchQuery, SearchResults
 from tests.corpora import CORPORA
 from tests.factories import comment_on
 
@@ -195,3 +197,8 @@ def _comments(
         ),
         comment_on(session, clock, ukrainian, author=activist, ordinal=1, body=UKRAINIAN_COMMENT),
     )  # fmt: skip
+
+
+def find(index: SearchIndex, q: str = "", **params: str) -> SearchResults:
+    """A search as the page would run it, from its query parameters."""
+    return index.search(SearchQuery.from_params({"q": q, **params}))

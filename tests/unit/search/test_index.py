@@ -28,26 +28,9 @@ from tests.unit.search.builders import (
     UKRAINIAN_COMMENT,
     Archive,
     build_archive,
+    find,
     person,
 )
-
-
-@pytest.fixture
-def archive(session: Session, clock: FixedClock) -> Archive:
-    built = build_archive(session, clock)
-    session.commit()
-    return built
-
-
-@pytest.fixture
-def index(tmp_path: Path, sessions: sessionmaker[Session], archive: Archive) -> SearchIndex:
-    index = SearchIndex(tmp_path / "index")
-    index.catch_up(sessions)
-    return index
-
-
-def find(index: SearchIndex, q: str = "", **params: str) -> SearchResults:
-    return index.search(SearchQuery.from_params({"q": q, **params}))
 
 
 def urls(results: SearchResults) -> list[str]:

@@ -13,26 +13,8 @@ from core.clock import FixedClock
 from core.outbox import SEARCH, emit
 from search.documents import BRIEF
 from search.index import SearchIndex
-from search.queries import NOTE_NOT_READY, SearchQuery, SearchResults
-from tests.unit.search.builders import Archive, build_archive, consult, publish_brief
-
-
-@pytest.fixture
-def archive(session: Session, clock: FixedClock) -> Archive:
-    built = build_archive(session, clock)
-    session.commit()
-    return built
-
-
-@pytest.fixture
-def index(tmp_path: Path, sessions: sessionmaker[Session], archive: Archive) -> SearchIndex:
-    index = SearchIndex(tmp_path / "index")
-    index.catch_up(sessions)
-    return index
-
-
-def find(index: SearchIndex, q: str = "", **params: str) -> SearchResults:
-    return index.search(SearchQuery.from_params({"q": q, **params}))
+from search.queries import NOTE_NOT_READY, SearchQuery
+from tests.unit.search.builders import Archive, consult, find, publish_brief
 
 
 def live_files(index: SearchIndex, suffix: str) -> list[Path]:
