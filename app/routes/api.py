@@ -29,7 +29,7 @@ from app.api_protocol import (
     unknown_endpoint,
 )
 from app.throttle import count_comment, count_search
-from app.urls import url_path
+from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
@@ -352,7 +352,9 @@ def search_query(request: Request) -> SearchQuery:
 def search(context: Context) -> Response:
     query = search_query(context.request)
     count_search(context.request, context.session)
-    results = context.request.app.state.worker.index.search_in_pool(query)
+    results = context.request.app.state.worker.index.search_in_pool(
+        query, request_paths(context.request)
+    )
     return JSONResponse(
         {
             "total": results.total,
