@@ -293,6 +293,7 @@ def migrate(engine: Engine) -> None:
 def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
     from accounts.models import User
     from accounts.services import AccountService
+    from app.urls import app_paths
     from briefs.services import BriefService
     from consultations.services import CommentInput, ConsultationService
     from core.db import unit_of_work
@@ -359,7 +360,7 @@ def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
                     slug = f"brief-{number}"
                     topics = topics_of(body.split("\n\n"))
                     briefs.create(editor, slug, title, language, topics, body)
-                    briefs.publish(slug, editor)
+                    briefs.publish(slug, editor, app_paths())
             progress.update(task, advance=len(bodies[start : start + 100]))
     return counts(sessions)
 

@@ -325,7 +325,7 @@ def get_brief(context: Context) -> Response:
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
         raise NotFound("No brief called “%(slug)s”.", slug=slug)
     version = BriefService(context.session, clock=context.clock).published(slug, number)
-    return JSONResponse(exports.as_json(version))
+    return JSONResponse(exports.as_json(version, request_paths(context.request)))
 
 
 # -- search ------------------------------------------------------------------------------------

@@ -308,7 +308,7 @@ def test_every_published_brief_version_is_indexed_latest_first(
     session.commit()
     index.catch_up(sessions)
     assert find(index, "jurisdiction").total == 0  # the working copy is not public
-    service.publish("encryption-brief", archive.editor)
+    service.publish("encryption-brief", archive.editor, app_paths())
     session.commit()
     index.catch_up(sessions)
     results = find(index, "exceptional access", type="brief")
