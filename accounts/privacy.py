@@ -3,6 +3,7 @@
 Deleting keeps the public record: their comments stay, but attributed to the stakeholder
 group only (an anonymous comment stays anonymous), with no name, organisation or link back
 to the account, and the search index is told to re-derive what it holds about them.
+Links in the export are the site's paths, made by the router's `PathFor` the caller gives.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from consultations.models import Comment, Consultation, Endorsement, Thread
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution
+from core.urls import PathFor
 
 FORMER_PARTICIPANT = "Former participant"
 
@@ -31,7 +33,11 @@ def _value(enum_value: Any) -> str | None:
     return enum_value.value if enum_value is not None else None
 
 
-def export_my_data(session: Session, user: User) -> dict[str, Any]:
+def _comment_url(paths: PathFor, slug: str, key: str, comment_id: int) -> str:
+    return paths("paragraph", slug=slug, key=key) + f"#c-{comment_id}"
+
+
+def export_my_data(session: Session, user: User, paths: PathFor) -> dict[str, Any]:
     """Everything the platform holds about `user`, JSON-serialisable; never a secret's hash."""
     organisation = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return {
@@ -59,8 +65,8 @@ def export_my_data(session: Session, user: User) -> dict[str, Any]:
             for identity in session.scalars(select(Identity).where(Identity.user_id == user.id))
         ],
         "api_tokens": [_token(token) for token in _tokens(session, user)],
-        "comments": [_comment(comment) for comment in _comments(session, user)],
-        "endorsements": _endorsements(session, user),
+        "comments": [_comment(comment, paths) for comment in _comments(session, user)],
+        "endorsements": _endorsements(session, user, paths),
     }
 
 
@@ -99,11 +105,11 @@ def _comments(session: Session, user: User) -> list[Comment]:
     return list(session.scalars(query))
 
 
-def _comment(comment: Comment) -> dict[str, Any]:
+def _comment(comment: Comment, paths: PathFor) -> dict[str, Any]:
     thread, consultation = comment.thread, comment.thread.consultation
     return {
         "id": comment.id,
-        "url": f"/consultations/{consultation.slug}/p/{thread.paragraph_key}#c-{comment.id}",
+        "url": _comment_url(paths, consultation.slug, thread.paragraph_key, comment.id),
         "consultation": {"slug": consultation.slug, "title": consultation.title},
         "paragraph_key": thread.paragraph_key,
         "thread_id": thread.id,
@@ -123,7 +129,7 @@ def _comment(comment: Comment) -> dict[str, Any]:
     }
 
 
-def _endorsements(session: Session, user: User) -> list[dict[str, Any]]:
+def _endorsements(session: Session, user: User, paths: PathFor) -> list[dict[str, Any]]:
     query = (
         select(Endorsement, Thread.paragraph_key, Consultation.slug)
         .join(Comment, Comment.id == Endorsement.comment_id)
@@ -135,7 +141,7 @@ def _endorsements(session: Session, user: User) -> list[dict[str, Any]]:
     return [
         {
             "comment_id": endorsement.comment_id,
-            "url": f"/consultations/{slug}/p/{key}#c-{endorsement.comment_id}",
+            "url": _comment_url(paths, slug, key, endorsement.comment_id),
             "created_at": _when(endorsement.created_at),
         }
         for endorsement, key, slug in session.execute(query)

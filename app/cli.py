@@ -186,10 +186,11 @@ def tokens_create(settings: Settings, email: str, scope: str) -> None:
 def import_draft(settings: Settings, /, file: Path, **options: object) -> None:
     """Create a consultation from Markdown (or .docx)."""
     from app.importer import import_draft_file
+    from app.urls import app_urls
 
     with _domain_errors():
         slug = import_draft_file(_sessions(settings), file, **options)  # type: ignore[arg-type]
-    click.echo(f"Created {settings.base_url}/consultations/{slug}")
+    click.echo(f"Created {app_urls(settings.base_url)('consultation', slug=slug)}")
 
 
 @main.command()

@@ -29,6 +29,7 @@ from accounts.services import AccountService
 from app import demo_content as content
 from app.demo_content import Remark
 from app.settings import Settings
+from app.urls import app_paths, app_urls
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -368,7 +369,7 @@ class DemoLoader:
                 cite_threads(body, threads), consultation.slug,
             )  # fmt: skip
             self.at(-10 + offset)
-            briefs.publish(slug, self.editor)
+            briefs.publish(slug, self.editor, app_paths())
             self.report.briefs.append((slug, title))
 
 
@@ -407,7 +408,7 @@ def load_demo(
         if AccountService(session, clock=SystemClock()).by_email(_editor_email()) is not None:
             return (
                 f"The demo is already loaded (account {_editor_email()} exists); "
-                f"nothing was changed. Open {settings.base_url}/"
+                f"nothing was changed. Open {app_urls(settings.base_url)('home')}"
             )
         report = DemoLoader(session, corpora, now or SystemClock().now()).run()
     return summary(report, settings, catch_up_search(sessions, settings))
@@ -431,20 +432,20 @@ def catch_up_search(sessions: sessionmaker[Session], settings: Settings) -> str:
 
 
 def summary(report: DemoReport, settings: Settings, search_line: str) -> str:
-    base = settings.base_url
+    urls = app_urls(settings.base_url)
     lines = ["Loaded the Roundtable demo.", "", "Consultations:"]
     for consultation, state in report.consultations:
         count = report.comments[consultation.slug]
         lines.append(
             f"  {consultation.title} [{consultation.language.value}, {state}, {count} comments]"
         )
-        lines.append(f"    {base}/consultations/{consultation.slug}")
+        lines.append(f"    {urls('consultation', slug=consultation.slug)}")
     lines.append(f"  Dispositions recorded: {report.decided}")
     lines += ["", "Published briefs:"]
-    lines += [f"  {title}\n    {base}/briefs/{slug}" for slug, title in report.briefs]
+    lines += [f"  {title}\n    {urls('brief', slug=slug)}" for slug, title in report.briefs]
     lines += ["", f"Accounts (password “{content.PASSWORD}” for all):"]
     lines += [f"  {_account_line(person)}" for person in content.PEOPLE]
-    lines += ["", search_line, f"Open {base}/"]
+    lines += ["", search_line, f"Open {urls('home')}"]
     return "\n".join(lines)
 
 

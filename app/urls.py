@@ -8,7 +8,7 @@ Host a client or proxy sent; absolute URLs come from BASE_URL instead (`core.url
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.routing import Router
 
-from core.urls import Urls
+from core.urls import PathFor, Urls
 
 
 def path_for(router: Router, name: str, /, **params: str | int) -> str:
@@ -33,20 +33,27 @@ def url_path(request: Request, name: str, /, **params: str | int) -> str:
     return path_for(request.app.router, name, **params)
 
 
-def absolute_urls(base_url: str, router: Router) -> Urls:
-    return Urls(base_url, partial(path_for, router))
+def request_paths(request: Request) -> PathFor:
+    """Paths for domain code that links pages (search hits, brief citations)."""
+    return partial(path_for, request.app.router)
 
 
 def site_urls(request: Request) -> Urls:
     """Absolute URLs for feeds: BASE_URL, never the Host this request happened to carry."""
-    return absolute_urls(request.app.state.settings.base_url, request.app.router)
+    return Urls(request.app.state.settings.base_url, request_paths(request))
+
+
+@cache
+def app_paths() -> PathFor:
+    """Paths where there is no request (the command line, the demo, the outbox worker)."""
+    from app.routes import ROUTES  # here, not at the top: the route modules import this one
+
+    return partial(path_for, Router(routes=ROUTES))
 
 
 def app_urls(base_url: str) -> Urls:
     """Absolute URLs where there is no request (the outbox worker sends mail)."""
-    from app.routes import ROUTES  # here, not at the top: the route modules import this one
-
-    return absolute_urls(base_url, Router(routes=ROUTES))
+    return Urls(base_url, app_paths())
 
 
 @pass_context

@@ -293,6 +293,7 @@ def migrate(engine: Engine) -> None:
 def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
     from accounts.models import User
     from accounts.services import AccountService
+    from app.urls import app_paths
     from briefs.services import BriefService
     from consultations.commenting import NewComment
     from consultations.services import ConsultationService
@@ -360,7 +361,7 @@ def seed(sessions: sessionmaker[Session], options: Options) -> dict[str, int]:
                     slug = f"brief-{number}"
                     topics = topics_of(body.split("\n\n"))
                     briefs.create(editor, slug, title, language, topics, body)
-                    briefs.publish(slug, editor)
+                    briefs.publish(slug, editor, app_paths())
             progress.update(task, advance=len(bodies[start : start + 100]))
     return counts(sessions)
 
@@ -472,22 +473,23 @@ def build(database_url: str, index_dir: str) -> dict[str, Any]:
 
 
 def search(database_url: str, index_dir: str, rounds: int) -> dict[str, Any]:
+    from app.urls import app_paths
     from search.index import SearchIndex
     from search.queries import SearchQuery
 
-    index = SearchIndex(index_dir)
+    index, paths = SearchIndex(index_dir), app_paths()
     asked = [SearchQuery.from_params(params) for params in queries()]
     started = time.perf_counter()
-    index.search(asked[0])
+    index.search(asked[0], paths)
     cold_ms = (time.perf_counter() - started) * 1000
     for query in asked:  # warm-up: the OS cache and each field's first column read
-        index.search(query)
+        index.search(query, paths)
     timings: list[tuple[float, str]] = []
     totals: list[int] = []
     for _ in range(rounds):
         for query, params in zip(asked, queries(), strict=True):
             started = time.perf_counter()
-            results = index.search(query)
+            results = index.search(query, paths)
             timings.append(
                 ((time.perf_counter() - started) * 1000, json.dumps(params, ensure_ascii=False))
             )

@@ -2,7 +2,9 @@
 
 It is computed once, when a version is published, and stored as JSON with that version, so a
 later change of a disposition (or a re-anchored thread) never rewrites a published brief.
-Authors appear only as `public_author(...).label`: the annex is public.
+Authors appear only as `public_author(...).label`: the annex is public. Each thread's row
+keeps its permalink's path as it was when published (exports prefix BASE_URL), made by the
+router's `PathFor` the caller gives.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from consultations.attribution import public_author
 from consultations.consensus import participation
 from consultations.models import Consultation, DraftVersion, Paragraph, Thread
 from core.markdown import plain_text
+from core.urls import PathFor
 
 __all__ = ["EXCERPT_CHARS", "build_annex", "excerpt"]
 
@@ -43,7 +46,9 @@ def paragraph_ordinals(session: Session, consultation: Consultation) -> dict[str
     return {row.key: row.ordinal for row in session.execute(query)}
 
 
-def _thread_entry(thread: Thread, slug: str, ordinals: dict[str, int]) -> dict[str, Any]:
+def _thread_entry(
+    thread: Thread, slug: str, ordinals: dict[str, int], paths: PathFor
+) -> dict[str, Any]:
     opening = thread.comments[0] if thread.comments else None
     author = public_author(opening) if opening else None
     return {
@@ -56,11 +61,13 @@ def _thread_entry(thread: Thread, slug: str, ordinals: dict[str, int]) -> dict[s
         "stance": opening.stance.value if opening and opening.stance else None,
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,
-        "url": citation_url(slug, thread.paragraph_key, thread.id),
+        "url": citation_url(paths, slug, thread.paragraph_key, thread.id),
     }
 
 
-def build_annex(session: Session, consultation: Consultation | None) -> dict[str, Any]:
+def build_annex(
+    session: Session, consultation: Consultation | None, paths: PathFor
+) -> dict[str, Any]:
     """The annex for a brief on `consultation` (an empty one for a brief on none)."""
     if consultation is None:
         return {"consultation": None, "dispositions": [], "participation": []}
@@ -70,7 +77,7 @@ def build_annex(session: Session, consultation: Consultation | None) -> dict[str
         .options(selectinload(Thread.comments))
     ).all()
     ordinals = paragraph_ordinals(session, consultation)
-    entries = [_thread_entry(thread, consultation.slug, ordinals) for thread in threads]
+    entries = [_thread_entry(thread, consultation.slug, ordinals, paths) for thread in threads]
     entries.sort(key=lambda entry: (entry["paragraph_ordinal"] or 0, entry["thread_id"]))
     return {
         "consultation": {"slug": consultation.slug, "title": consultation.title},

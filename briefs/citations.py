@@ -3,6 +3,9 @@
 Citations are found and replaced in the parsed token stream rather than in the raw text, so
 a citation written inside a code span stays literal (that is how an editor documents the
 syntax) and the finding and the rendering can never disagree about what was cited.
+
+Links are made by the `PathFor` the caller gives: the router's paths for the site's own
+pages, or a `core.urls.Urls` (BASE_URL + path) for documents read away from the site.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from consultations.models import Thread
 from core.markdown import Token, parse, render_tokens
+from core.urls import PathFor
 
 __all__ = [
     "CITATION",
@@ -25,13 +29,13 @@ __all__ = [
 CITATION = re.compile(r"\[\[thread:(\d{1,12})\]\]")
 
 
-def citation_url(consultation_slug: str, paragraph_key: str, thread_id: int) -> str:
+def citation_url(urls: PathFor, consultation_slug: str, paragraph_key: str, thread_id: int) -> str:
     """The permalink of a thread: its paragraph's page, scrolled to the thread."""
-    return f"/consultations/{consultation_slug}/p/{paragraph_key}#t-{thread_id}"
+    return urls("paragraph", slug=consultation_slug, key=paragraph_key) + f"#t-{thread_id}"
 
 
-def thread_url(thread: Thread) -> str:
-    return citation_url(thread.consultation.slug, thread.paragraph_key, thread.id)
+def thread_url(urls: PathFor, thread: Thread) -> str:
+    return citation_url(urls, thread.consultation.slug, thread.paragraph_key, thread.id)
 
 
 def _text_children(tokens: Sequence[Token]) -> Iterator[Token]:
@@ -74,26 +78,26 @@ def _expand(child: Token, urls: Mapping[int, str]) -> list[Token]:
     return pieces
 
 
-def render_brief(markdown: str, threads_by_id: Mapping[int, Thread], base_url: str = "") -> str:
+def render_brief(markdown: str, threads_by_id: Mapping[int, Thread], urls: PathFor) -> str:
     """Safe HTML of a brief body, each citation a link to the cited thread.
 
     A citation of a thread missing from ``threads_by_id`` is shown as ``[42?]``; only a
-    working copy can have those, because publishing refuses them. ``base_url`` makes the
-    links absolute, for documents read away from the site (exports, feeds).
+    working copy can have those, because publishing refuses them. A ``Urls`` for ``urls``
+    makes the links absolute, for documents read away from the site (exports, feeds).
     """
-    urls = {thread_id: base_url + thread_url(thread) for thread_id, thread in threads_by_id.items()}
+    links = {thread_id: thread_url(urls, thread) for thread_id, thread in threads_by_id.items()}
     tokens, env = parse(markdown)
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = [
                 piece
                 for child in token.children
-                for piece in (_expand(child, urls) if child.type == "text" else [child])
+                for piece in (_expand(child, links) if child.type == "text" else [child])
             ]
     return render_tokens(tokens, env)
 
 
-def link_citations(markdown: str, threads_by_id: Mapping[int, Thread], base_url: str = "") -> str:
+def link_citations(markdown: str, threads_by_id: Mapping[int, Thread], urls: PathFor) -> str:
     """The Markdown with each citation turned into a plain Markdown link, for the .md export
     (readers of the file have no ``[[thread:…]]`` syntax)."""
 
@@ -101,6 +105,6 @@ def link_citations(markdown: str, threads_by_id: Mapping[int, Thread], base_url:
         thread = threads_by_id.get(int(match.group(1)))
         if thread is None:
             return match.group(0)
-        return f"[[{thread.id}]]({base_url}{thread_url(thread)})"
+        return f"[[{thread.id}]]({thread_url(urls, thread)})"
 
     return CITATION.sub(replace, markdown)

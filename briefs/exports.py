@@ -2,7 +2,9 @@
 
 Every export is built from the frozen version alone (its text, its cited threads and its
 annex), so the file a diplomat downloads today is the one they download next year. Authors
-appear only as the annex's public labels.
+appear only as the annex's public labels. Links are absolute, from the `Urls` given (the
+JSON export is the API's shape, whose links are the site's paths): annex rows keep the path
+they were published with.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from consultations.attribution import GROUP_LABELS
 from consultations.models import Thread
 from core.enums import StakeholderGroup
 from core.markdown import plain_text
+from core.urls import PathFor, Urls
 
 __all__ = [
     "PdfJob",
@@ -50,17 +53,17 @@ def _threads(version: BriefVersion) -> dict[int, Thread]:
     return {thread.id: thread for thread in version.cited_threads}
 
 
-def permalink(version: BriefVersion, base_url: str = "") -> str:
+def permalink(version: BriefVersion, urls: PathFor) -> str:
     """The address of this version forever (not of "the latest")."""
-    return f"{base_url}/briefs/{version.brief.slug}/v/{version.number}"
+    return urls("brief_version", slug=version.brief.slug, number=version.number)
 
 
-def citation_text(version: BriefVersion, base_url: str = "") -> str:
+def citation_text(version: BriefVersion, urls: PathFor) -> str:
     """How to cite this version, as plain text."""
     published = version.published_at.strftime("%Y-%m-%d") if version.published_at else "draft"
     return (
         f"“{version.title}”, version {version.number}, {published}. "
-        f"Roundtable policy brief. {permalink(version, base_url)}"
+        f"Roundtable policy brief. {permalink(version, urls)}"
     )
 
 
@@ -72,8 +75,8 @@ def _group_label(value: str | None) -> str:
     return GROUP_LABELS[StakeholderGroup(value)] if value else "Anonymous"
 
 
-def as_json(version: BriefVersion) -> dict[str, Any]:
-    """The same shape as ``GET /api/v1/briefs/{slug}``."""
+def as_json(version: BriefVersion, paths: PathFor) -> dict[str, Any]:
+    """The same shape as ``GET /api/v1/briefs/{slug}``; `paths` links the citations."""
     brief = version.brief
     return {
         "slug": brief.slug,
@@ -83,7 +86,7 @@ def as_json(version: BriefVersion) -> dict[str, Any]:
         "language": brief.language.value,
         "topics": [topic.slug for topic in brief.topics],
         "body_markdown": version.body_markdown,
-        "html": render_brief(version.body_markdown, _threads(version)),
+        "html": render_brief(version.body_markdown, _threads(version), paths),
         "citations": sorted(thread.id for thread in version.cited_threads),
         "annex": {
             "dispositions": list(version.annex.get("dispositions", [])),
@@ -96,14 +99,15 @@ def _markdown_cell(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
-def _markdown_annex(version: BriefVersion, base_url: str) -> list[str]:
+def _markdown_annex(version: BriefVersion, urls: Urls) -> list[str]:
     lines = ["", "## Annex: dispositions", ""]
     lines += ["| Thread | Paragraph | From | Stance | Disposition | Rationale |"]
     lines += ["| --- | --- | --- | --- | --- | --- |"]
     for row in version.annex.get("dispositions", []):
         rationale = plain_text(row["rationale"] or "")
+        link = f"[{row['thread_id']}]({urls.base_url}{row['url']})"  # the path published with
         lines.append(
-            f"| [{row['thread_id']}]({base_url}{row['url']}) | {row['paragraph_ordinal'] or ''} "
+            f"| {link} | {row['paragraph_ordinal'] or ''} "
             f"| {_markdown_cell(row['author_label'])} | {row['stance'] or ''} "
             f"| {disposition_label(row['disposition'])} | {_markdown_cell(rationale)} |"
         )
@@ -114,22 +118,22 @@ def _markdown_annex(version: BriefVersion, base_url: str) -> list[str]:
     return lines
 
 
-def as_markdown(version: BriefVersion, base_url: str = "") -> str:
+def as_markdown(version: BriefVersion, urls: Urls) -> str:
     """A Markdown file that reads well on its own: citations become ordinary links."""
-    body = link_citations(version.body_markdown, _threads(version), base_url)
-    lines = [f"# {version.title}", "", f"*{citation_text(version, base_url)}*", "", body.strip()]
+    body = link_citations(version.body_markdown, _threads(version), urls)
+    lines = [f"# {version.title}", "", f"*{citation_text(version, urls)}*", "", body.strip()]
     if version.annex.get("consultation"):
-        lines += _markdown_annex(version, base_url)
+        lines += _markdown_annex(version, urls)
     return "\n".join(lines) + "\n"
 
 
-def _html_dispositions(version: BriefVersion, base_url: str) -> Markup:
+def _html_dispositions(version: BriefVersion, urls: Urls) -> Markup:
     rows = Markup("").join(
         Markup(
             '<tr><td><a href="{href}">{id}</a></td><td>{ordinal}</td><td>{author}</td>'
             "<td>{stance}</td><td>{disposition}</td><td>{rationale}</td></tr>\n"
         ).format(
-            href=base_url + row["url"],
+            href=urls.base_url + row["url"],
             id=row["thread_id"],
             ordinal=row["paragraph_ordinal"] or "",
             author=row["author_label"],
@@ -160,22 +164,22 @@ def _html_participation(version: BriefVersion) -> Markup:
     ).format(rows)
 
 
-def document_body(version: BriefVersion, base_url: str = "") -> Markup:
+def document_body(version: BriefVersion, urls: Urls) -> Markup:
     """The printable content: title, how to cite, the text and the annex."""
     threads = _threads(version)
-    body = render_brief(version.body_markdown, threads, base_url)
+    body = render_brief(version.body_markdown, threads, urls)
     parts = [
         Markup('<h1>{}</h1>\n<p class="cite">{}</p>\n').format(
-            version.title, citation_text(version, base_url)
+            version.title, citation_text(version, urls)
         ),
         Markup(body),  # noqa: S704 - render_brief output is safe HTML (core.markdown)
     ]
     if version.annex.get("consultation"):
-        parts += [_html_dispositions(version, base_url), _html_participation(version)]
+        parts += [_html_dispositions(version, urls), _html_participation(version)]
     return Markup("").join(parts)
 
 
-def as_html(version: BriefVersion, base_url: str = "") -> str:
+def as_html(version: BriefVersion, urls: Urls) -> str:
     """A standalone, printable HTML document (its own styles, no scripts)."""
     return "<!doctype html>\n" + str(
         Markup(
@@ -185,9 +189,9 @@ def as_html(version: BriefVersion, base_url: str = "") -> str:
         ).format(
             lang=version.brief.language.value,
             title=version.title,
-            canonical=permalink(version, base_url),
+            canonical=permalink(version, urls),
             css=Markup(_PRINT_CSS),  # noqa: S704 - a constant of this module
-            body=document_body(version, base_url),
+            body=document_body(version, urls),
         )
     )
 
@@ -208,15 +212,15 @@ class PdfJob:
         )
 
 
-def pdf_job(version: BriefVersion, base_url: str = "") -> PdfJob:
+def pdf_job(version: BriefVersion, urls: Urls) -> PdfJob:
     return PdfJob(
-        body_html=str(document_body(version, base_url)),
+        body_html=str(document_body(version, urls)),
         title=version.title,
         language=version.brief.language.value,
         created=version.published_at or version.created_at,
     )
 
 
-def as_pdf(version: BriefVersion, base_url: str = "", renderer: PdfRenderer | None = None) -> bytes:
+def as_pdf(version: BriefVersion, urls: Urls, renderer: PdfRenderer | None = None) -> bytes:
     """A real PDF of the printable document, fonts embedded (Ukrainian prints as Ukrainian)."""
-    return pdf_job(version, base_url).render(renderer)
+    return pdf_job(version, urls).render(renderer)

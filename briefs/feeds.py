@@ -50,7 +50,7 @@ def _add_brief(feed: FeedGenerator, version: BriefVersion, urls: Urls) -> dateti
     published = version.published_at or version.created_at
     url = urls("brief_version", slug=brief.slug, number=version.number)
     threads = {thread.id: thread for thread in version.cited_threads}
-    html = render_brief(version.body_markdown, threads, urls.base_url)
+    html = render_brief(version.body_markdown, threads, urls)
     entry = feed.add_entry(order="append")
     entry.id(url)
     entry.title(version.title if version.number == 1 else f"{version.title} (v{version.number})")

@@ -26,6 +26,7 @@ from core.clock import Clock
 from core.enums import Language
 from core.errors import Conflict, InvalidInput, NotFound
 from core.i18n import N_
+from core.urls import PathFor
 
 __all__ = ["MAX_BRIEF_CHARS", "BriefService", "CitedIn"]
 
@@ -40,10 +41,6 @@ class CitedIn:
     slug: str
     title: str
     number: int
-
-    @property
-    def url(self) -> str:
-        return f"/briefs/{self.slug}/v/{self.number}"
 
 
 class BriefService:
@@ -205,8 +202,9 @@ class BriefService:
         self._audit(editor, "brief.edit", brief, number=draft.number)
         return draft
 
-    def publish(self, slug: str, editor: User | None) -> BriefVersion:
-        """Freeze the working copy: its citations, its annex and its publication time."""
+    def publish(self, slug: str, editor: User | None, paths: PathFor) -> BriefVersion:
+        """Freeze the working copy: its citations, its annex and its publication time;
+        `paths` (the router's) makes the annex's permalinks."""
         editor = require_editor(editor)
         brief = self.get(slug)
         draft = self._require_working_copy(brief)
@@ -214,7 +212,7 @@ class BriefService:
         if fields:
             raise InvalidInput(N_("The brief is not ready to publish."), fields=fields)
         draft.cited_threads = self._resolve_citations(brief, draft.body_markdown)
-        draft.annex = build_annex(self.session, brief.consultation)
+        draft.annex = build_annex(self.session, brief.consultation, paths)
         draft.published_at = self.clock.now()
         draft.published_by_id = editor.id
         self.session.flush()

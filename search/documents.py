@@ -44,7 +44,7 @@ Document = dict[str, Any]
 
 PARAGRAPH, COMMENT, BRIEF = "paragraph", "comment", "brief"
 TYPES = (PARAGRAPH, COMMENT, BRIEF)
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SPELLING_WORD = r"\w+(?:['\u2019\u02bc`]\w+)*"
 _SPELLING_WORD = re.compile(SPELLING_WORD)
 
@@ -62,7 +62,9 @@ def make_schema() -> fields.Schema:
     topic facets are counted without walking the whole index. `date` (see `date_value`)
     and `current` (1 for the latest version) are columns only: searches filter, sort and
     rank by them on arrays (see `search.columns`), never through terms; so is `tie` (see
-    `tie_key`), which orders equal-ranked hits.
+    `tie_key`), which orders equal-ranked hits. A hit's page is stored by name (`route`,
+    `params`, `anchor`; see `stored_page`) and its URL made by the router a search is
+    given, so the index never spells a path.
 
     Bump `SCHEMA_VERSION` with any change here or in what documents hold: a node then
     builds a new generation instead of reading one it no longer understands.
@@ -75,7 +77,9 @@ def make_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=text, phrase=True, stored=True),
         text=fields.TEXT(analyzer=text, phrase=True, stored=True),
         spell=fields.TEXT(analyzer=_spelling_analyzer(), phrase=False),
-        url=fields.STORED(),
+        route=fields.STORED(),
+        params=fields.STORED(),
+        anchor=fields.STORED(),
         topics=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
         topic_set=fields.ID(sortable=_few_values()),
         group=fields.KEYWORD(stored=True, commas=True, sortable=_few_values()),
@@ -157,6 +161,12 @@ class _Source:
             "language": self.language,
             "date": date_value(when),
         }
+
+
+def stored_page(route: str, anchor: str = "", **params: str | int) -> Document:
+    """The stored fields naming a hit's page: a route of the web layer, its path parameters
+    and a fragment (`search.engine` makes the URL from them with the router it is given)."""
+    return {"route": route, "params": params, "anchor": anchor}
 
 
 def tie_key(doc_id: str) -> int:
@@ -276,13 +286,15 @@ def paragraph_document(
     """A paragraph's permalink: the current draft's anchor, or the old version's page; and
     its number in that version, as readers cite it ("¶ 12")."""
     doc_id = f"paragraph:{source.consultation_id}:{version.number}:{key}"
-    path = f"/consultations/{source.slug}"
-    if not current:
-        path += f"/v/{version.number}"
+    anchor = f"p-{key}"
     document = source.base(doc_id, PARAGRAPH, text, version.created_at)
-    document.update(
-        url=f"{path}#p-{key}", current=int(current), paragraph=ordinal, version=version.number
-    )
+    if current:
+        document.update(stored_page("consultation", anchor, slug=source.slug))
+    else:
+        document.update(
+            stored_page("consultation_version", anchor, slug=source.slug, number=version.number)
+        )
+    document.update(current=int(current), paragraph=ordinal, version=version.number)
     return document
 
 
@@ -314,8 +326,9 @@ def _comment_document(source: _Source, paragraph_key: str, comment: Comment) -> 
     if comment.suggestion:
         text = f"{text}\n\n{comment.suggestion}"
     document = source.base(comment_doc_id(comment.id), COMMENT, text, comment.created_at)
+    anchor = f"c-{comment.id}"
+    document.update(stored_page("paragraph", anchor, slug=source.slug, key=paragraph_key))
     document.update(
-        url=f"/consultations/{source.slug}/p/{paragraph_key}#c-{comment.id}",
         current=1,
         author=author.label,
         stance=comment.stance.value if comment.stance else None,
@@ -404,7 +417,11 @@ def briefs_documents(session: Session, brief_ids: Sequence[int]) -> Iterator[Doc
 
 def _brief_document(brief: _BriefSource, version: _BriefVersion, current: bool) -> Document:
     text = plain_text(CITATION.sub(r"[\1]", version.body_markdown))  # "[42]", as readers see it
-    url = f"/briefs/{brief.slug}" if current else f"/briefs/{brief.slug}/v/{version.number}"
+    link = (
+        stored_page("brief", slug=brief.slug)
+        if current
+        else stored_page("brief_version", slug=brief.slug, number=version.number)
+    )
     doc_id = f"brief:{brief.brief_id}:{version.number}"
     document: Document = {
         "id": doc_id,
@@ -413,7 +430,7 @@ def _brief_document(brief: _BriefSource, version: _BriefVersion, current: bool) 
         "type": BRIEF,
         "title": version.title,
         "text": text,
-        "url": url,
+        **link,
         "topics": brief.topics,
         "topic_set": brief.topics,
         "language": brief.language,

@@ -24,6 +24,7 @@ from whoosh import query as wq
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 
+from core.urls import PathFor
 from search.columns import FACET_COLUMNS, SPELLING_FIELD, ColumnCache, IndexColumns, Mask, Numbers
 from search.documents import date_of
 from search.queries import (
@@ -71,9 +72,12 @@ def columns_of(searcher: Any) -> IndexColumns:
     return IndexColumns.of(searcher, _COLUMNS)
 
 
-def execute(searcher: Any, columns: IndexColumns, query: SearchQuery) -> SearchResults:
+def execute(
+    searcher: Any, columns: IndexColumns, query: SearchQuery, paths: PathFor
+) -> SearchResults:
     """One page of hits for `query`, facet counts over every match, and a hint for typos;
-    `columns` is `columns_of(searcher)`."""
+    `columns` is `columns_of(searcher)`, and `paths` the web layer's router, which makes
+    each hit's URL from the page the index names (`documents.stored_page`)."""
     parsed = parse_text(searcher.schema, query.q) if query.q else ParsedText(None)
     notes = (*query.notes, *parsed.notes)
     if query.q and parsed.query is None:
@@ -87,7 +91,7 @@ def execute(searcher: Any, columns: IndexColumns, query: SearchQuery) -> SearchR
     return SearchResults(
         query,
         total=total,
-        hits=[_hit(searcher, columns, words, docnum, score) for docnum, score in page],
+        hits=[_hit(searcher, columns, words, paths, hit) for hit in page],
         facets=_facets(columns, docnums),
         suggestion=suggest(searcher, columns, query.q) if query.q else None,
         notes=notes,
@@ -149,13 +153,18 @@ def _page(
 
 
 def _hit(
-    searcher: Any, columns: IndexColumns, words: frozenset[str], docnum: int, score: float
+    searcher: Any,
+    columns: IndexColumns,
+    words: frozenset[str],
+    paths: PathFor,
+    ranked: tuple[int, float],
 ) -> Hit:
+    docnum, score = ranked
     stored = searcher.stored_fields(docnum)
     text = stored.get("text", "")
     return Hit(
         type=stored["type"],
-        url=stored["url"],
+        url=_url(paths, stored),
         title=stored.get("title", ""),
         snippet=snippet(searcher, words, text),
         score=score,
@@ -169,6 +178,11 @@ def _hit(
         version=stored.get("version"),
         current=bool(columns.current[docnum]),
     )
+
+
+def _url(paths: PathFor, stored: dict[str, Any]) -> str:
+    anchor = stored["anchor"]
+    return paths(stored["route"], **stored["params"]) + (f"#{anchor}" if anchor else "")
 
 
 def snippet(searcher: Any, words: frozenset[str], text: str) -> str:

@@ -42,6 +42,7 @@ from whoosh.writing import LockError
 
 from consultations.models import Comment, Consultation
 from core.outbox import SEARCH, OutboxEvent
+from core.urls import PathFor
 from search import documents as docs
 from search.columns import IndexColumns
 from search.engine import columns_of, execute
@@ -352,9 +353,10 @@ class SearchIndex:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def search(self, query: SearchQuery) -> SearchResults:
+    def search(self, query: SearchQuery, paths: PathFor) -> SearchResults:
         """The results, or "being built" while there is no usable generation: a damaged one
-        is marked so, and the worker's next pass rebuilds it."""
+        is marked so, and the worker's next pass rebuilds it. `paths` makes the hits' URLs
+        (the web layer's router: see `engine.execute`)."""
         not_ready = SearchResults(query, notes=(*query.notes, NOTE_NOT_READY))
         ix = None
         try:
@@ -363,14 +365,14 @@ class SearchIndex:
                 return not_ready
             if query.is_empty:
                 return SearchResults(query, notes=query.notes)
-            return execute(*self._thread_searcher(ix), query)
+            return execute(*self._thread_searcher(ix), query, paths)
         except Exception as error:  # Whoosh fails in many ways on a damaged file
             self._local.cached = None
             if ix is not None:  # the generation this search read, not a newer one
                 _mark_damaged(Path(ix.storage.folder), error)
             return not_ready
 
-    def search_in_pool(self, query: SearchQuery) -> SearchResults:
+    def search_in_pool(self, query: SearchQuery, paths: PathFor) -> SearchResults:
         """`search` on this index's own few threads, for a caller in another thread (a
         route's unit of work), which waits for it: each of these threads keeps a searcher
         open, so a handful kept warm beat the web server's large pool opening one per thread
@@ -379,7 +381,7 @@ class SearchIndex:
             with self._open_lock:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
-        return self._pool.submit(self.search, query).result()
+        return self._pool.submit(self.search, query, paths).result()
 
     def _thread_searcher(self, ix: Any) -> tuple[Any, IndexColumns]:
         """This thread's searcher and its column arrays, made again only when a commit or a

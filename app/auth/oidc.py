@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.settings import OIDCProvider, Settings
+from app.urls import site_urls
 from app.web import settings as app_settings
 from core.i18n import N_
 
@@ -98,16 +99,16 @@ def providers_for(request: Request) -> tuple[OIDCProvider, ...]:
     return app_settings(request).oidc_providers
 
 
-def callback_url(settings: Settings, provider: OIDCProvider) -> str:
+def callback_url(request: Request, provider: OIDCProvider) -> str:
     # From BASE_URL, not the request's Host header, which a client chooses.
-    return f"{settings.base_url}/auth/{provider.name}/callback"
+    return site_urls(request)("sso_callback", provider=provider.name)
 
 
 async def redirect_to_provider(request: Request, provider: OIDCProvider) -> Response:
     client = registry(request).create_client(provider.name)
     with failures_explained(provider):
         response: Response = await client.authorize_redirect(
-            request, callback_url(app_settings(request), provider)
+            request, callback_url(request, provider)
         )
     return response
 

@@ -13,7 +13,7 @@ from accounts.profiles import ProfileService, countries
 from accounts.services import TOKEN_SCOPES, normalise_email
 from accounts.tokens import TokenService
 from app import i18n
-from app.urls import url_path
+from app.urls import request_paths, url_path
 from app.web import Context, endpoint, redirect, render
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
@@ -100,7 +100,7 @@ def revoke_token(context: Context) -> Response:
 
 
 def download_data(context: Context) -> Response:
-    data = export_my_data(context.session, context.require_user())
+    data = export_my_data(context.session, context.require_user(), request_paths(context.request))
     body = json.dumps(data, ensure_ascii=False, indent=2)
     headers = {"Content-Disposition": 'attachment; filename="roundtable-my-data.json"'}
     return Response(body, media_type="application/json", headers=headers | NO_STORE)

@@ -29,7 +29,7 @@ from app.api_protocol import (
     unknown_endpoint,
 )
 from app.throttle import count_comment, count_search
-from app.urls import url_path
+from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
@@ -236,7 +236,7 @@ def get_brief(context: Context) -> Response:
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
         raise NotFound("No brief called “%(slug)s”.", slug=slug)
     version = BriefService(context.session, clock=context.clock).published(slug, number)
-    return JSONResponse(exports.as_json(version))
+    return JSONResponse(exports.as_json(version, request_paths(context.request)))
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -275,7 +275,9 @@ def _search_problem(params: Mapping[str, str], name: str) -> str | None:
 def search(context: Context) -> Response:
     query = search_query(context.request)
     count_search(context.request, context.session)
-    results = context.request.app.state.worker.index.search_in_pool(query)
+    results = context.request.app.state.worker.index.search_in_pool(
+        query, request_paths(context.request)
+    )
     return JSONResponse(
         {
             "total": results.total,

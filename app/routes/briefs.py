@@ -10,14 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounts.models import User
 from accounts.policy import require_editor
-from app.urls import url_path
+from app.urls import request_paths, site_urls, url_path
 from app.web import AfterCommit, Context, endpoint, redirect, render
 from briefs import policy
 from briefs.annex import build_annex
@@ -50,9 +49,10 @@ def _number(request: Request) -> int | None:
     return int(number) if number is not None else None
 
 
-def _body_html(version: BriefVersion) -> Markup:
+def _body_html(request: Request, version: BriefVersion) -> Markup:
     threads = {thread.id: thread for thread in version.cited_threads}
-    return Markup(render_brief(version.body_markdown, threads))  # noqa: S704 - safe renderer
+    html = render_brief(version.body_markdown, threads, request_paths(request))
+    return Markup(html)  # noqa: S704 - safe renderer
 
 
 # -- public pages ----------------------------------------------------------------------------
@@ -84,9 +84,9 @@ def _page_context(context: Context, version: BriefVersion, numbers: list[int]) -
         "version": version,
         "numbers": numbers,
         "latest_number": numbers[-1],
-        "body_html": _body_html(version),
+        "body_html": _body_html(context.request, version),
         "annex": version.annex,
-        "citation": citation_text(version, context.settings.base_url),
+        "citation": citation_text(version, site_urls(context.request)),
         "working_copy": _service(context).working_copy(version.brief) if can_edit else None,
         "can_edit": can_edit,
     }
@@ -114,7 +114,7 @@ def export_pdf(context: Context) -> AfterCommit:
     """Layout runs once the transaction has ended (it needs only the frozen job)."""
     slug = context.params["slug"]
     version = _service(context).published(slug, _number(context.request))
-    job = pdf_job(version, context.settings.base_url)
+    job = pdf_job(version, site_urls(context.request))
     headers = _headers(context.request, slug, "pdf")
     return AfterCommit(
         lambda: Response(_render_pdf(job), media_type="application/pdf", headers=headers)
@@ -124,14 +124,15 @@ def export_pdf(context: Context) -> AfterCommit:
 def export_markdown(context: Context) -> Response:
     slug = context.params["slug"]
     version = _service(context).published(slug, _number(context.request))
-    text = as_markdown(version, context.settings.base_url)
+    text = as_markdown(version, site_urls(context.request))
     headers = _headers(context.request, slug, "md")
     return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
 def export_json(context: Context) -> Response:
     slug = context.params["slug"]
-    data = as_json(_service(context).published(slug, _number(context.request)))
+    version = _service(context).published(slug, _number(context.request))
+    data = as_json(version, request_paths(context.request))
     return JSONResponse(data, headers=_headers(context.request, slug, "json"))
 
 
@@ -199,16 +200,19 @@ def _edit_context(
         "numbers": service.published_numbers(brief),
         "form": form or {},
         "error": error,
-        "preview": Markup(render_brief(body, threads)),  # noqa: S704 - safe renderer
+        "preview": Markup(  # noqa: S704 - safe renderer
+            render_brief(body, threads, request_paths(context.request))
+        ),
         "unresolved": [thread_id for thread_id in cited if thread_id not in threads],
-        "citable": _citable(service.session, brief),
+        "citable": _citable(context, brief),
         "saved": context.request.query_params.get("saved") == "1",
     }
 
 
-def _citable(session: Session, brief: Brief) -> list[dict[str, Any]]:
+def _citable(context: Context, brief: Brief) -> list[dict[str, Any]]:
     """The linked consultation's threads as the annex will show them, to pick citations from."""
-    return list(build_annex(session, brief.consultation)["dispositions"])
+    annex = build_annex(context.session, brief.consultation, request_paths(context.request))
+    return list(annex["dispositions"])
 
 
 def save(context: Context) -> Response:
@@ -236,7 +240,9 @@ def publish(context: Context) -> Response:
     slug = context.params["slug"]
     try:
         with context.attempt():
-            version = _service(context).publish(slug, _editor(context))
+            version = _service(context).publish(
+                slug, _editor(context), request_paths(context.request)
+            )
     except InvalidInput as error:
         return _edit_again(context, slug, {}, error)
     return redirect(url_path(context.request, "brief_version", slug=slug, number=version.number))

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from app.routes.feeds import ATOM, FEED_SIZE, HEADERS
 from app.throttle import count_search
-from app.urls import url_path
+from app.urls import request_paths, url_path
 from app.web import Context, endpoint, render
 from core.enums import StakeholderGroup
 from search.documents import TYPES
@@ -84,7 +84,7 @@ def _search(context: Context, query: SearchQuery) -> SearchResults:
     """Count the search against its address's limit in the request's transaction, then run
     it on the index's own threads (Whoosh is synchronous and CPU-bound)."""
     count_search(context.request, context.session)
-    return _index(context.request).search_in_pool(query)
+    return _index(context.request).search_in_pool(query, request_paths(context.request))
 
 
 @endpoint

@@ -20,6 +20,7 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from app.templating import TEMPLATES_DIR
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
@@ -152,7 +153,7 @@ def _build(session: Session, clock: FixedClock) -> Scene:
             suggestion=payload,
         )
         briefs.create(chief, f"probe-brief-{number}", f"Brief {number}", "en", [], payload)
-        briefs.publish(f"probe-brief-{number}", chief)
+        briefs.publish(f"probe-brief-{number}", chief, app_paths())
         scene.consultation_paths.append(
             f"/consultations/probe-{number}/p/{comment.thread.paragraph_key}"
         )

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -94,7 +95,7 @@ def test_each_output_shows_only_what_the_author_chose(
         f"We weighed every view [[thread:{comment.thread_id}]].",
         consultation_slug="lawful-access",
     )
-    briefs.publish("position", chief)
+    briefs.publish("position", chief, app_paths())
     session.commit()
 
     outputs = public_outputs(app, anonymous, comment.thread.paragraph_key)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -197,7 +198,7 @@ def world(session: Session, clock: FixedClock) -> dict[str, str]:
         f"Our position. [[thread:{comment.thread_id}]]",
         consultation_slug="matrix",
     )
-    briefs.publish("matrix-brief", chief)
+    briefs.publish("matrix-brief", chief, app_paths())
     service = ConsultationService(session, clock=clock)
     session.commit()
     return {

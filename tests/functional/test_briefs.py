@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -68,7 +69,7 @@ def published(session: Session, clock: FixedClock, consulted: Consulted) -> Publ
         BODY.format(cited=cited),
         consulted.consultation.slug,
     )
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     session.commit()
     return Published(consulted, cited)
 

@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
@@ -51,7 +52,7 @@ def consulted(session: Session, clock: FixedClock) -> Consulted:
         f"Groups disagreed [[thread:{consulted.chatham.thread_id}]].",
         "lawful-access",
     )
-    briefs.publish("findings", consulted.editor)
+    briefs.publish("findings", consulted.editor, app_paths())
     session.commit()
     return consulted
 

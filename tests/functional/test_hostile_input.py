@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.services import ConsultationService
 from core.clock import FixedClock, SystemClock
@@ -49,7 +50,7 @@ def world(session: Session, clock: FixedClock) -> World:
     comment = comment_on(session, clock, consultation, author=make_user(session, clock))
     briefs = BriefService(session, clock=clock)
     briefs.create(chief, "findings", "Findings", "en", ["encryption"], "The findings.", "hostile")
-    briefs.publish("findings", chief)
+    briefs.publish("findings", chief, app_paths())
     session.commit()
     return World(
         slug="hostile",

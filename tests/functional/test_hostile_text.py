@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from accounts.links import RESET_PASSWORD, EmailLinkService
 from accounts.models import User
 from app.templating import TEMPLATES_DIR
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -172,7 +173,7 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         f"{HOSTILE_MARKDOWN}\n\nCites [[thread:{comments[0].thread_id}]].",
         consultation_slug="hostile",
     )
-    briefs.publish("hostile-brief", chief)
+    briefs.publish("hostile-brief", chief, app_paths())
     briefs.create(chief, "hostile-draft", HOSTILE, "en", [], HOSTILE_MARKDOWN)
     still_open = service.create(
         editor=chief, slug="hostile-open", title=HOSTILE, markdown=HOSTILE_MARKDOWN

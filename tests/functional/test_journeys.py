@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -135,7 +136,7 @@ def test_diplomat_searches_opens_downloads_cites_and_subscribes(
         f"Lawful access that weakens encryption harms users [[thread:{comment.thread_id}]].",
         consultation_slug="lawful-access",
     )
-    briefs.publish("encryption-brief", chief)
+    briefs.publish("encryption-brief", chief, app_paths())
     clock.advance(timedelta(hours=1))
     session.commit()
     drain(app)

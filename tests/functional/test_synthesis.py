@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.models import Thread
 from core.clock import FixedClock
@@ -158,7 +159,7 @@ def test_the_commenter_sees_disposition_and_where_it_landed(
         f"[[thread:{thread_id}]]",
         "lawful-access",
     )
-    briefs.publish("findings", consulted.editor)
+    briefs.publish("findings", consulted.editor, app_paths())
     session.commit()
 
     html = page(editor.get("/consultations/lawful-access/synthesis"))

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from app.urls import app_paths
 from briefs.services import BriefService
 from core.clock import FixedClock
 from tests.factories import comment_on, editor
@@ -29,7 +30,7 @@ def publish_brief(
 ) -> None:
     service = BriefService(session, clock=clock)
     service.create(by, slug, f"Brief {slug}", "en", ["encryption"], body, consultation_slug)
-    service.publish(slug, by)
+    service.publish(slug, by, app_paths())
     session.commit()
 
 
@@ -112,7 +113,7 @@ def test_each_published_version_stays_at_its_number(
     service = BriefService(session, clock=clock)
     service.revise("lawful-access", author)
     service.update_draft("lawful-access", author, "Corrected", "Second words.", "typo")
-    service.publish("lawful-access", author)
+    service.publish("lawful-access", author, app_paths())
     service.revise("lawful-access", author)  # a working copy, version 3, stays private
     session.commit()
 

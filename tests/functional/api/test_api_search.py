@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from core.clock import FixedClock
 from search.queries import SearchQuery
@@ -41,7 +42,7 @@ def archive(app: Starlette, world: World, session: Session, clock: FixedClock) -
         ["encryption"],
         "Governments ask for lawful access; strong encryption protects citizens.",
     )
-    briefs.publish("lawful-access", author)
+    briefs.publish("lawful-access", author, app_paths())
     session.commit()
     app.state.worker.run_once()
     return world

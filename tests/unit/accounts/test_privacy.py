@@ -13,6 +13,7 @@ from accounts.models import ApiToken, Identity, User
 from accounts.privacy import FORMER_PARTICIPANT, delete_account, export_my_data
 from accounts.profiles import ProfileService
 from accounts.tokens import TokenService
+from app.urls import app_paths
 from consultations.models import Comment, Consultation, Endorsement
 from core.audit import AuditEvent
 from core.clock import FixedClock
@@ -48,7 +49,7 @@ def test_the_export_holds_their_data_and_no_secret(
     session.add(Endorsement(comment_id=other.id, user_id=person.id, created_at=clock.now()))
     session.flush()
 
-    data = export_my_data(session, person)
+    data = export_my_data(session, person, app_paths())
     text = json.dumps(data)
 
     assert data["profile"]["email"] == "olena@example.org"

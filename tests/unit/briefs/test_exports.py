@@ -11,6 +11,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths, app_urls
 from briefs.dispositions import Decision
 from briefs.exports import as_html, as_json, as_markdown, as_pdf, citation_text
 from briefs.models import BriefVersion
@@ -20,6 +21,7 @@ from core.clock import FixedClock
 from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
 
 BASE = "https://rt.example"
+URLS = app_urls(BASE)
 UKRAINIAN = "Шифрування захищає користувачів; послаблення шифруванням неприпустиме."
 
 
@@ -44,7 +46,7 @@ def version(session: Session, clock: FixedClock, consulted: Consulted) -> BriefV
         body,
         consulted.consultation.slug,
     )
-    return service.publish("vysnovky", consulted.editor)
+    return service.publish("vysnovky", consulted.editor, app_paths())
 
 
 def pdf_text(data: bytes) -> str:
@@ -52,7 +54,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_json_has_the_api_shape(version: BriefVersion, consulted: Consulted) -> None:
-    data = as_json(version)
+    data = as_json(version, app_paths())
     assert set(data) == {
         "slug",
         "title",
@@ -77,7 +79,7 @@ def test_json_has_the_api_shape(version: BriefVersion, consulted: Consulted) -> 
 
 
 def test_markdown_export_reads_on_its_own(version: BriefVersion, consulted: Consulted) -> None:
-    text = as_markdown(version, BASE)
+    text = as_markdown(version, URLS)
     cited = consulted.chatham.thread_id
     assert text.startswith("# Висновки щодо шифрування\n")
     assert f"{BASE}/briefs/vysnovky/v/1" in text
@@ -89,7 +91,7 @@ def test_markdown_export_reads_on_its_own(version: BriefVersion, consulted: Cons
 
 
 def test_html_export_is_a_standalone_printable_document(version: BriefVersion) -> None:
-    document = as_html(version, BASE)
+    document = as_html(version, URLS)
     html = BeautifulSoup(document, "html.parser")
     assert document.startswith("<!doctype html>")
     assert [tag["lang"] for tag in html.select("html")] == ["uk"]
@@ -101,7 +103,7 @@ def test_html_export_is_a_standalone_printable_document(version: BriefVersion) -
 
 
 def test_pdf_is_a_real_pdf_with_ukrainian_text(version: BriefVersion) -> None:
-    data = as_pdf(version, BASE)
+    data = as_pdf(version, URLS)
     assert data.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata is not None and reader.metadata.title == "Висновки щодо шифрування"
@@ -113,10 +115,10 @@ def test_pdf_is_a_real_pdf_with_ukrainian_text(version: BriefVersion) -> None:
 
 def test_no_export_names_a_chatham_house_commenter(version: BriefVersion) -> None:
     outputs = [
-        json.dumps(as_json(version), ensure_ascii=False),
-        as_markdown(version, BASE),
-        as_html(version, BASE),
-        pdf_text(as_pdf(version, BASE)),
+        json.dumps(as_json(version, app_paths()), ensure_ascii=False),
+        as_markdown(version, URLS),
+        as_html(version, URLS),
+        pdf_text(as_pdf(version, URLS)),
     ]
     for output in outputs:
         assert SECRET_NAME not in output
@@ -133,12 +135,12 @@ def test_pdf_never_fetches_images_and_survives_odd_markup(
         "```\ncode ї\n```\n\n> > nested quote\n\n***\n"
     )
     service.create(consulted.editor, "odd", "Odd", "en", [], body)
-    text = pdf_text(as_pdf(service.publish("odd", consulted.editor)))
+    text = pdf_text(as_pdf(service.publish("odd", consulted.editor, app_paths()), app_urls("")))
     assert "a map" in text and "code ї" in text and "nested quote" in text
 
 
 def test_citation_text_names_the_version_permalink(version: BriefVersion) -> None:
-    assert citation_text(version, BASE) == (
+    assert citation_text(version, URLS) == (
         "“Висновки щодо шифрування”, version 1, 2026-11-02. "
         f"Roundtable policy brief. {BASE}/briefs/vysnovky/v/1"
     )
@@ -151,5 +153,5 @@ def test_pdf_falls_back_to_plain_text_when_layout_fails(
         raise NotImplementedError("a layout fpdf2 cannot do")
 
     monkeypatch.setattr(FPDF, "write_html", refuse)
-    text = " ".join(pdf_text(as_pdf(version, BASE)).split())
+    text = " ".join(pdf_text(as_pdf(version, URLS)).split())
     assert UKRAINIAN in text and "Merged into §2." in text

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
-from app.urls import app_urls
+from app.urls import app_paths, app_urls
 from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
@@ -46,10 +46,10 @@ def briefs(session: Session, clock: FixedClock, consulted: Consulted) -> BriefSe
         f"Keys stay with users [[thread:{cited}]].",
         consulted.consultation.slug,
     )
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     service.revise("findings", consulted.editor)
     service.update_draft("findings", consulted.editor, "Findings", "Corrected text.", "Fix")
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     return service
 
 

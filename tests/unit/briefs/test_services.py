@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.dispositions import Decision
 from briefs.models import Brief, BriefVersion
 from briefs.services import BriefService
@@ -86,7 +87,7 @@ def test_only_editors_compose_briefs(service: BriefService, consulted: Consulted
         service.create(None, "mine", "T", "en", [], "x")
     create_brief(service, consulted)
     with pytest.raises(NotAllowed):
-        service.publish("findings", consulted.participant)
+        service.publish("findings", consulted.participant, app_paths())
 
 
 def test_publish_freezes_citations_annex_and_tells_search(
@@ -95,7 +96,7 @@ def test_publish_freezes_citations_annex_and_tells_search(
     chatham = consulted.chatham.thread
     brief = create_brief(service, consulted, body=f"As one group argued [[thread:{chatham.id}]].")
 
-    version = service.publish("findings", consulted.editor)
+    version = service.publish("findings", consulted.editor, app_paths())
 
     assert version.published_at is not None and version.published_by_id == consulted.editor.id
     assert [t.id for t in version.cited_threads] == [chatham.id]
@@ -130,7 +131,7 @@ def test_annex_never_names_a_chatham_house_commenter(
     service: BriefService, consulted: Consulted
 ) -> None:
     create_brief(service, consulted)
-    annex_text = json.dumps(service.publish("findings", consulted.editor).annex)
+    annex_text = json.dumps(service.publish("findings", consulted.editor, app_paths()).annex)
     assert SECRET_NAME not in annex_text
     assert SECRET_ORGANISATION not in annex_text
     assert "Ministry of Digital Transformation" in annex_text  # the named one is named
@@ -141,7 +142,7 @@ def test_publishing_a_citation_of_a_missing_thread_names_it(
 ) -> None:
     create_brief(service, consulted, body="See [[thread:987654]].")
     with pytest.raises(InvalidInput) as error:
-        service.publish("findings", consulted.editor)
+        service.publish("findings", consulted.editor, app_paths())
     assert "[[thread:987654]]" in error.value.message
     assert service.working_copy(service.get("findings")) is not None
 
@@ -153,7 +154,7 @@ def test_publishing_a_citation_from_another_consultation_fails(
     foreign = comment_on(session, clock, other, author=consulted.participant)
     create_brief(service, consulted, body=f"See [[thread:{foreign.thread_id}]].")
     with pytest.raises(InvalidInput, match=f"thread:{foreign.thread_id}"):
-        service.publish("findings", consulted.editor)
+        service.publish("findings", consulted.editor, app_paths())
 
 
 def test_annex_stays_frozen_when_a_disposition_changes_later(
@@ -163,7 +164,7 @@ def test_annex_stays_frozen_when_a_disposition_changes_later(
     thread_id = consulted.chatham.thread_id
     synthesis.decide(thread_id, editor=consulted.editor, decision=Decision.of("accepted", "Yes."))
     create_brief(service, consulted)
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
 
     synthesis.decide(
         thread_id, editor=consulted.editor, decision=Decision.of("not_accepted", "On reflection.")
@@ -183,13 +184,13 @@ def test_version_one_keeps_its_permalink_after_version_two(
     service: BriefService, consulted: Consulted, clock: FixedClock
 ) -> None:
     create_brief(service, consulted, body="First text.")
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     clock.advance(timedelta(days=3))
 
     draft = service.revise("findings", consulted.editor)
     assert (draft.number, draft.body_markdown, draft.published_at) == (2, "First text.", None)
     service.update_draft("findings", consulted.editor, "Corrected", "Second text.", "Typo fixed")
-    second = service.publish("findings", consulted.editor)
+    second = service.publish("findings", consulted.editor, app_paths())
 
     assert service.published("findings").id == second.id
     first = service.published("findings", 1)
@@ -202,18 +203,18 @@ def test_version_one_keeps_its_permalink_after_version_two(
 
 def test_published_versions_cannot_be_edited(service: BriefService, consulted: Consulted) -> None:
     create_brief(service, consulted)
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     with pytest.raises(Conflict):
         service.update_draft("findings", consulted.editor, "T", "Changed.", "")
     with pytest.raises(Conflict):
-        service.publish("findings", consulted.editor)
+        service.publish("findings", consulted.editor, app_paths())
 
 
 def test_revise_twice_returns_the_same_working_copy(
     service: BriefService, consulted: Consulted
 ) -> None:
     create_brief(service, consulted)
-    service.publish("findings", consulted.editor)
+    service.publish("findings", consulted.editor, app_paths())
     assert (
         service.revise("findings", consulted.editor).id
         == service.revise("findings", consulted.editor).id
@@ -231,12 +232,12 @@ def test_listing_shows_the_latest_published_version_of_each_brief(
     service: BriefService, consulted: Consulted, clock: FixedClock
 ) -> None:
     create_brief(service, consulted, slug="first")
-    service.publish("first", consulted.editor)
+    service.publish("first", consulted.editor, app_paths())
     service.revise("first", consulted.editor)
     service.update_draft("first", consulted.editor, "First, corrected", "Text.", "")
-    service.publish("first", consulted.editor)
+    service.publish("first", consulted.editor, app_paths())
     service.create(consulted.editor, "second", "Second", "uk", ["routing"], "Текст.")
-    service.publish("second", consulted.editor)
+    service.publish("second", consulted.editor, app_paths())
     create_brief(service, consulted, slug="unpublished")
 
     assert [(v.brief.slug, v.number) for v in service.listing()] == [
@@ -252,14 +253,12 @@ def test_where_a_thread_landed(service: BriefService, consulted: Consulted) -> N
     cited = consulted.chatham.thread_id
     create_brief(service, consulted, body=f"[[thread:{cited}]]")
     assert service.citations_of_thread(cited) == []  # a working copy is not public
-    version = service.publish("findings", consulted.editor)
+    version = service.publish("findings", consulted.editor, app_paths())
 
     assert service.citations_of_thread(cited) == [version]
     landed = service.citations_for_threads([cited, consulted.named.thread_id])
     assert list(landed) == [cited]
-    assert [(c.slug, c.number, c.url) for c in landed[cited]] == [
-        ("findings", 1, "/briefs/findings/v/1")
-    ]
+    assert [(c.slug, c.title, c.number) for c in landed[cited]] == [("findings", version.title, 1)]
 
 
 def test_brief_without_consultation_has_an_empty_annex(
@@ -273,6 +272,6 @@ def test_brief_without_consultation_has_an_empty_annex(
         [],
         f"Any thread: [[thread:{consulted.named.thread_id}]]",
     )
-    version = service.publish("note", consulted.editor)
+    version = service.publish("note", consulted.editor, app_paths())
     assert version.annex == {"consultation": None, "dispositions": [], "participation": []}
     assert session.scalars(select(BriefVersion).where(BriefVersion.id == version.id)).one()

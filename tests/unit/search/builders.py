@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from accounts.services import AccountService
+from app.urls import app_paths
 from briefs.models import Brief
 from briefs.services import BriefService
 from consultations.models import Comment, Consultation
@@ -119,7 +120,7 @@ def publish_brief(
 ) -> Brief:
     service = BriefService(session, clock=clock)
     brief = service.create(editor, slug, title, language, topics, body)
-    service.publish(slug, editor)
+    service.publish(slug, editor, app_paths())
     session.flush()
     return brief
 
@@ -201,4 +202,4 @@ def _comments(
 
 def find(index: SearchIndex, q: str = "", **params: str) -> SearchResults:
     """A search as the page would run it, from its query parameters."""
-    return index.search(SearchQuery.from_params({"q": q, **params}))
+    return index.search(SearchQuery.from_params({"q": q, **params}), app_paths())

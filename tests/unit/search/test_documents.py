@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
@@ -57,7 +58,7 @@ def test_only_the_current_brief_version_carries_its_vocabulary(
     service.revise("encryption-brief", archive.editor)
     title = "Encryption: the chapter's position"
     service.update_draft("encryption-brief", archive.editor, title, "Jurisdiction.", "New")
-    service.publish("encryption-brief", archive.editor)
+    service.publish("encryption-brief", archive.editor, app_paths())
     session.flush()
     documents = docs.brief_documents(session, archive.brief.id)
     assert [("spell" in document, document["current"]) for document in documents] == [

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
+from app.urls import app_paths
 from briefs.services import BriefService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
@@ -56,7 +57,7 @@ def test_every_public_paragraph_comment_and_brief_is_indexed(
 
 def test_drafts_are_never_indexed(index: SearchIndex) -> None:
     assert find(index, DRAFT_ONLY_WORD).total == 0
-    assert not any("not-yet" in doc["url"] for doc in stored(index))
+    assert not any("not-yet" in doc["params"]["slug"] for doc in stored(index))
 
 
 def test_paragraph_hits_link_to_their_permalink(index: SearchIndex, archive: Archive) -> None:
@@ -106,7 +107,7 @@ def test_a_field_name_searches_that_field_only(index: SearchIndex) -> None:
     assert find(index, "topic:cybersecurity").total == find(index, "", topic="cybersecurity").total
 
 
-@pytest.mark.parametrize("internal", ["owner", "spell", "id", "url", "author", "date"])
+@pytest.mark.parametrize("internal", ["owner", "spell", "id", "route", "params", "author", "date"])
 def test_internal_fields_are_read_as_words(internal: str) -> None:
     parsed = parse_text(make_schema(), f"{internal}:encryption").query
     assert parsed is not None
@@ -290,7 +291,7 @@ def test_every_published_brief_version_is_indexed_latest_first(
     session.commit()
     index.catch_up(sessions)
     assert find(index, "jurisdiction").total == 0  # the working copy is not public
-    service.publish("encryption-brief", archive.editor)
+    service.publish("encryption-brief", archive.editor, app_paths())
     session.commit()
     index.catch_up(sessions)
     results = find(index, "exceptional access", type="brief")
@@ -451,7 +452,7 @@ def test_deleting_the_folder_loses_nothing(
 ) -> None:
     count = index.doc_count()
     fresh = SearchIndex(index.path.parent / "elsewhere")
-    assert fresh.search(SearchQuery(q="escrow")).notes  # "being built"
+    assert fresh.search(SearchQuery(q="escrow"), app_paths()).notes  # "being built"
     fresh.catch_up(sessions)
     assert fresh.doc_count() == count
 
@@ -464,7 +465,7 @@ def test_an_index_of_an_older_schema_is_rebuilt_by_the_next_catch_up(
     count = index.doc_count()
     live = (index.path / "CURRENT").read_text()
     (index.path / live / "SCHEMA").write_text("1")
-    assert NOTE_NOT_READY in index.search(SearchQuery(q="escrow")).notes
+    assert NOTE_NOT_READY in index.search(SearchQuery(q="escrow"), app_paths()).notes
     index.catch_up(sessions)
     assert (index.path / "CURRENT").read_text() != live
     assert index.doc_count() == count and find(index, "escrow").total > 0

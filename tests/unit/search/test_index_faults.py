@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.urls import app_paths
 from core.clock import FixedClock
 from core.outbox import SEARCH, emit
 from search.documents import BRIEF
@@ -57,14 +58,14 @@ def test_a_rebuild_reaches_a_running_process_searchers(
     """The web process's pool threads keep searchers open; `roundtable reindex` (another
     SearchIndex on the same folder, as in another process) swaps generations under them."""
     query = SearchQuery.from_params({"q": "quokka"})
-    assert index.search_in_pool(query).total == 0
+    assert index.search_in_pool(query, app_paths()).total == 0
     consult(session, clock, archive.editor, slug="quokkas", title="Quokka rights",
             paragraphs=["Quokka habitats matter."])  # fmt: skip
     session.commit()  # its search event is not applied: only the rebuild can show it
 
     SearchIndex(index.path).rebuild(sessions)
 
-    assert index.search_in_pool(query).total > 0
+    assert index.search_in_pool(query, app_paths()).total > 0
     assert find(index, "quokka").total > 0
 
 
