@@ -28,7 +28,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.forms import FormTooLarge, UnreadableForm, parse_form
+from app.forms import FormTooLarge, UnreadableForm, close_form, parse_form
 from app.statuses import status_of
 from core.i18n import N_
 
@@ -111,7 +111,10 @@ class CSRFMiddleware:
                 )
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            await close_form(scope)
 
     def _cross_site(self, request: Request) -> bool:
         """What the browser says of where the request comes from, when it says anything."""
@@ -135,11 +138,8 @@ class CSRFMiddleware:
         request = Request(scope)
         submitted = request.headers.get(HEADER)
         if submitted is None:
-            form = await parse_form(Request(scope, _replay(body)))
-            try:
-                value = form.get(FIELD)
-            finally:
-                await form.close()
+            # Parsed once: the route reads this form from the scope (`parse_form`).
+            value = (await parse_form(Request(scope, _replay(body)))).get(FIELD)
             submitted = value if isinstance(value, str) else ""
         return hmac.compare_digest(submitted.encode(), cookie.encode())
 

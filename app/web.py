@@ -144,8 +144,8 @@ def _adapter(
     web: bool,
 ) -> Endpoint:
     async def serve(request: Request) -> Response:
-        # `read` first: a route that parses its own form (with a larger part size for an
-        # upload) leaves the parsed form cached on the request for `form_data`.
+        # `read` first: a route that reads its form to take an upload from it shares it with
+        # `form_data` (and with the CSRF check): the form is parsed once, kept in the scope.
         value = await read(request)
         form = await form_data(request) if web and request.method not in SAFE_METHODS else {}
         return await run_in_threadpool(_unit_of_work, request, form, value, handler, web)

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from app.main import create_app
+from briefs.services import MAX_BRIEF_CHARS, BriefService
 from core.clock import FixedClock
 from core.db import make_sessionmaker
 from tests.conftest import scratch_database
@@ -36,6 +38,9 @@ with tempfile.TemporaryDirectory() as d, scratch_database(kind, Path(d), "times"
         comment = comment_on(s, clock, c, author=make_user(s, clock))
         key = comment.thread.paragraph_key
         email = chief.email
+        BriefService(s, clock=clock).create(
+            chief, "findings", "Findings", "en", ["encryption"], "The findings.", "hostile"
+        )
         s.commit()
     app = create_app(settings_for_tests(Path(d)), sessions=sessions, clock=clock, run_worker=False)
     with Browser(app, base_url="http://testserver", follow_redirects=False) as b:
@@ -61,7 +66,26 @@ with tempfile.TemporaryDirectory() as d, scratch_database(kind, Path(d), "times"
             [("csrftoken", tok), ("markdown", "x" * (5 * 1024 * 1024 + 512 * 1024))]
         )
         many, ct2 = t.multipart([("csrftoken", tok)] + [(f"f{i}", "x") for i in range(1001)])
-        cases: dict[str, Callable[[], httpx.Response]] = {
+
+        def urlencoded(url: str, **fields: str) -> Callable[[], httpx.Response]:
+            """As a browser (or htmx) sends a form without a file input."""
+            body = urlencode({"csrftoken": tok, **fields}).encode()
+            print(f"{kind:10} urlencoded body to {url}: {len(body):,} bytes")
+            headers = {"content-type": "application/x-www-form-urlencoded"}
+            return lambda: b.post(url, content=body, headers=headers)
+
+        cyrillic = "шифрування" * (MAX_BRIEF_CHARS // 10)  # 2 UTF-8 bytes, 6 URL-encoded
+        cases: dict[str, Callable[[], httpx.Response]] = {}
+        cases["urlencoded 1.8 MB draft (x\\n\\n)"] = urlencoded(
+            "/consultations/hostile/versions", change_note="x", markdown="x\n\n" * 600_000
+        )
+        cases["urlencoded 6 MB draft (\\n)"] = urlencoded(
+            "/consultations/hostile/versions", change_note="x", markdown="\n" * 2_090_000
+        )
+        cases["urlencoded brief 500,000 Cyrillic"] = urlencoded(
+            "/briefs/findings/edit", title="Findings", change_note="x", body_markdown=cyrillic
+        )
+        cases |= {
             "GET /v/2^63": lambda: b.get(f"/consultations/hostile/v/{2**63}"),
             "POST disposition 2^31": lambda: b.post(
                 f"/consultations/hostile/threads/{2**31}/disposition", data={"csrftoken": tok}
