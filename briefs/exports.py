@@ -9,6 +9,8 @@ they were published with.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,8 +97,19 @@ def as_json(version: BriefVersion, paths: PathFor) -> dict[str, Any]:
     }
 
 
+#: Characters that Markdown would read as syntax in a line of text (emphasis, links, code,
+#: table cells), escaped with a backslash so the text shows as it was typed.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]|#])")
+
+
+def _markdown_text(text: str | None) -> str:
+    """A person's text inside Markdown, shown as typed: its syntax characters escaped and its
+    HTML as entities (a Markdown viewer would otherwise render raw HTML)."""
+    return html.escape(_MARKDOWN_SYNTAX.sub(r"\\\1", text or ""), quote=False)
+
+
 def _markdown_cell(text: str | None) -> str:
-    return " ".join((text or "").split()).replace("|", "\\|")
+    return _markdown_text(" ".join((text or "").split()))
 
 
 def _markdown_annex(version: BriefVersion, urls: Urls) -> list[str]:
@@ -121,7 +134,8 @@ def _markdown_annex(version: BriefVersion, urls: Urls) -> list[str]:
 def as_markdown(version: BriefVersion, urls: Urls) -> str:
     """A Markdown file that reads well on its own: citations become ordinary links."""
     body = link_citations(version.body_markdown, _threads(version), urls)
-    lines = [f"# {version.title}", "", f"*{citation_text(version, urls)}*", "", body.strip()]
+    title, citation = _markdown_text(version.title), _markdown_text(citation_text(version, urls))
+    lines = [f"# {title}", "", f"*{citation}*", "", body.strip()]
     if version.annex.get("consultation"):
         lines += _markdown_annex(version, urls)
     return "\n".join(lines) + "\n"

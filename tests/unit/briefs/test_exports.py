@@ -8,6 +8,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 from fpdf import FPDF
+from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from briefs.models import BriefVersion
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from core.clock import FixedClock
+from core.markdown import plain_text
 from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
 
 BASE = "https://rt.example"
@@ -155,3 +157,29 @@ def test_pdf_falls_back_to_plain_text_when_layout_fails(
     monkeypatch.setattr(FPDF, "write_html", refuse)
     text = " ".join(pdf_text(as_pdf(version, URLS)).split())
     assert UKRAINIAN in text and "Merged into §2." in text
+
+
+def test_markdown_export_shows_typed_text_as_text(
+    session: Session, clock: FixedClock, consulted: Consulted
+) -> None:
+    """A Markdown viewer renders raw HTML and syntax: the title and the rationale, which
+    people typed, must read as typed there, with no element or link of their own."""
+    hostile = '<img src=x onerror="alert(1)"> *loud* [click](javascript:alert(1)) | x'
+    cited = consulted.chatham.thread_id
+    SynthesisService(session, clock=clock).decide(
+        cited, editor=consulted.editor, decision=Decision.of("noted", hostile)
+    )
+    service = BriefService(session, clock=clock)
+    body = f"Cites [[thread:{cited}]]."
+    service.create(
+        consulted.editor, "hostile", hostile, "en", [], body, consulted.consultation.slug
+    )
+    text = as_markdown(service.publish("hostile", consulted.editor, app_paths()), URLS)
+    viewer = MarkdownIt("commonmark", {"html": True}).enable("table")  # as a .md viewer would
+    page = BeautifulSoup(viewer.render(text), "html.parser")
+    assert page.find("img") is None
+    assert not page.select("h1 *, td:not(:first-child) *, p em *"), "none of the text's own"
+    assert not [a for a in page.find_all("a") if "javascript" in str(a.get("href"))]
+    assert page.find("h1").get_text() == hostile.replace("  ", " ")
+    cells = [td.get_text() for td in page.select("table td")]
+    assert plain_text(hostile) in cells, "the rationale as plain text, one cell, pipe and all"
