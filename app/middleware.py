@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -82,9 +81,10 @@ class LanguageMiddleware:
 
 
 class RejectNulMiddleware:
-    """NUL can't be stored in PostgreSQL text and has no business in a page address: a web
-    path with one is a 404, and NULs are dropped from web query strings. (The JSON API
-    validates its own input and answers with JSON errors.)"""
+    """NUL can't be stored in PostgreSQL text and has no business in a page address: in a
+    web path it becomes U+FFFD, the replacement character, which names no page, so the
+    visitor gets the usual translated 404 page; NULs are dropped from web query strings.
+    (The JSON API validates its own input and answers with JSON errors.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -94,9 +94,7 @@ class RejectNulMiddleware:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"]:
-            response = PlainTextResponse("This page does not exist.", 404)
-            await response(scope, receive, send)
-            return
+            scope = {**scope, "path": scope["path"].replace("\x00", "\ufffd")}
         query = scope.get("query_string", b"")
         if b"%00" in query:
             scope = {**scope, "query_string": query.replace(b"%00", b"")}

@@ -148,10 +148,10 @@ class ConsultationService:
         the API, search and feeds are); a draft is as absent as a slug that names nothing,
         and a malformed slug is never sent to the database."""
         if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No consultation called “%(slug)s”."), slug=slug)
         consultation = self.get(slug)
         if not policy.can_view(person, consultation):
-            raise NotFound("No consultation called “%(slug)s”.", slug=slug)
+            raise NotFound(N_("No consultation called “%(slug)s”."), slug=slug)
         return consultation
 
     def commentable(self, slug: str, key: str) -> Consultation | None:

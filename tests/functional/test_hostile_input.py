@@ -234,6 +234,17 @@ def test_the_nul_message_is_in_ukrainian(browser: Browser, world: World) -> None
     assert text_of(page(response), ".notice--error p") == "Форма містить символ NUL."
 
 
+@pytest.mark.parametrize(
+    "path", ["/consultations/%00", "/briefs/%00", "/feeds/topics/%00.atom", "/%00/x"]
+)
+def test_nul_in_a_path_is_the_translated_no_such_page(browser: Browser, path: str) -> None:
+    browser.cookies.set("lang", "uk")
+    response = browser.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert page(response).select_one("html[lang=uk] main"), "the site's own page, in Ukrainian"
+
+
 # -- forms past their limits -------------------------------------------------------------------
 
 MANY_FIELDS = "A form may have at most 1,000 fields and 1 file."
