@@ -106,7 +106,7 @@ def run(operation: Operation, mode: GenerationMode, target: Target) -> tuple[int
     def check(case: Case[Operation]) -> None:
         nonlocal sent
         sent += 1
-        case.headers = headers(case, mode, target, sent)
+        adjust_headers(case, mode, target, sent)
         case.call_and_validate()
 
     try:
@@ -116,13 +116,11 @@ def run(operation: Operation, mode: GenerationMode, target: Target) -> tuple[int
     return sent, None
 
 
-def headers(
-    case: Case[Operation], mode: GenerationMode, target: Target, sent: int
-) -> dict[str, Any]:
+def adjust_headers(case: Case[Operation], mode: GenerationMode, target: Target, sent: int) -> None:
     """An editor's token for editors' operations. A valid request's Idempotency-Key is made
     unique: hypothesis may repeat a key with another body, which is rightly refused with a
     422 no schema can foresee (replays are test_api_idempotency's subject)."""
-    values = dict(case.headers or {})
+    values = case.headers  # case-insensitive, as headers are
     if case.operation.path in EDITORS_ONLY:
         values["Authorization"] = f"Bearer {target.editor_token}"
     if mode == GenerationMode.POSITIVE and IDEMPOTENCY_HEADER in values:
@@ -130,7 +128,6 @@ def headers(
         values[IDEMPOTENCY_HEADER] = (
             prefix + values[IDEMPOTENCY_HEADER][: MAX_KEY_CHARS - len(prefix)]
         )
-    return values
 
 
 def modes(operation: Operation) -> list[GenerationMode]:
