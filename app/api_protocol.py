@@ -107,12 +107,12 @@ async def unknown_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
+async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The body as a JSON object, refusing what is too big, not JSON, or not an object."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         raise ApiProblem(415, "unsupported_media_type", "Send the body as application/json.")
-    value = parse_json(await read_body(request))
+    value = parse_json(await read_body(request, limit))
     if not isinstance(value, dict):
         raise ApiProblem(400, "invalid_body", "The request body must be a JSON object.")
     return value

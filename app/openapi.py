@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 from consultations.commenting import CommentPosted, NewComment, PublicComment
+from consultations.versions import NewVersion, VersionPublished
 from core.enums import (
     ConsultationStatus,
     Disposition,
@@ -193,11 +194,13 @@ class _ModelSchemas(GenerateJsonSchema):
 
 def model_schemas() -> dict[str, Schema]:
     """Inputs as they are validated, outputs as they are serialised, with the enums they
-    use: declared once, in the domain (`consultations.commenting`)."""
+    use: declared once, in the domain (`consultations.commenting`, `consultations.versions`)."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         (NewComment, "validation"),
         (PublicComment, "serialization"),
         (CommentPosted, "serialization"),
+        (NewVersion, "validation"),
+        (VersionPublished, "serialization"),
     ]
     _, schemas = models_json_schema(
         models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
@@ -240,8 +243,11 @@ ERRORS = {
     401: ("Unauthorized", "No bearer token, or an unknown or revoked one."),
     403: ("Forbidden", "The token's scope or the account's rights do not allow this."),
     404: ("NotFound", "No such resource (drafts are never public)."),
-    409: ("Conflict", "The consultation is not open for comments."),
-    413: ("PayloadTooLarge", "The body is over 64 KiB."),
+    409: (
+        "Conflict",
+        "The consultation's state forbids it: closed to comments, or no longer revised.",
+    ),
+    413: ("PayloadTooLarge", "The body is over 64 KiB (5 MB for a new version)."),
     415: ("UnsupportedMediaType", "The body is not application/json."),
     422: ("Unprocessable", "Well-formed but invalid input; `fields` says what to fix."),
     429: ("TooManyRequests", "Over a rate limit; `Retry-After` says how many seconds to wait."),
@@ -314,6 +320,7 @@ def consultation_paths() -> dict[str, Schema]:
             }
         },
         "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},
+        "/consultations/{slug}/versions": {"post": post_version_operation()},
     }
 
 
@@ -355,6 +362,32 @@ def post_comment_operation() -> Schema:
             "content": {"application/json": {"schema": ref("NewComment")}},
         },
         "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    }
+
+
+def post_version_operation() -> Schema:
+    created = {
+        "description": "Published. `Location` is the version's permalink.",
+        "headers": {"Location": {"schema": string(), "description": "The version's page."}},
+        "content": {"application/json": {"schema": ref("VersionPublished")}},
+    }
+    return {
+        "operationId": "publishVersion",
+        "tags": ["consultations"],
+        "summary": "Publish the next version of a consultation's draft (editors).",
+        "description": (
+            "Needs a token with the `write` scope of an editor. Threads stay on their "
+            "paragraph keys; the answer counts those whose paragraph was kept, edited "
+            "(outdated) or removed (orphaned). A published or archived consultation is "
+            "no longer revised (409)."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "parameters": uses("slug"),
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("NewVersion")}},
+        },
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
     }
 
 

@@ -8,7 +8,7 @@ problems the domain never sees (syntax, size, credentials) in `app.api_protocol`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from accounts.models import User
 from app import openapi
 from app.api_auth import authenticate
 from app.api_protocol import (
+    MAX_BODY_BYTES,
     ApiProblem,
     ApiRoute,
     SortKey,
@@ -34,10 +35,12 @@ from app.web import Context, endpoint, endpoint_reading
 from briefs import exports
 from briefs.models import BriefVersion
 from briefs.services import BriefService
-from consultations import commenting
+from consultations import commenting, versions
 from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
+from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, ConsultationService
+from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
 from core.errors import NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
@@ -48,6 +51,7 @@ from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+Payload = dict[str, Any] | ApiProblem  # the body, or what is wrong with it
 
 
 # -- consultations ----------------------------------------------------------------------------
@@ -130,24 +134,34 @@ def list_threads(context: Context) -> Response:
     return JSONResponse({"items": [thread_json(thread) for thread in threads]})
 
 
-async def _comment_payload(request: Request) -> dict[str, Any] | ApiProblem:
-    """The body, received on the event loop. A problem with it is answered only once the
-    credentials have been checked, so a caller without a valid token always gets the 401
-    (or 403) first, as if the body had not been looked at."""
-    try:
-        return await read_json_object(request)
-    except ApiProblem as problem:
-        return problem
+def _payload(limit: int = MAX_BODY_BYTES) -> Callable[[Request], Awaitable[Payload]]:
+    """A reader of the body, received on the event loop. A problem with it is answered only
+    once the credentials have been checked, so a caller without a valid token always gets
+    the 401 (or 403) first, as if the body had not been looked at."""
+
+    async def read(request: Request) -> Payload:
+        try:
+            return await read_json_object(request, limit)
+        except ApiProblem as problem:
+            return problem
+
+    return read
 
 
-@endpoint_reading(_comment_payload, web=False)
-def post_comment(context: Context, payload: dict[str, Any] | ApiProblem) -> Response:
-    """A comment or reply, by the token's user, under the same rules as the web form:
-    authentication included, one transaction and one connection checkout per comment.
-    With an Idempotency-Key, a retry gets the first answer instead of a second comment."""
+def _authenticated(context: Context, payload: Payload) -> tuple[User, dict[str, Any]]:
+    """The token's user (with the `write` scope), then the body, in that order."""
     author = authenticate(context.request, context.session, "write")
     if isinstance(payload, ApiProblem):
         raise payload
+    return author, payload
+
+
+@endpoint_reading(_payload(), web=False)
+def post_comment(context: Context, body: Payload) -> Response:
+    """A comment or reply, by the token's user, under the same rules as the web form:
+    authentication included, one transaction and one connection checkout per comment.
+    With an Idempotency-Key, a retry gets the first answer instead of a second comment."""
+    author, payload = _authenticated(context, body)
     retry = _retry_of(context.request, author.id, payload)
     if retry is None:
         return _comment_answer(context.request, _new_comment(context, author, payload))
@@ -201,6 +215,22 @@ def _retry_of(
         )
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return user_id, f"api:{key}", fingerprint("POST", request.url.path, canonical)
+
+
+@endpoint_reading(_payload(MAX_UPLOAD_BYTES), web=False)
+def post_version(context: Context, body: Payload) -> Response:
+    """A new version by an editor's token: the editor's form, as JSON (a draft may be as
+    large as an uploaded file, so the body may be too)."""
+    editor, payload = _authenticated(context, body)
+    slug = context.params["slug"]
+    data = parse(NewVersion, payload, NOT_PUBLISHED)
+    published = versions.publish_version(context.session, context.clock, editor, slug, data)
+    location = url_path(
+        context.request, "consultation_version", slug=slug, number=published.version
+    )
+    return Response(
+        published.model_dump_json(), 201, {"Location": location}, media_type="application/json"
+    )
 
 
 # -- briefs ------------------------------------------------------------------------------------
@@ -302,6 +332,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}", endpoint(get_consultation, web=False)),
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
+    ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
     ApiRoute("/briefs", endpoint(list_briefs, web=False)),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
     ApiRoute("/search", endpoint(search, web=False)),

@@ -14,12 +14,15 @@ from accounts.policy import require_editor
 from app.forms import read_form
 from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading, redirect, render
+from consultations import versions
 from consultations.consensus import participation, stance_map
 from consultations.importing import draft_markdown
 from consultations.services import ConsultationService
+from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.inputs import parse
 
 
 def _service(context: Context) -> ConsultationService:
@@ -153,14 +156,13 @@ def change_period(context: Context) -> Response:
 @endpoint_reading(_upload)
 def new_version(context: Context, upload: Upload | None) -> Response:
     slug = context.params["slug"]
-    service = _service(context)
-    version = service.publish_version(
-        service.get(slug),
-        editor=context.user,
-        markdown=_markdown_from(context, upload),
-        change_note=context.form.get("change_note", ""),
-    )
-    number = version.number
+    typed = {
+        "markdown": _markdown_from(context, upload),
+        "change_note": context.form.get("change_note", ""),
+    }
+    data = parse(NewVersion, typed, NOT_PUBLISHED)
+    published = versions.publish_version(context.session, context.clock, context.user, slug, data)
+    number = published.version
     return redirect(url_path(context.request, "consultation_version", slug=slug, number=number))
 
 

@@ -96,6 +96,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/consultations/{slug}/paragraphs/{key}/comments"): Call(
         (401,) * 4, {"body": "x"}
     ),
+    ("POST", "/api/v1/consultations/{slug}/versions"): Call((401,) * 4, {"markdown": "x"}),
     ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
         SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
     ),
