@@ -590,6 +590,7 @@ def sql_costs(database_url: str, folder: Path) -> dict[str, SqlCount]:
             follow_redirects=False,
         )
         assert signed_in.status_code == 303, signed_in.text[:300]
+        csrf = http.cookies["csrftoken"]  # signing in handed out a new token
         event.listen(engine, "begin", on_begin)
         event.listen(engine, "before_cursor_execute", on_statement)
         form = {"body": "By htmx.", "stance": "support", "attribution": "group", "csrftoken": csrf}
