@@ -22,7 +22,10 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK) $(UPGRADE) -o requirements-dev.txt
 	$(BIN)/uv pip compile pyproject.toml $(LOCK) $(UPGRADE) -o requirements.txt
 
-## Install, migrate, load the demo data (once) and serve on SQLite under ./var/.
+## Install, migrate, load the demo data (once; every run prints its accounts) and serve on
+## SQLite under ./var/. `make run PORT=8080 HOST=0.0.0.0` listens elsewhere (so do the
+## variables set in the environment); BASE_URL then follows unless it is set too.
+export HOST PORT
 run: $(STAMP)
 	scripts/install-system-packages
 	$(BIN)/roundtable db upgrade

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings, listen_url
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
@@ -32,19 +32,33 @@ def _ensure_var_dir(settings: Settings) -> None:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Roundtable: multistakeholder policy consultations."""
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
     _ensure_var_dir(ctx.obj)
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", help="Address to listen on.  [default: HOST, or 127.0.0.1]")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to listen on.  [default: PORT, or 8000]"
+)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
     """Run the web app."""
+    import os
+
     import uvicorn
 
-    click.echo(f"Roundtable is running at http://{host}:{port}/")
+    host, port = host or settings.host, port or settings.port
+    # The app reads its settings afresh (in each worker): let them agree with the options,
+    # so that BASE_URL, when unset, is the address this server listens on.
+    os.environ.update(HOST=host, PORT=str(port))
+    click.echo(f"Roundtable is running at {listen_url(host, port)}/")
+    if os.environ.get("BASE_URL"):
+        click.echo(f"Public address (BASE_URL): {settings.base_url}/")
     # The app itself reads X-Forwarded-For, from FORWARDED_ALLOW_IPS only (app.main).
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=False)
 

@@ -5,6 +5,9 @@ than inserting rows, so the demo exercises the real rules (comment periods, keys
 revisions, citations checked on publishing) and writes the same outbox events the search
 index consumes. It runs in one transaction and only once: `make run` calls it on every start.
 
+The texts and the words (people, comments, briefs) are data files in app/demo_data/, shipped
+with the package, so a clone with nothing beside it runs the demo.
+
 Timestamps are spread over the weeks before "now" with a settable clock, so the sample reads
 like a consultation season: a finished consultation with its brief, and two still open.
 """
@@ -26,8 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import core.models  # noqa: F401 - every mapper must be configured before the first query
 from accounts.models import User
 from accounts.services import AccountService
-from app import demo_content as content
-from app.demo_content import Remark
+from app.demo_content import DemoContent, Edit, Person, Remark, parse_content
 from app.settings import Settings
 from app.urls import app_paths, app_urls
 from briefs.dispositions import Decision
@@ -39,16 +41,15 @@ from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
-from core.enums import Attribution, ConsultationStatus
+from core.enums import Attribution, ConsultationStatus, Disposition
 from core.errors import InvalidInput
 from core.markdown import strip_front_matter
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+DEMO_DATA = Path(__file__).with_name("demo_data")  # see its README.md for sources and licences
+CONTENT = Path("content.toml")
 RFC9614 = Path("ietf/rfc9614-privacy-partitioning/draft-iab-privacy-partitioning.md")
 RFC9518 = Path("ietf/rfc9518-centralization/draft-nottingham-avoiding-internet-centralization.md")
-UA_LAW = Path("uk-laws/01437-ua-electronic-communications.json")
-LAW_PROVISIONS = 25
-LAW_PARAGRAPHS_PER_PROVISION = 6  # Article 2 alone has 170 definitions: keep the page readable
+UA_LAW = Path("uk-laws/01437-ua-electronic-communications.json")  # the articles the demo shows
 DAY = timedelta(days=1)
 
 
@@ -72,16 +73,16 @@ class DemoReport:
     decided: int = 0
 
 
-# --- corpora ---------------------------------------------------------------------------------
+# --- texts -----------------------------------------------------------------------------------
 
 
-def read_corpus(corpora: Path, relative: Path) -> str:
-    """A corpus file's text, or a message saying where the demo expected it."""
-    path = corpora / relative
+def read_text(data: Path, relative: Path) -> str:
+    """A demo data file's text, or a message saying where the demo expected it."""
+    path = data / relative
     if not path.is_file():
         raise InvalidInput(
-            f"The demo needs the shared corpora, but {path} is missing. "
-            "Put the corpora folder next to the repository (../shared/corpora) and try again."
+            "The demo data file %(path)s is missing: reinstall Roundtable or restore it from git.",
+            path=str(path),
         )
     return path.read_text(encoding="utf-8")
 
@@ -139,22 +140,21 @@ def _reference(inner: str, anchors: dict[str, str]) -> str:
 
 
 def law_to_markdown(law: dict[str, Any], intro: Sequence[str]) -> str:
-    """The first provisions of a law as `## {title}` and one block per part of its text."""
+    """A law's provisions as `## {title}` and one block per part (line) of its text."""
     parts = list(intro)
-    for provision in law["provisions"][:LAW_PROVISIONS]:
+    for provision in law["provisions"]:
         parts.append(f"## {provision['title']}")
-        lines = [line.strip() for line in provision["content"].splitlines() if line.strip()]
-        parts.extend(lines[:LAW_PARAGRAPHS_PER_PROVISION])
+        parts.extend(line.strip() for line in provision["content"].splitlines() if line.strip())
     return "\n\n".join(parts) + "\n"
 
 
-def apply_edits(markdown: str, edits: Sequence[tuple[str, str]]) -> str:
-    """Apply (old, new) rewordings; line wrapping in the source does not matter."""
-    for old, new in edits:
-        pattern = r"\s+".join(re.escape(word) for word in old.split())
-        markdown, count = re.subn(pattern, new.replace("\\", "\\\\"), markdown, count=1)
+def apply_edits(markdown: str, edits: Sequence[Edit]) -> str:
+    """Apply rewordings; line wrapping in the source does not matter."""
+    for edit in edits:
+        pattern = r"\s+".join(re.escape(word) for word in edit.old.split())
+        markdown, count = re.subn(pattern, edit.new.replace("\\", "\\\\"), markdown, count=1)
         if count != 1:
-            raise InvalidInput(f"The demo edit could not find its text: {old[:60]}…")
+            raise InvalidInput(f"The demo edit could not find its text: {edit.old[:60]}…")
     return markdown
 
 
@@ -164,9 +164,10 @@ def apply_edits(markdown: str, edits: Sequence[tuple[str, str]]) -> str:
 class DemoLoader:
     """Builds the sample inside the caller's transaction, oldest events first."""
 
-    def __init__(self, session: Session, corpora: Path, now: datetime) -> None:
+    def __init__(self, session: Session, data: Path, content: DemoContent, now: datetime) -> None:
         self.session = session
-        self.corpora = corpora
+        self.data = data
+        self.content = content
         self.now = now.replace(second=0, microsecond=0)
         self.clock = DemoClock(self.now)
         self.consultations = ConsultationService(session, clock=self.clock)
@@ -177,8 +178,9 @@ class DemoLoader:
         self.at(-90)
         # Argon2 costs about half a second per hash by design. Every demo account has the same
         # published password, so one hash (with its own salt) serves them all.
-        password_hash = PasswordHasher().hash(content.PASSWORD)
-        self.people = {p.handle: self.create_person(p, password_hash) for p in content.PEOPLE}
+        password_hash = PasswordHasher().hash(self.content.password)
+        people = self.content.people
+        self.people = {p.handle: self.create_person(p, password_hash) for p in people}
         self.standards()
         self.encryption()
         self.fragmentation()
@@ -192,11 +194,11 @@ class DemoLoader:
 
     @property
     def editor(self) -> User:
-        return self.people[content.EDITOR]
+        return self.people[self.content.editor]
 
-    def create_person(self, person: content.Person, password_hash: str) -> User:
+    def create_person(self, person: Person, password_hash: str) -> User:
         user = AccountService(self.session, clock=self.clock).create_user(
-            email=person.email,
+            email=self.content.email(person),
             name=person.name,
             role=person.role,
             group=person.group,
@@ -210,19 +212,20 @@ class DemoLoader:
 
     def standards(self) -> None:
         """Closed: every thread decided, an accepted suggestion applied, briefs published."""
-        _title, markdown = kramdown_to_markdown(read_corpus(self.corpora, RFC9518))
+        words = self.content.standards
+        _title, markdown = kramdown_to_markdown(read_text(self.data, RFC9518))
         consultation = self.open_consultation(
-            content.STANDARDS_SLUG, content.STANDARDS_TITLE, content.STANDARDS_SUMMARY,
-            markdown, topics=("standards", "encryption"), opens=-75, closes=-25,
+            words.slug, words.title, words.summary, markdown,
+            topics=("standards", "encryption"), opens=-75, closes=-25,
         )  # fmt: skip
-        threads = self.discuss(consultation, content.STANDARDS_REMARKS, -74, -30)
+        threads = self.discuss(consultation, words.remarks, -74, -30)
         self.at(-25)
         self.consultations.set_status(consultation, ConsultationStatus.CLOSED, editor=self.editor)
         self.at(-22)
         self.consultations.set_status(
             consultation, ConsultationStatus.SYNTHESIS, editor=self.editor
         )
-        self.decide(content.STANDARDS_REMARKS, threads)
+        self.decide(words.remarks, threads)
         self.publish_briefs(consultation, threads)
         self.consultations.set_status(
             consultation, ConsultationStatus.PUBLISHED, editor=self.editor
@@ -231,31 +234,32 @@ class DemoLoader:
 
     def encryption(self) -> None:
         """Open, in English, revised mid-consultation so diffs and outdated comments show."""
-        _title, markdown = kramdown_to_markdown(read_corpus(self.corpora, RFC9614))
+        words = self.content.encryption
+        _title, markdown = kramdown_to_markdown(read_text(self.data, RFC9614))
         consultation = self.open_consultation(
-            content.ENCRYPTION_SLUG, content.ENCRYPTION_TITLE, content.ENCRYPTION_SUMMARY,
-            markdown, topics=("encryption", "privacy"), opens=-14, closes=30,
+            words.slug, words.title, words.summary, markdown,
+            topics=("encryption", "privacy"), opens=-14, closes=30,
         )  # fmt: skip
-        self.discuss(consultation, content.ENCRYPTION_BEFORE_V2, -13.5, -6)
+        self.discuss(consultation, words.before_revision, -13.5, -6)
         self.at(-5)
         self.consultations.publish_version(
             consultation,
             editor=self.editor,
-            markdown=apply_edits(markdown, content.ENCRYPTION_V2_EDITS),
-            change_note=content.ENCRYPTION_V2_NOTE,
+            markdown=apply_edits(markdown, words.revision_edits),
+            change_note=words.revision_note,
         )
-        self.discuss(consultation, content.ENCRYPTION_AFTER_V2, -4.5, -0.2)
+        self.discuss(consultation, words.after_revision, -4.5, -0.2)
         self.report.consultations.append((consultation, "open, version 2"))
 
     def fragmentation(self) -> None:
         """Open, in Ukrainian, on the first provisions of the law on electronic communications."""
-        law = json.loads(read_corpus(self.corpora, UA_LAW))
+        words = self.content.fragmentation
+        law = json.loads(read_text(self.data, UA_LAW))
         consultation = self.open_consultation(
-            content.FRAGMENTATION_SLUG, content.FRAGMENTATION_TITLE,
-            content.FRAGMENTATION_SUMMARY, law_to_markdown(law, content.FRAGMENTATION_INTRO),
+            words.slug, words.title, words.summary, law_to_markdown(law, words.intro),
             topics=("fragmentation",), opens=-8, closes=40, language="uk",
         )  # fmt: skip
-        self.discuss(consultation, content.FRAGMENTATION_REMARKS, -7.5, -0.1)
+        self.discuss(consultation, words.remarks, -7.5, -0.1)
         self.report.consultations.append((consultation, "open"))
 
     # -- steps -----------------------------------------------------------------------------
@@ -300,9 +304,9 @@ class DemoLoader:
         for index, remark in enumerate(remarks):
             self.at(start + step * index)
             comment = self.comment(consultation, remark)
-            for number, (handle, body) in enumerate(remark.replies, start=1):
+            for number, reply in enumerate(remark.replies, start=1):
                 self.at(start + step * (index + number / (len(remark.replies) + 1)))
-                self.reply(consultation, comment, handle, body)
+                self.reply(consultation, comment, reply.by, reply.body)
             threads[remark.ref or str(index)] = comment.thread
         return threads
 
@@ -349,28 +353,22 @@ class DemoLoader:
             )
             self.report.decided += 1
         for remark in remarks:
-            if remark.suggest and remark.disposition == content.D.ACCEPTED:
+            if remark.suggest and remark.disposition == Disposition.ACCEPTED:
                 self.at(-15)
                 opening = threads[remark.ref].comments[0]
                 synthesis.apply_suggestion(opening.id, editor=self.editor)
 
     def publish_briefs(self, consultation: Consultation, threads: dict[str, Thread]) -> None:
         briefs = BriefService(self.session, clock=self.clock)
-        editions = (
-            ("en", content.STANDARDS_BRIEF_SLUG, content.STANDARDS_BRIEF_TITLE,
-             content.STANDARDS_BRIEF),
-            ("uk", content.STANDARDS_BRIEF_UK_SLUG, content.STANDARDS_BRIEF_UK_TITLE,
-             content.STANDARDS_BRIEF_UK),
-        )  # fmt: skip
-        for offset, (language, slug, title, body) in enumerate(editions):
+        for offset, brief in enumerate(self.content.standards.briefs):
             self.at(-12 + offset)
             briefs.create(
-                self.editor, slug, title, language, ("standards", "encryption"),
-                cite_threads(body, threads), consultation.slug,
+                self.editor, brief.slug, brief.title, brief.language, ("standards", "encryption"),
+                cite_threads(brief.body, threads), consultation.slug,
             )  # fmt: skip
             self.at(-10 + offset)
-            briefs.publish(slug, self.editor, app_paths())
-            self.report.briefs.append((slug, title))
+            briefs.publish(brief.slug, self.editor, app_paths())
+            self.report.briefs.append((brief.slug, brief.title))
 
 
 _CITE = re.compile(r"\[\[thread:\{([\w-]+)\}\]\]")
@@ -395,27 +393,35 @@ def load_demo(
     sessions: sessionmaker[Session],
     settings: Settings,
     *,
-    corpora: Path = CORPORA,
+    data: Path = DEMO_DATA,
     now: datetime | None = None,
 ) -> str:
-    """Load the sample once and describe it; a second call changes nothing and says so."""
-    if not corpora.is_dir():
-        raise InvalidInput(
-            f"The demo is built from real texts in {corpora}, which does not exist. "
-            "Check out the shared corpora next to the repository (../shared/corpora)."
-        )
+    """Load the sample once and describe it; a second call changes nothing and says so.
+
+    Either way the description ends with the accounts and the address, so that every
+    `make run` shows how to sign in."""
+    content = parse_content(read_text(data, CONTENT))
     with unit_of_work(sessions) as session:
-        if AccountService(session, clock=SystemClock()).by_email(_editor_email()) is not None:
-            return (
-                f"The demo is already loaded (account {_editor_email()} exists); "
-                f"nothing was changed. Open {app_urls(settings.base_url)('home')}"
-            )
-        report = DemoLoader(session, corpora, now or SystemClock().now()).run()
-    return summary(report, settings, catch_up_search(sessions, settings))
+        loaded = AccountService(session, clock=SystemClock()).by_email(content.editor_email)
+        report = (
+            None if loaded else DemoLoader(session, data, content, now or SystemClock().now()).run()
+        )
+    if report is None:
+        return already_loaded(content, settings)
+    return summary(report, content, settings, catch_up_search(sessions, settings))
 
 
-def _editor_email() -> str:
-    return f"{content.EDITOR}@{content.DOMAIN}"
+def already_loaded(content: DemoContent, settings: Settings) -> str:
+    return "\n".join(
+        [
+            f"The demo is already loaded (account {content.editor_email} exists); "
+            "nothing was changed.",
+            "",
+            *account_lines(content),
+            "",
+            f"Open {app_urls(settings.base_url)('home')}",
+        ]
+    )
 
 
 def catch_up_search(sessions: sessionmaker[Session], settings: Settings) -> str:
@@ -431,7 +437,7 @@ def catch_up_search(sessions: sessionmaker[Session], settings: Settings) -> str:
     return f"Search index: {count} events applied."
 
 
-def summary(report: DemoReport, settings: Settings, search_line: str) -> str:
+def summary(report: DemoReport, content: DemoContent, settings: Settings, search_line: str) -> str:
     urls = app_urls(settings.base_url)
     lines = ["Loaded the Roundtable demo.", "", "Consultations:"]
     for consultation, state in report.consultations:
@@ -443,13 +449,15 @@ def summary(report: DemoReport, settings: Settings, search_line: str) -> str:
     lines.append(f"  Dispositions recorded: {report.decided}")
     lines += ["", "Published briefs:"]
     lines += [f"  {title}\n    {urls('brief', slug=slug)}" for slug, title in report.briefs]
-    lines += ["", f"Accounts (password “{content.PASSWORD}” for all):"]
-    lines += [f"  {_account_line(person)}" for person in content.PEOPLE]
-    lines += ["", search_line, f"Open {urls('home')}"]
+    lines += ["", *account_lines(content), "", search_line, f"Open {urls('home')}"]
     return "\n".join(lines)
 
 
-def _account_line(person: content.Person) -> str:
-    group = GROUP_LABELS[person.group] if person.group else "no group"
-    role = person.role.value
-    return f"{person.email:<42} {role:<11} {group:<19} {person.name}, {person.organisation}"
+def account_lines(content: DemoContent) -> list[str]:
+    """The demo accounts, one a line, under the password they share."""
+    lines = [f"Accounts (password “{content.password}” for all):"]
+    for person in content.people:
+        group = GROUP_LABELS[person.group] if person.group else "no group"
+        email, role = content.email(person), person.role.value
+        lines.append(f"  {email:<42} {role:<11} {group:<19} {person.name}, {person.organisation}")
+    return lines

@@ -15,6 +15,8 @@ DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside de
 DEFAULT_COMMENT_RATE_LIMIT = "30/minute;500/day"
 # Search as you type sends a request per pause in typing: a person needs a few a minute.
 DEFAULT_SEARCH_RATE_LIMIT = "120/minute;3000/day"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
 
 
 class ConfigurationError(RuntimeError):
@@ -46,6 +48,9 @@ class Settings:
     search_rate_limit: str = DEFAULT_SEARCH_RATE_LIMIT
     # Addresses (or networks) of the reverse proxies whose X-Forwarded-For is believed.
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Where `roundtable serve` listens; BASE_URL defaults to this address.
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,12 +60,15 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         var = Path(env.get("ROUNDTABLE_VAR_DIR", "var"))
+        # Empty counts as unset: `make` exports HOST and PORT even when nobody set them.
+        host = env.get("HOST") or DEFAULT_HOST
+        port = _parse_port(env.get("PORT") or str(DEFAULT_PORT))
         settings = cls(
             database_url=env.get("DATABASE_URL", f"sqlite:///{var / 'roundtable.db'}"),
             secret_key=env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
             search_index_dir=Path(env.get("SEARCH_INDEX_DIR", str(var / "search-index"))),
             smtp_url=env.get("SMTP_URL") or None,
-            base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            base_url=(env.get("BASE_URL") or listen_url(host, port)).rstrip("/"),
             environment=env.get("ROUNDTABLE_ENV", "development"),
             outbox_poll_seconds=float(env.get("OUTBOX_POLL_SECONDS", "0.5")),
             mail_from=env.get("MAIL_FROM", "Roundtable <noreply@roundtable.invalid>"),
@@ -68,6 +76,8 @@ class Settings:
             comment_rate_limit=env.get("COMMENT_RATE_LIMIT", DEFAULT_COMMENT_RATE_LIMIT),
             search_rate_limit=env.get("SEARCH_RATE_LIMIT", DEFAULT_SEARCH_RATE_LIMIT),
             forwarded_allow_ips=_parse_list(env.get("FORWARDED_ALLOW_IPS", "")),
+            host=host,
+            port=port,
         )
         settings.check()
         return settings
@@ -80,6 +90,21 @@ class Settings:
                 parse_rates(getattr(self, name))
             except ValueError as error:
                 raise ConfigurationError(f"{name.upper()}: {error}") from error
+
+
+def listen_url(host: str, port: int) -> str:
+    """The address of a server listening on host:port (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _parse_port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ConfigurationError(f"PORT must be a number from 1 to 65535, not {raw!r}")
+    return port
 
 
 def _parse_list(raw: str) -> tuple[str, ...]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
@@ -219,3 +222,52 @@ def test_the_worker_outlives_a_database_that_is_down(tmp_path: Path) -> None:
     output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0, output
     assert any("cannot listen for outbox notifications" in line for line in seen)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> str | None:
+    try:
+        return httpx.get(url, timeout=5).raise_for_status().text
+    except httpx.TransportError:  # not listening yet
+        return None
+
+
+@pytest.mark.parametrize("how", ["environment", "option"])
+def test_serve_listens_where_asked_and_base_url_follows(tmp_path: Path, how: str) -> None:
+    """`make run` passes HOST/PORT in the environment, `--port` overrides PORT; with BASE_URL
+    unset, the app's absolute links (the search feed's) point at the server that listens."""
+    port, other = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"BASE_URL", "HOST", "PORT"}}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'roundtable.db'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port if how == "environment" else other),
+    }
+    cli = [sys.executable, "-m", "app.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603 - our own CLI
+    options = ["--port", str(port)] if how == "option" else []
+    server = subprocess.Popen(  # noqa: S603 - our own CLI, with arguments of our own
+        [*cli, "serve", *options],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        feed = wait_for(lambda: _get(f"http://127.0.0.1:{port}/search.atom?q=privacy"), 60)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert isinstance(feed, str), output
+    assert f"Roundtable is running at http://127.0.0.1:{port}/" in output
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(feed)  # noqa: S314 - our own feed, not untrusted XML
+    links = {link.get("rel"): link.get("href") for link in root.iter(f"{atom}link")}
+    assert links["self"] == f"http://127.0.0.1:{port}/search.atom?q=privacy"
+    assert links["alternate"] == f"http://127.0.0.1:{port}/search?q=privacy"

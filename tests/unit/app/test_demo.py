@@ -88,13 +88,17 @@ def test_second_call_changes_nothing(
     again = load_demo(sessions, settings)
     session.expire_all()
     assert "already loaded" in again
+    # `make run` loads the demo on every start: each start still shows how to sign in.
+    assert "editor@demo.roundtable.example" in again
+    assert "password “roundtable-demo”" in again
+    assert again.endswith("Open http://demo.test/")
     assert (_count(session, User), _count(session, Comment), _count(session, Consultation)) == (
         before
     )
 
 
-def test_missing_corpora_is_a_clear_error(
+def test_missing_demo_data_is_a_clear_error(
     sessions: sessionmaker[Session], settings: Settings, tmp_path: Path
 ) -> None:
-    with pytest.raises(InvalidInput, match="corpora"):
-        load_demo(sessions, settings, corpora=tmp_path / "nowhere")
+    with pytest.raises(InvalidInput, match=r"demo data file .*nowhere.*content\.toml is missing"):
+        load_demo(sessions, settings, data=tmp_path / "nowhere")

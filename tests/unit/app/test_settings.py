@@ -48,3 +48,23 @@ def test_oidc_providers_are_parsed_and_bad_json_is_a_clear_error() -> None:
     assert (provider.issuer, provider.display_name) == ("https://id.example", "isoc")
     with pytest.raises(ConfigurationError, match="OIDC_PROVIDERS"):
         Settings.from_env({"OIDC_PROVIDERS": "{not json"})
+
+
+def test_base_url_defaults_to_where_the_server_listens() -> None:
+    assert Settings.from_env({}).base_url == "http://127.0.0.1:8000"
+    settings = Settings.from_env({"HOST": "192.0.2.7", "PORT": "8080"})
+    assert (settings.host, settings.port) == ("192.0.2.7", 8080)
+    assert settings.base_url == "http://192.0.2.7:8080"
+    assert Settings.from_env({"HOST": "::1", "PORT": "9000"}).base_url == "http://[::1]:9000"
+    # `make` exports HOST and PORT empty when nobody set them: empty is the default.
+    assert Settings.from_env({"HOST": "", "PORT": ""}).base_url == "http://127.0.0.1:8000"
+    explicit = {"PORT": "8080", "BASE_URL": "https://roundtable.example/"}
+    assert Settings.from_env(explicit).base_url == "https://roundtable.example"
+
+
+@pytest.mark.parametrize("port", ["http", "0", "65536", "-1"])
+def test_a_port_that_is_not_a_tcp_port_is_a_clear_error(port: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match=f"PORT must be a number from 1 to 65535, not '{port}'"
+    ):
+        Settings.from_env({"PORT": port})
