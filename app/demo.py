@@ -1,9 +1,10 @@
 """`roundtable demo`: a realistic sample, built through the same services an editor uses.
 
-Everything goes through `ConsultationService`, `SynthesisService` and `BriefService` rather
-than inserting rows, so the demo exercises the real rules (comment periods, keys that survive
-revisions, citations checked on publishing) and writes the same outbox events the search
-index consumes. It runs in one transaction and only once: `make run` calls it on every start.
+Everything goes through `create_consultation`, `ConsultationService`, `SynthesisService` and
+`BriefService` rather than inserting rows, so the demo exercises the real rules (comment
+periods, keys that survive revisions, citations checked on publishing) and writes the same
+outbox events the search index consumes. It runs in one transaction and only once: `make run`
+calls it on every start.
 
 The texts and the words (people, comments, briefs) are data files in app/demo_data/, shipped
 with the package, so a clone with nothing beside it runs the demo.
@@ -37,11 +38,12 @@ from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.attribution import GROUP_LABELS
 from consultations.commenting import NewComment
+from consultations.creating import NewConsultation, create_consultation
 from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
-from core.enums import Attribution, ConsultationStatus, Disposition
+from core.enums import Attribution, ConsultationStatus, Disposition, Language
 from core.errors import InvalidInput
 from core.markdown import strip_front_matter
 
@@ -278,17 +280,18 @@ class DemoLoader:
     ) -> Consultation:
         """Created a few days before its comment period, opened when the period starts."""
         self.at(opens - 2)
-        consultation = self.consultations.create(
-            editor=self.editor,
+        data = NewConsultation(
             slug=slug,
             title=title,
             markdown=markdown,
-            language=language,
+            language=Language(language),
             summary=summary,
-            topics=topics,
+            topics=tuple(topics),
             opens_at=self.now + timedelta(days=opens),
             closes_at=self.now + timedelta(days=closes),
         )
+        created = create_consultation(self.session, self.clock, self.editor, data)
+        consultation = self.consultations.get(created.slug)
         self.at(opens)
         self.consultations.set_status(consultation, ConsultationStatus.OPEN, editor=self.editor)
         return consultation

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import User
+from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
-from consultations.services import ConsultationService
+from consultations.services import NOT_CREATED, ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
 from core.enums import ConsultationStatus, Role
 from core.errors import InvalidInput
+from core.inputs import parse
 from core.markdown import strip_front_matter
 
 
@@ -31,26 +32,28 @@ def import_draft_file(
     closes: str | None = None,
     editor_email: str | None = None,
 ) -> str:
-    """Create the consultation; with a period it is opened (and accepts comments when due)."""
+    """Create the consultation; with a period it is opened (and accepts comments when due).
+    Dates are ISO 8601 (without a zone, UTC), checked by `NewConsultation` like the form's."""
     markdown = draft_markdown(file.name, file.read_bytes())
     meta, _body = strip_front_matter(markdown)
+    typed = {
+        "slug": slug,
+        "title": title or meta.get("title") or _first_heading(markdown) or slug,
+        "markdown": markdown,
+        "language": language,
+        "topics": topics,
+        "opens_at": opens,
+        "closes_at": closes,
+    }
+    data = parse(NewConsultation, typed, NOT_CREATED)
     clock = SystemClock()
     with unit_of_work(sessions) as session:
         editor = _editor(session, editor_email)
-        service = ConsultationService(session, clock=clock)
-        consultation = service.create(
-            editor=editor,
-            slug=slug,
-            title=title or meta.get("title") or _first_heading(markdown) or slug,
-            markdown=markdown,
-            language=language,
-            topics=topics,
-            opens_at=_moment(opens, "opens"),
-            closes_at=_moment(closes, "closes"),
-        )
+        created = create_consultation(session, clock, editor, data)
         if opens or closes:
-            service.set_status(consultation, ConsultationStatus.OPEN, editor=editor)
-        return consultation.slug
+            service = ConsultationService(session, clock=clock)
+            service.set_status(service.get(created.slug), ConsultationStatus.OPEN, editor=editor)
+        return created.slug
 
 
 def _editor(session: Session, email: str | None) -> User:
@@ -63,18 +66,6 @@ def _editor(session: Session, email: str | None) -> User:
             "No editor account found; create one with `roundtable users create --role editor`."
         )
     return editor
-
-
-def _moment(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(f"--{field} is not an ISO 8601 date: {value}") from error
-    if moment.tzinfo is None:
-        raise InvalidInput(f"--{field} needs a timezone, e.g. {value}+00:00")
-    return moment
 
 
 def _first_heading(markdown: str) -> str | None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the input models use this service: a cycle at run time
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_DRAFT_CHARS = 2_000_000
 MAX_DRAFT_PARAGRAPHS = 2_000
+NOT_CREATED = N_("The consultation could not be created.")
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -248,9 +249,11 @@ class ConsultationService:
         opens_at: datetime | None = None,
         closes_at: datetime | None = None,
     ) -> Consultation:
+        """Persist a consultation `creating.NewConsultation` has checked (only the database
+        knows whether the slug is taken), with its first version."""
         editor = require_editor(editor)
-        self._validate_new(slug, title, language)
-        self._validate_period(opens_at, closes_at)
+        if self.session.scalars(select(Consultation.id).where(Consultation.slug == slug)).first():
+            raise InvalidInput(NOT_CREATED, fields={"slug": N_("This slug is taken.")})
         consultation = Consultation(
             slug=slug,
             title=title.strip(),
@@ -471,21 +474,8 @@ class ConsultationService:
         return version
 
     def _parse(self, markdown: str) -> list[Block]:
-        """The draft's blocks, within the stated limits. A NUL is refused rather than let
-        through: PostgreSQL cannot store it, and Markdown would turn it into a paragraph
-        of its own (a draft of one NUL would orphan every thread)."""
-        if "\x00" in markdown:
-            raise InvalidInput(
-                N_("The draft contains a NUL character, which text may not have."),
-                fields={"markdown": N_("contains a NUL character")},
-            )
-        if len(markdown) > MAX_DRAFT_CHARS:
-            raise InvalidInput(
-                # The limit is MAX_DRAFT_CHARS, spelled out so the message can be translated.
-                N_("A draft is limited to 2,000,000 characters; this one has %(count)s."),
-                fields={"markdown": N_("too long")},
-                count=len(markdown),
-            )
+        """The draft's blocks, within the paragraph limits (the input models state the
+        others: no NUL, at most MAX_DRAFT_CHARS)."""
         # Twice the limit in possible block starts: room for wrapped list items, while
         # what is split below stays a second's work at most.
         if block_starts(markdown, stop=2 * MAX_DRAFT_PARAGRAPHS) > 2 * MAX_DRAFT_PARAGRAPHS:
@@ -496,19 +486,6 @@ class ConsultationService:
         if len(blocks) > MAX_DRAFT_PARAGRAPHS:
             raise _too_many_paragraphs()
         return blocks
-
-    def _validate_new(self, slug: str, title: str, language: str) -> None:
-        fields = {}
-        if not SLUG_PATTERN.match(slug) or len(slug) > 120:
-            fields["slug"] = N_("Use lowercase letters, digits and single hyphens.")
-        elif self.session.scalars(select(Consultation.id).where(Consultation.slug == slug)).first():
-            fields["slug"] = N_("This slug is taken.")
-        if not title.strip() or len(title) > 300:
-            fields["title"] = N_("A title of up to 300 characters is required.")
-        if language not in set(Language):
-            fields["language"] = N_("Language must be en or uk.")
-        if fields:
-            raise InvalidInput(N_("The consultation could not be created."), fields=fields)
 
     @staticmethod
     def _validate_period(opens_at: datetime | None, closes_at: datetime | None) -> None:

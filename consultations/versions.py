@@ -25,6 +25,21 @@ from core.inputs import NO_NUL, NOT_BLANK, TEXT, Problems
 MAX_CHANGE_NOTE_CHARS = 2_000
 NOT_PUBLISHED = N_("The version could not be published.")
 
+# A draft as an editor sends it (a new consultation's first version, or the next one); the
+# paragraph limits need the draft split, so `ConsultationService` checks those.
+DraftMarkdown = Annotated[
+    str,
+    Field(max_length=MAX_DRAFT_CHARS, pattern=NOT_BLANK),
+    TEXT,
+    Problems(
+        {
+            # MAX_DRAFT_CHARS, spelled out so that it can be translated.
+            "string_too_long": N_("A draft is limited to 2,000,000 characters."),
+            "string_pattern_mismatch": N_("The draft has no text."),
+        }
+    ),
+]
+
 
 class NewVersion(BaseModel):
     """The whole text of the next version, and what changed in it."""
@@ -32,20 +47,10 @@ class NewVersion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     markdown: Annotated[
-        str,
+        DraftMarkdown,
         Field(
-            max_length=MAX_DRAFT_CHARS,
-            pattern=NOT_BLANK,
             description="The whole draft as Markdown; paragraphs keep their keys where the "
-            "text is unchanged or lightly edited.",
-        ),
-        TEXT,
-        Problems(
-            {
-                # MAX_DRAFT_CHARS, spelled out so that it can be translated.
-                "string_too_long": N_("A draft is limited to 2,000,000 characters."),
-                "string_pattern_mismatch": N_("The draft has no text."),
-            }
+            "text is unchanged or lightly edited."
         ),
     ]
     change_note: Annotated[

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from core.errors import InvalidInput
@@ -61,6 +62,18 @@ def _whole(value: object) -> object:
     return value
 
 
+def _blank_is_none(value: object) -> object:
+    """An empty date field of a form means no date."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time without a zone (a form's `datetime-local`) is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
 def _encodes(value: str) -> bool:
     try:
         value.encode("utf-8")
@@ -72,6 +85,14 @@ def _encodes(value: str) -> bool:
 # After a field's own constraints in its Annotated metadata, so that it runs before them.
 TEXT = BeforeValidator(_text)
 WHOLE = BeforeValidator(_whole)
+
+# An optional moment: ISO 8601, or a form's `datetime-local` (UTC); blank is none.
+Moment = Annotated[
+    datetime | None,
+    AfterValidator(_utc),
+    BeforeValidator(_blank_is_none),
+    Problems({}, any=N_("Dates must look like 2026-12-01T18:00.")),
+]
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:

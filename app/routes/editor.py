@@ -16,8 +16,9 @@ from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading, redirect, render
 from consultations import versions
 from consultations.consensus import participation, stance_map
+from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
-from consultations.services import ConsultationService
+from consultations.services import NOT_CREATED, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.enums import ConsultationStatus, Language
 from core.errors import InvalidInput
@@ -72,38 +73,30 @@ def new_page(context: Context) -> Response:
     return render(context.request, "consultations/new.html", {"form": {}, "error": None})
 
 
+FIELDS = ("slug", "title", "summary", "language", "topics", "opens_at", "closes_at", "markdown")
+
+
 @endpoint_reading(_upload)
 def create(context: Context, upload: Upload | None) -> Response:
-    fields = {
-        name: context.form.get(name, "")
-        for name in (
-            "slug",
-            "title",
-            "summary",
-            "language",
-            "topics",
-            "opens_at",
-            "closes_at",
-            "markdown",
-        )
-    }
+    """The form's draft, from its text area or a file; refused to a non-editor before the
+    file is converted or the fields are checked (`create_consultation` checks again)."""
+    require_editor(context.user)
+    form = {name: context.form.get(name, "") for name in FIELDS}
     try:
         with context.attempt():
-            consultation = _service(context).create(
-                editor=context.user,
-                slug=fields["slug"].strip(),
-                title=fields["title"],
-                summary=fields["summary"],
-                language=fields["language"] or Language.EN,
-                topics=fields["topics"].split(","),
-                markdown=_markdown_from(context, upload),
-                opens_at=parse_moment(fields["opens_at"], "opens_at"),
-                closes_at=parse_moment(fields["closes_at"], "closes_at"),
-            )
+            typed = {
+                **form,
+                "slug": form["slug"].strip(),
+                "language": form["language"] or Language.EN,
+                "topics": [topic for topic in form["topics"].split(",") if topic.strip()],
+                "markdown": _markdown_from(context, upload),
+            }
+            data = parse(NewConsultation, typed, NOT_CREATED)
+            created = create_consultation(context.session, context.clock, context.user, data)
     except InvalidInput as error:
-        values = {"form": fields, "error": error}
+        values = {"form": form, "error": error}
         return render(context.request, "consultations/new.html", values, status_code=422)
-    return redirect(url_path(context.request, "manage_consultation", slug=consultation.slug))
+    return redirect(url_path(context.request, "manage_consultation", slug=created.slug))
 
 
 def manage(context: Context) -> Response:

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import docx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from core.clock import FixedClock
 from core.enums import ConsultationStatus
 from tests.corpora import CORPORA
 from tests.factories import comment_on, editor, make_user, open_consultation
-from tests.functional.conftest import Browser, page
+from tests.functional.conftest import Browser, page, text_of
 
 CENTRALIZATION = CORPORA / "ietf" / "rfc9518-centralization" / "versions"
 
@@ -218,3 +219,81 @@ def test_invalid_consultation_form_keeps_what_was_typed(
     html = page(response)
     assert html.select_one("#title")["value"] == "Routing security"  # type: ignore[index]
     assert html.select_one(".notice--error") is not None
+
+
+GOOD_FORM = {"title": "Routing security", "slug": "routing", "markdown": "MANRS matters."}
+FORM_PROBLEMS = [
+    ({"slug": "Bad Slug!"}, "slug", "Use lowercase letters, digits and single hyphens."),
+    ({"slug": "a" * 121}, "slug", "Use lowercase letters, digits and single hyphens."),
+    ({"title": "   "}, "title", "A title of up to 300 characters is required."),
+    ({"title": "t" * 301}, "title", "A title of up to 300 characters is required."),
+    ({"language": "fr"}, "language", "Language must be en or uk."),
+    (
+        {"topics": "encryption, net neutrality"},
+        "topics",
+        "Topics use lowercase letters, digits and hyphens, such as “net-neutrality”.",
+    ),
+    ({"opens_at": "next week"}, "opens_at", "Dates must look like 2026-12-01T18:00."),
+    (
+        {"opens_at": "2026-12-02T00:00", "closes_at": "2026-12-01T23:59"},
+        "closes_at",
+        "The comment period must close after it opens.",
+    ),
+    ({"markdown": " \n\n "}, "markdown", "The draft has no text."),
+    ({"markdown": "x" * 2_000_001}, "markdown", "A draft is limited to 2,000,000 characters."),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), FORM_PROBLEMS)
+def test_each_problem_of_a_new_consultation_is_named_on_its_field(
+    browser: Browser,
+    session: Session,
+    clock: FixedClock,
+    change: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    chief = editor(session, clock)
+    session.commit()
+    browser.sign_in(chief.email)
+
+    response = browser.form("/consultations", {**GOOD_FORM, **change})
+
+    assert response.status_code == 422
+    notice = page(response).select_one(".notice--error")
+    assert notice is not None
+    assert text_of(notice, "p") == "The consultation could not be created."
+    assert [li.get_text(" ", strip=True) for li in notice.select("li")] == [f"{field} : {message}"]
+    assert session.scalars(select(Consultation)).all() == []
+
+
+def test_a_taken_slug_is_refused_in_ukrainian_and_topics_are_trimmed(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
+    chief = editor(session, clock)
+    session.commit()
+    browser.sign_in(chief.email)
+    first = browser.form("/consultations", {**GOOD_FORM, "topics": " Routing , IXP,, "})
+    assert first.status_code == 303
+    browser.cookies.set("lang", "uk")
+
+    again = browser.form("/consultations", GOOD_FORM)
+
+    assert again.status_code == 422
+    notice = page(again).select_one(".notice--error")
+    assert notice is not None
+    assert text_of(notice, "p") == "Не вдалося створити консультацію."
+    assert text_of(notice, "li") == "slug : Ця адреса вже зайнята."
+    consultation = session.scalars(select(Consultation)).one()
+    assert [t.slug for t in consultation.topics] == ["ixp", "routing"]
+
+
+def test_a_participant_is_refused_before_the_form_is_checked(
+    browser: Browser, session: Session, clock: FixedClock
+) -> None:
+    participant = make_user(session, clock)
+    session.commit()
+    browser.sign_in(participant.email)
+    response = browser.form("/consultations", {**GOOD_FORM, "slug": "Bad Slug!"})
+    assert response.status_code == 403
+    assert session.scalars(select(Consultation)).all() == []

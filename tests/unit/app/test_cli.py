@@ -119,6 +119,21 @@ def test_errors_are_one_clear_line_and_a_failing_exit(roundtable: Run) -> None:
     assert "exists already" in again.output
 
 
+def test_an_imported_draft_is_checked_like_the_editors_form(roundtable: Run) -> None:
+    editor = ("--email", "e@example.org", "--name", "E", "--role", "editor")
+    assert roundtable("users", "create", *editor, "--password", "pw").exit_code == 0
+    draft = ("import-draft", str(RFC8890), "--slug", "users")
+    backwards = roundtable(*draft, "--opens", "2026-12-02T00:00", "--closes", "2026-12-01")
+    assert backwards.exit_code == 1
+    assert backwards.output.strip() == (
+        "Error: The consultation could not be created."
+        " closes_at: The comment period must close after it opens."
+    )
+    spaced = roundtable(*draft, "--topic", "net neutrality")
+    assert spaced.exit_code == 1
+    assert "topics: Topics use lowercase letters, digits and hyphens" in spaced.output
+
+
 def editor_imports_a_draft(roundtable: Run, *period: str) -> None:
     """An editor account and RFC 8890 as the consultation `users` (opened with a period)."""
     editor = ("--email", "e@example.org", "--name", "E", "--role", "editor")
