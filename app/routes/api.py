@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 
 from accounts.models import User
+from accounts.policy import require_editor
 from app import openapi
 from app.api_auth import authenticate
 from app.api_protocol import (
@@ -32,8 +33,9 @@ from app.api_protocol import (
 from app.throttle import count_comment, count_search
 from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
-from briefs import exports
+from briefs import exports, publishing
 from briefs.models import BriefVersion
+from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
 from consultations import commenting, versions
 from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
@@ -269,6 +271,20 @@ def get_brief(context: Context) -> Response:
     return JSONResponse(exports.as_json(version, request_paths(context.request)))
 
 
+@endpoint_reading(_payload(MAX_UPLOAD_BYTES), web=False)
+def post_brief(context: Context, body: Payload) -> Response:
+    """A new brief by an editor's token: the editor's form, as JSON (a brief's text may be
+    far longer than a comment, so its body may be as large as an uploaded draft)."""
+    user, payload = _authenticated(context, body)
+    editor = require_editor(user)  # before the input: others learn nothing from its problems
+    data = parse(NewBrief, payload, NOT_CREATED)
+    paths = request_paths(context.request)
+    created = publishing.create_brief(context.session, context.clock, editor, data, paths)
+    return Response(
+        created.model_dump_json(), 201, {"Location": created.url}, media_type="application/json"
+    )
+
+
 # -- search ------------------------------------------------------------------------------------
 
 SEARCH_PARAMS = ("type", "topic", "group", "lang", "from", "to", "sort", "page")
@@ -334,6 +350,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
     ApiRoute("/briefs", endpoint(list_briefs, web=False)),
+    ApiRoute("/briefs", post_brief, methods=["POST"]),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
     ApiRoute("/search", endpoint(search, web=False)),
 ]
