@@ -49,7 +49,7 @@ class NewBrief(BaseModel):
                     "body_markdown": "Strong encryption protects everyone. [[thread:42]]",
                     "language": "en",
                     "topics": ["encryption"],
-                    "publish": True,
+                    "publish": False,
                 }
             ]
         },

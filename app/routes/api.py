@@ -24,6 +24,7 @@ from app.api_protocol import (
     ApiProblem,
     ApiRoute,
     SortKey,
+    by_method,
     iso,
     optional_int_param,
     paginate,
@@ -349,8 +350,11 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
-    ApiRoute("/briefs", endpoint(list_briefs, web=False)),
-    ApiRoute("/briefs", post_brief, methods=["POST"]),
+    ApiRoute(
+        "/briefs",
+        by_method(GET=endpoint(list_briefs, web=False), POST=post_brief),
+        methods=["GET", "POST"],
+    ),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
     ApiRoute("/search", endpoint(search, web=False)),
 ]

@@ -140,9 +140,12 @@ def adjust_headers(case: Case[Operation], mode: GenerationMode, target: Target, 
 def adjust_new_brief(body: dict[str, Any], target: Target, sent: int) -> None:
     """A valid new brief reports on the seeded consultation, under a slug of its own: an
     unknown consultation (422) and a taken slug (409) are refusals no schema can foresee
-    (test_api_create_brief checks both)."""
+    (test_api_create_brief checks both), as is the citation of a thread of another
+    consultation, which a published brief is refused for but a working copy may hold."""
     if isinstance(body.get("consultation"), str):
         body["consultation"] = target.path["slug"]
+    if "[[thread:" in body.get("body_markdown", ""):
+        body["publish"] = False
     prefix = f"n{sent}-"
     body["slug"] = (prefix + body["slug"])[:MAX_SLUG_CHARS].rstrip("-")
 
