@@ -102,6 +102,17 @@ class ApiRoute(Route):
         await super().handle(scope, receive, send)
 
 
+def by_method(**endpoints: Endpoint) -> Endpoint:
+    """One route for a path that several methods serve (GET to list, POST to create), so
+    that a wrong method's 405 lists all of them in `Allow`; HEAD is answered as GET."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return dispatch
+
+
 async def unknown_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     response = json_error(404, "not_found", "There is no such endpoint in API version 1.")
     await response(scope, receive, send)

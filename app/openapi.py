@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
+from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from consultations.versions import NewVersion, VersionPublished
 from core.enums import (
@@ -466,7 +467,8 @@ def brief_paths() -> dict[str, Schema]:
                 "summary": "Published briefs (latest version of each), newest first.",
                 "parameters": uses("limit", "cursor"),
                 "responses": ok(ref("BriefPage")) | errors(400),
-            }
+            },
+            "post": post_brief_operation(),
         },
         "/briefs/{slug}": {
             "get": {
@@ -477,6 +479,48 @@ def brief_paths() -> dict[str, Schema]:
                 "responses": ok(ref("Brief")) | errors(400, 404),
             }
         },
+    }
+
+
+def brief_model_schemas() -> dict[str, Schema]:
+    """A new brief and the answer to it, declared in `briefs.publishing`."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (NewBrief, "validation"),
+        (BriefCreated, "serialization"),
+    ]
+    _, schemas = models_json_schema(
+        models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
+    )
+    return schemas["$defs"]  # type: ignore[no-any-return]
+
+
+def post_brief_operation() -> Schema:
+    created = {
+        "description": "Created. `Location` is the published version's permalink, or the "
+        "editor's page of the working copy.",
+        "headers": {"Location": {"schema": string(), "description": "Same as `url`."}},
+        "content": {"application/json": {"schema": ref("BriefCreated")}},
+    }
+    too_large = {
+        "description": "The body is over 5 MB.",
+        "content": {"application/json": {"schema": ref("Error")}},
+    }
+    return {
+        "operationId": "createBrief",
+        "tags": ["briefs"],
+        "summary": "Start a brief, and publish its version 1 at once if asked (editors).",
+        "description": (
+            "Needs a token with the `write` scope of an editor. The slug is the permanent "
+            "address: one already taken is a 409. A `consultation` that does not exist is a "
+            "422 naming the field; published at once, the brief may cite only that "
+            "consultation's threads (422 on `body_markdown` otherwise)."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("NewBrief")}},
+        },
+        "responses": {"201": created} | errors(400, 401, 403, 409, 415, 422) | {"413": too_large},
     }
 
 
@@ -556,7 +600,7 @@ opaque `next` cursor: pass it back as `cursor` until it is null.
 def components() -> dict[str, Any]:
     schemas = error_schemas() | consultation_schemas() | thread_schemas() | model_schemas()
     return {
-        "schemas": schemas | brief_schemas() | search_schemas(),
+        "schemas": schemas | brief_schemas() | brief_model_schemas() | search_schemas(),
         "parameters": parameters(),
         "responses": error_responses(),
         "securitySchemes": {
@@ -583,7 +627,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "tags": [
             {"name": "consultations", "description": "Drafts, threads and comments."},
-            {"name": "briefs", "description": "Published policy briefs."},
+            {"name": "briefs", "description": "Policy briefs: published ones, and new ones."},
             {"name": "search", "description": "The public archive."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -294,8 +294,6 @@ class BriefService:
         fields = _text_problems(title, body_markdown)
         if not SLUG_PATTERN.match(slug) or len(slug) > 120:
             fields["slug"] = N_("Use lowercase letters, digits and single hyphens.")
-        elif self.session.scalars(select(Brief.id).where(Brief.slug == slug)).first():
-            fields["slug"] = N_("This slug is taken.")
         if language not in set(Language):
             fields["language"] = N_("Language must be en or uk.")
         consultation = None
@@ -306,6 +304,13 @@ class BriefService:
                 fields["consultation"] = N_("no consultation has this slug")
         if fields:
             raise InvalidInput(N_("The brief could not be created."), fields=fields)
+        if self.session.scalars(select(Brief.id).where(Brief.slug == slug)).first():
+            # Valid input, but the state forbids it: another brief holds this address.
+            raise Conflict(
+                N_("A brief called “%(slug)s” already exists."),
+                slug=slug,
+                fields={"slug": N_("This slug is taken.")},
+            )
         return consultation
 
     def _audit(self, editor: User, action: str, brief: Brief, **details: object) -> None:

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 
 from accounts.models import User
+from accounts.policy import require_editor
 from app import openapi
 from app.api_auth import authenticate
 from app.api_protocol import (
@@ -23,6 +24,7 @@ from app.api_protocol import (
     ApiProblem,
     ApiRoute,
     SortKey,
+    by_method,
     iso,
     optional_int_param,
     paginate,
@@ -32,8 +34,9 @@ from app.api_protocol import (
 from app.throttle import count_comment, count_search
 from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
-from briefs import exports
+from briefs import exports, publishing
 from briefs.models import BriefVersion
+from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
 from consultations import commenting, versions
 from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
@@ -269,6 +272,20 @@ def get_brief(context: Context) -> Response:
     return JSONResponse(exports.as_json(version, request_paths(context.request)))
 
 
+@endpoint_reading(_payload(MAX_UPLOAD_BYTES), web=False)
+def post_brief(context: Context, body: Payload) -> Response:
+    """A new brief by an editor's token: the editor's form, as JSON (a brief's text may be
+    far longer than a comment, so its body may be as large as an uploaded draft)."""
+    user, payload = _authenticated(context, body)
+    editor = require_editor(user)  # before the input: others learn nothing from its problems
+    data = parse(NewBrief, payload, NOT_CREATED)
+    paths = request_paths(context.request)
+    created = publishing.create_brief(context.session, context.clock, editor, data, paths)
+    return Response(
+        created.model_dump_json(), 201, {"Location": created.url}, media_type="application/json"
+    )
+
+
 # -- search ------------------------------------------------------------------------------------
 
 SEARCH_PARAMS = ("type", "topic", "group", "lang", "from", "to", "sort", "page")
@@ -333,7 +350,11 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
-    ApiRoute("/briefs", endpoint(list_briefs, web=False)),
+    ApiRoute(
+        "/briefs",
+        by_method(GET=endpoint(list_briefs, web=False), POST=post_brief),
+        methods=["GET", "POST"],
+    ),
     ApiRoute("/briefs/{slug}", endpoint(get_brief, web=False)),
     ApiRoute("/search", endpoint(search, web=False)),
 ]

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from accounts.models import User
 from accounts.policy import require_editor
+from app.statuses import status_of
 from app.urls import request_paths, site_urls, url_path
 from app.web import AfterCommit, Context, endpoint, redirect, render
 from briefs import policy
@@ -23,9 +24,11 @@ from briefs.annex import build_annex
 from briefs.citations import cited_thread_ids, render_brief
 from briefs.exports import PdfJob, as_json, as_markdown, citation_text, pdf_job
 from briefs.models import Brief, BriefVersion
+from briefs.publishing import NOT_CREATED, NewBrief, create_brief
 from briefs.services import BriefService
 from core.enums import Language
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
+from core.inputs import parse
 from core.urls import with_query
 
 # A published version never changes, so its exports may be cached for a day; "latest" URLs
@@ -146,7 +149,7 @@ def new_page(context: Context) -> Response:
 
 
 def _new_form(
-    context: Context, form: dict[str, str], error: InvalidInput | None = None
+    context: Context, form: dict[str, Any], error: InvalidInput | Conflict | None = None
 ) -> Response:
     values = {
         "form": form,
@@ -154,25 +157,33 @@ def _new_form(
         "consultations": _service(context).consultations_to_cite(),
         "languages": list(Language),
     }
-    return render(context.request, "briefs/new.html", values, status_code=422 if error else 200)
+    status = status_of(error) if error else 200
+    return render(context.request, "briefs/new.html", values, status_code=status)
 
 
 def create(context: Context) -> Response:
+    """The form's fields as a `NewBrief`: topics comma-separated, "None" as no consultation,
+    the box ticked as `publish`; then the working copy's page, or the version published."""
+    editor = _editor(context)  # before the input: others learn nothing from its problems
     fields = {name: context.form.get(name, "") for name in FORM_FIELDS}
+    typed: dict[str, Any] = {
+        "consultation": fields["consultation"].strip() or None,
+        "slug": fields["slug"].strip(),
+        "title": fields["title"],
+        "body_markdown": fields["body_markdown"],
+        "language": fields["language"] or Language.EN,
+        "topics": [t.strip().lower() for t in fields["topics"].split(",") if t.strip()],
+        "publish": context.form.get("publish") == "1",
+    }
     try:
         with context.attempt():
-            brief = _service(context).create(
-                _editor(context),
-                fields["slug"].strip(),
-                fields["title"],
-                fields["language"] or Language.EN,
-                fields["topics"].split(","),
-                fields["body_markdown"],
-                consultation_slug=fields["consultation"].strip() or None,
+            data = parse(NewBrief, typed, NOT_CREATED)
+            created = create_brief(
+                context.session, context.clock, editor, data, request_paths(context.request)
             )
-    except InvalidInput as error:
-        return _new_form(context, fields, error)
-    return redirect(url_path(context.request, "edit_brief", slug=brief.slug))
+    except (InvalidInput, Conflict) as error:
+        return _new_form(context, fields | {"publish": typed["publish"]}, error)
+    return redirect(created.url)
 
 
 def edit_page(context: Context) -> Response:

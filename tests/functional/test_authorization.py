@@ -97,6 +97,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         (401,) * 4, {"body": "x"}
     ),
     ("POST", "/api/v1/consultations/{slug}/versions"): Call((401,) * 4, {"markdown": "x"}),
+    ("POST", "/api/v1/briefs"): Call((401,) * 4, {"slug": "x", "title": "x", "body_markdown": "x"}),
     ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
         SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
     ),

@@ -227,6 +227,51 @@ def test_invalid_new_brief_keeps_what_was_typed(browser: Browser, consulted: Con
     assert one(html, "#title")["value"] == "Kept title"
 
 
+def test_the_form_publishes_at_once_when_the_box_is_ticked(
+    browser: Browser, consulted: Consulted
+) -> None:
+    cited = consulted.chatham.thread_id
+    browser.sign_in(consulted.editor.email)
+    box = one(page(browser.get("/briefs/new")), "input[type=checkbox][name=publish]")
+    assert not box.has_attr("checked")
+
+    created = browser.form(
+        "/briefs",
+        {
+            "title": "Lawful access: findings",
+            "slug": "findings",
+            "consultation": "lawful-access",
+            "language": "uk",
+            "topics": " Encryption, , lawful-access ",
+            "body_markdown": BODY.format(cited=cited),
+            "publish": "1",
+        },
+    )
+
+    assert created.status_code == 303 and created.headers["location"] == "/briefs/findings/v/1"
+    html = page(browser.get("/briefs/findings/v/1"))
+    assert one(html, "h1").get_text() == "Lawful access: findings"
+    assert str(one(html, ".brief-body a.citation")["href"]).endswith(f"#t-{cited}")
+    topics = [a.get_text() for a in html.select("a[href^='/briefs?topic=']")]
+    assert topics == ["#encryption", "#lawful-access"]
+    assert one(html, ".brief-body")["lang"] == "uk"
+
+
+def test_a_taken_slug_is_refused_with_the_form_kept(browser: Browser, published: Published) -> None:
+    browser.sign_in(published.editor_email)
+
+    response = browser.form(
+        "/briefs",
+        {"title": "Second findings", "slug": "findings", "language": "en", "body_markdown": "B."},
+    )
+
+    assert response.status_code == 409
+    html = page(response)
+    assert "A brief called “findings” already exists." in one(html, ".notice--error").get_text()
+    assert one(html, "#title")["value"] == "Second findings"
+    assert one(html, "#body_markdown").get_text() == "B."
+
+
 EDITOR_PAGES = [
     ("get", "/briefs/new"),
     ("post", "/briefs"),

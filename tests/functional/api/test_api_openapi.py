@@ -121,6 +121,7 @@ def test_an_unknown_api_path_is_a_json_404(browser: Browser, path: str) -> None:
         ("POST", "/consultations/end-users", "GET, HEAD"),
         ("GET", "/consultations/end-users/paragraphs/abc/comments", "POST"),
         ("PUT", "/openapi.json", "GET, HEAD"),
+        ("DELETE", "/briefs", "GET, HEAD, POST"),
     ],
 )
 def test_a_wrong_method_is_a_json_405_with_allow(
