@@ -74,10 +74,15 @@ def test_create_validates_its_fields(
 def test_create_refuses_a_taken_slug_and_an_unknown_consultation(
     service: BriefService, consulted: Consulted
 ) -> None:
+    """Input first (422 naming the field), then the taken slug (409): a form can be fixed
+    before it can clash."""
     create_brief(service, consulted)
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(InvalidInput) as invalid:
         service.create(consulted.editor, "findings", "T", "en", [], "x", consultation_slug="nope")
-    assert set(error.value.fields) == {"slug", "consultation"}
+    assert set(invalid.value.fields) == {"consultation"}
+    with pytest.raises(Conflict) as taken:
+        service.create(consulted.editor, "findings", "T", "en", [], "x")
+    assert set(taken.value.fields) == {"slug"}
 
 
 def test_only_editors_compose_briefs(service: BriefService, consulted: Consulted) -> None:
