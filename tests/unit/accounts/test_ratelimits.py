@@ -109,8 +109,7 @@ def test_hits_from_one_address_are_limited_as_one_whoever_sends_them(
                 limiter.check_all([(PER_ADDRESS, ADDRESS)], spread=spread)
             answers.append("counted")
         except TooManyAttempts as refused:
-            assert 0 < refused.retry_after <= 15 * 60
-            answers.append("refused")
+            answers.append("refused" if 0 < refused.retry_after <= 15 * 60 else "bad wait")
         clock.advance(timedelta(seconds=1))
 
     assert answers == ["counted"] * 5 + ["refused"] * 3
