@@ -151,7 +151,7 @@ class RateLimiter:
         self.session.execute(delete(RateLimit).where(RateLimit.key == key))
 
     def prune(self) -> int:
-        """Forget windows that have ended; returns how many keys were dropped."""
+        """Forget windows that have ended; returns how many rows (keys, or their shards) went."""
         result = self.session.execute(
             delete(RateLimit).where(RateLimit.expires_at <= self.clock.now())
         )
