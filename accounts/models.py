@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts import policy
@@ -119,6 +119,10 @@ class RateLimit(Base):
     __tablename__ = "rate_limits"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # A key many clients share (the attempts of one address) is counted in several rows,
+    # its shards, so that concurrent transactions need not wait for each other's row
+    # lock; its count is the sum of its live shards. Other keys have only shard 0.
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0)
     window_start: Mapped[datetime]
     # When the window ends: each key has its own window length, so one upsert can count
     # several limits, and ended windows can be deleted by one indexed comparison.

@@ -17,6 +17,11 @@ from accounts.ratelimits import Limit, RateLimiter, configured
 from app.settings import Settings
 from app.web import clock
 
+# Rows per address for the per-address limits: the clients behind one address (a NAT, or
+# every client when FORWARDED_ALLOW_IPS is unset behind a proxy) then rarely wait for each
+# other's row lock. See accounts.ratelimits.
+ADDRESS_SHARDS = 8
+
 
 @dataclass(frozen=True, slots=True)
 class Throttles:
@@ -30,8 +35,12 @@ class Throttles:
     def from_settings(cls, settings: Settings) -> Throttles:
         return cls(
             comment=configured("comment:user", settings.comment_rate_limit),
-            comment_per_ip=configured("comment:ip", settings.comment_rate_limit),
-            search_per_ip=configured("search:ip", settings.search_rate_limit),
+            comment_per_ip=configured(
+                "comment:ip", settings.comment_rate_limit, shards=ADDRESS_SHARDS
+            ),
+            search_per_ip=configured(
+                "search:ip", settings.search_rate_limit, shards=ADDRESS_SHARDS
+            ),
         )
 
 
@@ -46,12 +55,13 @@ def _throttles(request: Request) -> Throttles:
 def count_comment(request: Request, session: Session, author: User) -> None:
     """Count a comment against its author's and its address's limits, in one statement of
     the comment's own transaction: a refused comment is not written, and a comment that
-    is not written (refused, invalid, rolled back) is not counted."""
+    is not written (refused, invalid, rolled back) is not counted. The author's id picks
+    the address's shard, so that different people behind one address rarely share a row."""
     throttles = _throttles(request)
     ip = client_ip(request)
     checks = [(limit, str(author.id)) for limit in throttles.comment]
     checks += [(limit, ip) for limit in throttles.comment_per_ip]
-    RateLimiter(session, clock=clock(request)).check_all(checks)
+    RateLimiter(session, clock=clock(request)).check_all(checks, spread=author.id)
 
 
 def count_search(request: Request, session: Session) -> None:
