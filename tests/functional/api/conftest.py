@@ -13,7 +13,7 @@ from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import StakeholderGroup
-from tests.factories import make_user, open_consultation
+from tests.factories import editor, make_user, open_consultation
 
 NAME, ORGANISATION = "Olena Kovalenko", "Ministry of Digital Transformation"
 
@@ -44,3 +44,9 @@ def world(session: Session, clock: FixedClock) -> World:
     read_token = accounts.create_token(participant, "read")
     session.commit()
     return World(consultation, keys, participant, write_token, read_token)
+
+
+@pytest.fixture
+def chief(session: Session, clock: FixedClock) -> User:
+    """An editor of the API tests' world."""
+    return editor(session, clock, email="chief@example.org")

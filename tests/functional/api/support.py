@@ -8,20 +8,57 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
+from accounts.services import AccountService
 from app import openapi
 from consultations.models import Comment, Thread
+from core.clock import FixedClock
 
 API = "/api/v1"
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def token(session: Session, clock: FixedClock, user: User, scope: str = "write") -> str:
+    """A new API token of `user`, committed so the app's own transaction sees it."""
+    secret = AccountService(session, clock=clock).create_token(user, scope)
+    session.commit()
+    return secret
+
+
+#: Callers an editor's write endpoint refuses: (who, token scope, status, error code).
+NOT_AN_EDITORS_WRITE_TOKEN = pytest.mark.parametrize(
+    ("who", "scope", "status", "code"),
+    [
+        ("participant", "write", 403, "forbidden"),
+        ("editor", "read", 403, "insufficient_scope"),
+        (None, None, 401, "unauthorized"),
+    ],
+)
+
+
+def credentials(
+    session: Session,
+    clock: FixedClock,
+    who: str | None,
+    scope: str | None,
+    *,
+    editor: User,
+    participant: User,
+) -> dict[str, str]:
+    """The headers of a NOT_AN_EDITORS_WRITE_TOKEN case (none for the anonymous one)."""
+    if who is None or scope is None:
+        return {}
+    return bearer(token(session, clock, editor if who == "editor" else participant, scope))
 
 
 def written(session: Session) -> tuple[int, int]:

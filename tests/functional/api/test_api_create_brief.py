@@ -12,25 +12,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from accounts.services import AccountService
 from briefs.models import Brief
 from core.clock import FixedClock
-from tests.factories import comment_on, editor
+from tests.factories import comment_on
 from tests.functional.api.conftest import World
-from tests.functional.api.support import API, assert_documented, assert_error, bearer
+from tests.functional.api.support import (
+    API,
+    NOT_AN_EDITORS_WRITE_TOKEN,
+    assert_documented,
+    assert_error,
+    bearer,
+    credentials,
+    token,
+)
 from tests.functional.api.test_api_briefs import publish_brief
 from tests.functional.conftest import Browser
-
-
-@pytest.fixture
-def chief(session: Session, clock: FixedClock) -> User:
-    return editor(session, clock, email="chief@example.org")
-
-
-def token(session: Session, clock: FixedClock, user: User, scope: str = "write") -> str:
-    secret = AccountService(session, clock=clock).create_token(user, scope)
-    session.commit()
-    return secret
 
 
 def briefs(session: Session) -> int:
@@ -102,14 +98,7 @@ def test_without_publish_the_brief_stays_a_working_copy(
     assert briefs(session) == 1
 
 
-@pytest.mark.parametrize(
-    ("who", "scope", "status", "code"),
-    [
-        ("participant", "write", 403, "forbidden"),
-        ("editor", "read", 403, "insufficient_scope"),
-        (None, None, 401, "unauthorized"),
-    ],
-)
+@NOT_AN_EDITORS_WRITE_TOKEN
 def test_only_an_editors_write_token_creates(
     browser: Browser,
     world: World,
@@ -121,10 +110,7 @@ def test_only_an_editors_write_token_creates(
     status: int,
     code: str,
 ) -> None:
-    headers = {}
-    if who is not None and scope is not None:
-        user = chief if who == "editor" else world.participant
-        headers = bearer(token(session, clock, user, scope))
+    headers = credentials(session, clock, who, scope, editor=chief, participant=world.participant)
 
     response = browser.post(f"{API}/briefs", json=new_brief(world), headers=headers)
 

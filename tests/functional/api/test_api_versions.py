@@ -12,27 +12,23 @@ import pytest
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from accounts.services import AccountService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import ConsultationStatus
-from tests.factories import comment_on, editor, numbered_markdown
+from tests.factories import comment_on, numbered_markdown
 from tests.functional.api.conftest import World
-from tests.functional.api.support import API, assert_documented, assert_error, bearer
+from tests.functional.api.support import (
+    API,
+    NOT_AN_EDITORS_WRITE_TOKEN,
+    assert_documented,
+    assert_error,
+    bearer,
+    credentials,
+    token,
+)
 from tests.functional.conftest import Browser
 
 TEMPLATE = "/consultations/{slug}/versions"
-
-
-@pytest.fixture
-def chief(session: Session, clock: FixedClock) -> User:
-    return editor(session, clock, email="chief@example.org")
-
-
-def token(session: Session, clock: FixedClock, user: User, scope: str = "write") -> str:
-    secret = AccountService(session, clock=clock).create_token(user, scope)
-    session.commit()
-    return secret
 
 
 def current(session: Session, clock: FixedClock, world: World) -> int:
@@ -83,14 +79,7 @@ def test_a_draft_larger_than_a_comment_body_is_accepted(
     assert response.json()["orphaned"] == 0 and current(session, clock, world) == 2
 
 
-@pytest.mark.parametrize(
-    ("who", "scope", "status", "code"),
-    [
-        ("participant", "write", 403, "forbidden"),
-        ("editor", "read", 403, "insufficient_scope"),
-        (None, None, 401, "unauthorized"),
-    ],
-)
+@NOT_AN_EDITORS_WRITE_TOKEN
 def test_only_an_editors_write_token_publishes(
     browser: Browser,
     world: World,
@@ -102,10 +91,7 @@ def test_only_an_editors_write_token_publishes(
     status: int,
     code: str,
 ) -> None:
-    headers = {}
-    if who is not None and scope is not None:
-        user = chief if who == "editor" else world.participant
-        headers = bearer(token(session, clock, user, scope))
+    headers = credentials(session, clock, who, scope, editor=chief, participant=world.participant)
 
     response = browser.post(
         f"{API}/consultations/{world.slug}/versions", json={"markdown": "Mine."}, headers=headers
