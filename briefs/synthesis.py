@@ -157,14 +157,17 @@ class SynthesisService:
         markdown = replace_paragraph(current.source, paragraphs, thread.paragraph_key, suggestion)
         if markdown == current.source.replace("\r\n", "\n"):
             raise Conflict(N_("The current version already reads as this suggestion."))
+        ordinal = next(p.ordinal for p in paragraphs if p.key == thread.paragraph_key)
+        # The rewritten paragraph keeps its key even when the suggestion is a rewrite beyond
+        # the similarity that keying detects: the editor replaced *this* paragraph, and its
+        # threads must stay attached to it rather than wait to be re-anchored.
         version = self.consultations.publish_version(
             thread.consultation,
             editor=editor,
             markdown=markdown,
             change_note=f"Applied suggestion from thread {thread.id}",
+            keep=(ordinal, thread.paragraph_key),
         )
-        ordinal = next(p.ordinal for p in paragraphs if p.key == thread.paragraph_key)
-        self._keep_key(version, ordinal, thread.paragraph_key)
         audit.record(
             self.session,
             actor_id=editor.id,
@@ -222,17 +225,6 @@ class SynthesisService:
         if not comment.suggestion:
             raise InvalidInput(N_("This comment proposes no replacement text."))
         return comment, comment.suggestion
-
-    def _keep_key(self, version: DraftVersion, ordinal: int, key: str) -> None:
-        """The rewritten paragraph keeps its key even when the suggestion is a rewrite beyond
-        the similarity that keying detects: the editor replaced *this* paragraph, and its
-        threads must stay attached to it rather than wait to be re-anchored."""
-        paragraphs = self.consultations.paragraphs(version)
-        if any(p.key == key for p in paragraphs) or ordinal > len(paragraphs):
-            return
-        replaced = paragraphs[ordinal - 1]
-        replaced.key, replaced.change = key, "edited"
-        self.session.flush()
 
     def _items(
         self, consultation: Consultation, groups: list[list[Thread]], keys: set[str]

@@ -15,6 +15,7 @@ from core.enums import (
     Language,
     StakeholderGroup,
     Stance,
+    ThreadState,
     ThreadStatus,
 )
 
@@ -113,6 +114,16 @@ class Thread(Base):
     status: Mapped[ThreadStatus] = mapped_column(
         enum_column(ThreadStatus), default=ThreadStatus.OPEN
     )
+    # Where the thread stands in the current version, set when a version is published
+    # (consultations/carry.py) or by an editor's re-anchoring (consultations/reanchoring.py).
+    state: Mapped[ThreadState] = mapped_column(
+        enum_column(ThreadState), default=ThreadState.ANCHORED, server_default="anchored"
+    )
+    # The key it was written on, in version `version_number` (its text is what it said).
+    origin_key: Mapped[str | None] = mapped_column(String(16))
+    moved_from: Mapped[str | None] = mapped_column(String(16))  # key before an editor's move
+    moved_in_version: Mapped[int | None]  # the version whose paragraph it was moved to
+    closed_reason: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[Disposition | None] = mapped_column(enum_column(Disposition))
     rationale: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]

@@ -20,7 +20,7 @@ from typing import Literal
 from core.markdown import EnvType, Token, parse, render_tokens, strip_front_matter, tokens_text
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "table_row", "code"]
-Change = Literal["unchanged", "edited", "new"]
+Change = Literal["unchanged", "edited", "new", "restored"]  # restored: see consultations/carry.py
 
 __all__ = [
     "Block",

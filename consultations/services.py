@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, Select, bindparam, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import User
 from accounts.policy import Person, require_editor
 from accounts.registration import require_verified_email
-from consultations import policy
+from consultations import carry, policy
 from consultations.models import (
     Comment,
     Consultation,
@@ -24,6 +26,7 @@ from consultations.models import (
 )
 from consultations.paragraphs import (
     Block,
+    KeyedBlock,
     assign_keys,
     block_starts,
     new_paragraph_key,
@@ -31,7 +34,7 @@ from consultations.paragraphs import (
 )
 from core import audit, outbox
 from core.clock import Clock, as_utc
-from core.enums import Attribution, ConsultationStatus, Language
+from core.enums import Attribution, ConsultationStatus, Language, ThreadState
 from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 from core.i18n import N_
 
@@ -124,6 +127,15 @@ def _too_many_paragraphs() -> InvalidInput:
     )
 
 
+def _kept(keyed: list[KeyedBlock], ordinal: int, key: str) -> list[KeyedBlock]:
+    """`keyed` with block `ordinal` (from 1) keyed `key`, unless some block has it already."""
+    if any(item.key == key for item in keyed) or not 1 <= ordinal <= len(keyed):
+        return keyed
+    kept = list(keyed)
+    kept[ordinal - 1] = replace(keyed[ordinal - 1], key=key, change="edited", previous_key=key)
+    return kept
+
+
 class ConsultationService:
     def __init__(self, session: Session, *, clock: Clock) -> None:
         self.session = session
@@ -211,13 +223,53 @@ class ConsultationService:
         return paragraph
 
     def thread_counts(self, consultation: Consultation) -> dict[str, int]:
-        """Margin counts: threads per paragraph key."""
+        """Margin counts: threads per paragraph key (orphaned and closed ones are on no
+        paragraph of the current version; they are counted in the re-anchor queue)."""
         query = (
             select(Thread.paragraph_key, func.count(Thread.id))
-            .where(Thread.consultation_id == consultation.id)
+            .where(
+                Thread.consultation_id == consultation.id,
+                Thread.state.not_in([ThreadState.ORPHANED, ThreadState.CLOSED]),
+            )
             .group_by(Thread.paragraph_key)
         )
         return dict(self.session.execute(query).all())
+
+    def state_counts(self, consultation: Consultation) -> Counter[ThreadState]:
+        """The consultation's threads by anchor state."""
+        query = (
+            select(Thread.state, func.count(Thread.id))
+            .where(Thread.consultation_id == consultation.id)
+            .group_by(Thread.state)
+        )
+        return Counter(dict(self.session.execute(query).all()))
+
+    def outdated(self, consultation: Consultation) -> dict[str, list[tuple[int, str]]]:
+        """For the draft's margins, in one query: per current key, the versions the outdated
+        threads on it were written on, each with the text it had then (HTML)."""
+        written = aliased(Paragraph)
+        version = aliased(DraftVersion)
+        base_key = func.coalesce(Thread.origin_key, Thread.paragraph_key)
+        query = (
+            select(Thread.paragraph_key, Thread.version_number, written.html)
+            .join(
+                version,
+                (version.consultation_id == Thread.consultation_id)
+                & (version.number == Thread.version_number),
+            )
+            .join(written, (written.version_id == version.id) & (written.key == base_key))
+            .where(
+                Thread.consultation_id == consultation.id,
+                Thread.state == ThreadState.OUTDATED,
+                Thread.moved_in_version.is_(None),
+            )
+            .distinct()
+            .order_by(Thread.paragraph_key, Thread.version_number)
+        )
+        found: dict[str, list[tuple[int, str]]] = {}
+        for key, number, html in self.session.execute(query):
+            found.setdefault(key, []).append((number, html))
+        return found
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:
         """Deadlines are enforced here, on the server, whatever the page showed."""
@@ -272,13 +324,21 @@ class ConsultationService:
         return consultation
 
     def publish_version(
-        self, consultation: Consultation, *, editor: User | None, markdown: str, change_note: str
+        self,
+        consultation: Consultation,
+        *,
+        editor: User | None,
+        markdown: str,
+        change_note: str,
+        keep: tuple[int, str] | None = None,
     ) -> DraftVersion:
-        """A new version; comments stay on their paragraph keys (see `assign_keys`)."""
+        """A new version; threads are carried over to it against the whole history (see
+        `consultations.carry`). `keep` = (ordinal, key): that block of the new version keeps
+        that key whatever keying finds (an editor replaced *that* paragraph)."""
         editor = require_editor(editor)
         if consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED):
             raise Conflict(N_("A published consultation cannot be revised."))
-        version = self._add_version(consultation, editor, markdown, change_note)
+        version = self._add_version(consultation, editor, markdown, change_note, keep)
         self._audit(editor, "consultation.version", consultation, number=version.number)
         return version
 
@@ -397,6 +457,7 @@ class ConsultationService:
             thread = Thread(
                 consultation_id=consultation.id,
                 paragraph_key=key,
+                origin_key=key,
                 version_number=version_number,
                 quote=(data.quote or "").strip() or None,
                 created_at=self.clock.now(),
@@ -435,7 +496,12 @@ class ConsultationService:
         outbox.emit(self.session, outbox.MAIL, "reply", self.clock.now(), comment_id=comment.id)
 
     def _add_version(
-        self, consultation: Consultation, editor: User, markdown: str, change_note: str
+        self,
+        consultation: Consultation,
+        editor: User,
+        markdown: str,
+        change_note: str,
+        keep: tuple[int, str] | None = None,
     ) -> DraftVersion:
         blocks = self._parse(markdown)
         previous = self.session.scalars(
@@ -456,6 +522,10 @@ class ConsultationService:
         self.session.add(version)
         self.session.flush()
         keyed = assign_keys(old, blocks, new_paragraph_key)
+        if keep is not None:
+            keyed = _kept(keyed, *keep)
+        if previous is not None and any(item.change == "new" for item in keyed):
+            keyed = carry.restore_keys(keyed, self._history(consultation))
         self.session.add_all(
             Paragraph(
                 version_id=version.id,
@@ -470,8 +540,59 @@ class ConsultationService:
             for ordinal, item in enumerate(keyed, start=1)
         )
         self.session.flush()
+        if previous is not None:
+            self._carry_threads(consultation, [(item.key, item.block.text) for item in keyed])
         self._reindex(consultation)
         return version
+
+    def _history(self, consultation: Consultation) -> list[tuple[str, str]]:
+        """Every earlier version's (key, text) pairs, oldest version first."""
+        query = (
+            select(Paragraph.key, Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id)
+            .order_by(DraftVersion.number, Paragraph.ordinal)
+        )
+        return list(self.session.execute(query).tuples())
+
+    def _carry_threads(self, consultation: Consultation, current: list[tuple[str, str]]) -> None:
+        """Place every thread not closed in the new version (`carry.carry_threads`),
+        comparing it with the text it was written on (or was moved to), in one query."""
+        base = aliased(Paragraph)
+        version = aliased(DraftVersion)
+        base_key = func.coalesce(Thread.origin_key, Thread.paragraph_key)
+        moved = Thread.moved_in_version.is_not(None)
+        query = (
+            select(Thread, base.text)
+            .join(version, version.consultation_id == Thread.consultation_id)
+            .join(base, (base.version_id == version.id))
+            .where(
+                Thread.consultation_id == consultation.id,
+                Thread.state != ThreadState.CLOSED,
+                (
+                    moved
+                    & (version.number == Thread.moved_in_version)
+                    & (base.key == Thread.paragraph_key)
+                )
+                | (~moved & (version.number == Thread.version_number) & (base.key == base_key)),
+            )
+        )
+        rows = self.session.execute(query).all()
+        threads = {thread.id: thread for thread, _text in rows}
+        anchors = [
+            carry.ThreadAnchor(thread.id, thread.paragraph_key, text, thread.state)
+            for thread, text in rows
+        ]
+        for placed in carry.carry_threads(anchors, current):
+            thread = threads[placed.id]
+            newly_orphaned = placed.state == ThreadState.ORPHANED != thread.state
+            thread.paragraph_key, thread.state = placed.key, placed.state
+            if newly_orphaned:
+                self._notify_orphaned(thread)
+
+    def _notify_orphaned(self, thread: Thread) -> None:
+        """Tell the thread's commenters, once per orphaning, that its paragraph is gone."""
+        outbox.emit(self.session, outbox.MAIL, "orphaned", self.clock.now(), thread_id=thread.id)
 
     def _parse(self, markdown: str) -> list[Block]:
         """The draft's blocks, within the paragraph limits (the input models state the

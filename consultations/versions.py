@@ -9,7 +9,6 @@ re-anchored from the dashboard).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +18,7 @@ from accounts.models import User
 from accounts.policy import require_editor
 from consultations.services import MAX_DRAFT_CHARS, ConsultationService
 from core.clock import Clock
+from core.enums import ThreadState
 from core.i18n import N_
 from core.inputs import NO_NUL, NOT_BLANK, TEXT, Problems
 
@@ -72,10 +72,20 @@ class VersionPublished(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     version: int = Field(ge=1)
-    kept: int = Field(ge=0, description="Threads on paragraphs this version left as they were.")
-    outdated: int = Field(ge=0, description="Threads on paragraphs this version edited.")
+    kept: int = Field(
+        ge=0,
+        description="Threads on a paragraph that reads as it did when they were written "
+        "(or where an editor moved them), whichever version that was.",
+    )
+    outdated: int = Field(
+        ge=0,
+        description="Threads on a paragraph edited since the version they were written on "
+        "(split and merged paragraphs included: threads follow the most similar one).",
+    )
     orphaned: int = Field(
-        ge=0, description="Threads on paragraphs this version no longer has: to re-anchor."
+        ge=0,
+        description="Threads whose paragraph is gone or rewritten beyond recognition: in "
+        "the editors' re-anchor queue. Closed threads are counted in none of the three.",
     )
 
 
@@ -91,13 +101,10 @@ def publish_version(
     version = service.publish_version(
         consultation, editor=editor, markdown=data.markdown, change_note=data.change_note
     )
-    change = {paragraph.key: paragraph.change for paragraph in service.paragraphs(version)}
-    tally: Counter[str] = Counter()
-    for key, threads in service.thread_counts(consultation).items():
-        tally[change.get(key, "gone")] += threads
+    tally = service.state_counts(consultation)
     return VersionPublished(
         version=version.number,
-        kept=tally["unchanged"],
-        outdated=tally["edited"],
-        orphaned=tally["gone"],
+        kept=tally[ThreadState.ANCHORED] + tally[ThreadState.MOVED],
+        outdated=tally[ThreadState.OUTDATED],
+        orphaned=tally[ThreadState.ORPHANED],
     )

@@ -48,6 +48,16 @@ class ThreadStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class ThreadState(StrEnum):
+    """Where a thread stands with respect to the current version (consultations/carry.py)."""
+
+    ANCHORED = "anchored"  # on a paragraph that reads as it did when the thread was written
+    OUTDATED = "outdated"  # on a paragraph edited since: shown in place, marked
+    ORPHANED = "orphaned"  # its paragraph is gone: waits in the editor's re-anchor queue
+    MOVED = "moved"  # an editor moved it to another paragraph
+    CLOSED = "closed"  # an editor closed it with a reason instead of moving it
+
+
 class Disposition(StrEnum):
     ACCEPTED = "accepted"
     PARTIALLY_ACCEPTED = "partially_accepted"
