@@ -553,7 +553,7 @@ class ConsultationService:
             .where(DraftVersion.consultation_id == consultation.id)
             .order_by(DraftVersion.number, Paragraph.ordinal)
         )
-        return list(self.session.execute(query).tuples())
+        return [(key, text) for key, text in self.session.execute(query)]
 
     def _carry_threads(self, consultation: Consultation, current: list[tuple[str, str]]) -> None:
         """Place every thread not closed in the new version (`carry.carry_threads`),
