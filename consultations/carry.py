@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import LCSseq
 
 from consultations.paragraphs import KeyedBlock
 from core.enums import ThreadState as AnchorState
@@ -38,6 +39,7 @@ __all__ = [
 
 FOLLOW = 0.6  # the least similarity at which a thread follows its text to a new paragraph
 _PARTIAL_DISCOUNT = 0.95  # containment (a split half, a merged whole) counts a bit less
+_PARTIAL_FLOOR = 85  # ...and only when nearly verbatim: any two paragraphs share some words
 _PARTIAL_SHARE = 0.3  # ...and only when the shorter text is a fair part of the longer one
 _PARTIAL_CHARS = 30  # ...and long enough not to be found anywhere ("See Section 3.")
 
@@ -51,6 +53,7 @@ class ThreadAnchor:
     key: str
     base_text: str
     state: AnchorState
+    last_text: str | None = None  # its key's text in the latest version that had it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,18 @@ def _clean(text: str) -> str:
 
 
 def _partial(left: str, right: str) -> float:
-    """How well the shorter text is contained in the longer, 0..100 (discounted), when it
-    is a fair part of it and long enough not to be found anywhere ("See Section 3.")."""
+    """How much of the shorter text is contained, word for word and in order, in the longer
+    (0..100, discounted), when it is a fair part of it and long enough not to be found
+    anywhere ("See Section 3."): a split half in its old whole, an old paragraph in the
+    one it was merged into. Words, not characters: any long text contains the letters of
+    a short one, never its sentences."""
     shorter, longer = sorted((len(left), len(right)))
     if shorter < _PARTIAL_CHARS or shorter < _PARTIAL_SHARE * longer:
         return 0.0
-    return _PARTIAL_DISCOUNT * fuzz.partial_ratio(left, right)
+    words = sorted((left.split(), right.split()), key=len)
+    common = LCSseq.similarity(words[0], words[1])
+    share = 100 * common / max(len(words[0]), 1)
+    return _PARTIAL_DISCOUNT * share if share >= _PARTIAL_FLOOR else 0.0
 
 
 def _score(left: str, right: str) -> float:
@@ -136,8 +145,9 @@ def carry_threads(
 
     A thread whose key the version has stays there: anchored if the text still reads as
     it did (a moved thread stays moved), outdated otherwise. A thread whose key is gone
-    follows the most similar paragraph when one is similar enough (a split or merge), and
-    is orphaned otherwise. Closed threads stay closed.
+    follows the paragraph most similar to the text it was written on, or to its key's
+    last text (a paragraph edited step by step, then split or merged), when one is similar
+    enough; it is orphaned otherwise. Closed threads stay closed.
     """
     texts = {key: _clean(text) for key, text in current}
     cleaned: list[str | None] = list(texts.values())
@@ -153,9 +163,12 @@ def carry_threads(
             state = (unchanged or AnchorState.ANCHORED) if same else AnchorState.OUTDATED
             placements.append(Placement(thread.id, thread.key, state))
             continue
-        if thread.base_text not in found:
-            found[thread.base_text] = _best(thread.base_text, cleaned)
-        best = found[thread.base_text]
+        best = None
+        for text in dict.fromkeys(filter(None, (thread.base_text, thread.last_text))):
+            if text not in found:
+                found[text] = _best(text, cleaned)
+            if (match := found[text]) is not None and (best is None or match[1] > best[1]):
+                best = match
         if best is None:
             placements.append(Placement(thread.id, thread.key, AnchorState.ORPHANED))
             continue

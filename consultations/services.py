@@ -524,8 +524,9 @@ class ConsultationService:
         keyed = assign_keys(old, blocks, new_paragraph_key)
         if keep is not None:
             keyed = _kept(keyed, *keep)
-        if previous is not None and any(item.change == "new" for item in keyed):
-            keyed = carry.restore_keys(keyed, self._history(consultation))
+        history = self._history(consultation) if previous is not None else []
+        if any(item.change == "new" for item in keyed):
+            keyed = carry.restore_keys(keyed, history)
         self.session.add_all(
             Paragraph(
                 version_id=version.id,
@@ -541,7 +542,8 @@ class ConsultationService:
         )
         self.session.flush()
         if previous is not None:
-            self._carry_threads(consultation, [(item.key, item.block.text) for item in keyed])
+            current = [(item.key, item.block.text) for item in keyed]
+            self._carry_threads(consultation, current, dict(history))
         self._reindex(consultation)
         return version
 
@@ -555,9 +557,12 @@ class ConsultationService:
         )
         return [(key, text) for key, text in self.session.execute(query)]
 
-    def _carry_threads(self, consultation: Consultation, current: list[tuple[str, str]]) -> None:
+    def _carry_threads(
+        self, consultation: Consultation, current: list[tuple[str, str]], last: dict[str, str]
+    ) -> None:
         """Place every thread not closed in the new version (`carry.carry_threads`),
-        comparing it with the text it was written on (or was moved to), in one query."""
+        comparing it with the text it was written on (or was moved to), read in one query,
+        and with its key's `last` text in earlier versions."""
         base = aliased(Paragraph)
         version = aliased(DraftVersion)
         base_key = func.coalesce(Thread.origin_key, Thread.paragraph_key)
@@ -580,7 +585,9 @@ class ConsultationService:
         rows = self.session.execute(query).all()
         threads = {thread.id: thread for thread, _text in rows}
         anchors = [
-            carry.ThreadAnchor(thread.id, thread.paragraph_key, text, thread.state)
+            carry.ThreadAnchor(
+                thread.id, thread.paragraph_key, text, thread.state, last.get(thread.paragraph_key)
+            )
             for thread, text in rows
         ]
         for placed in carry.carry_threads(anchors, current):
