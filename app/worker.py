@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from accounts import notifications as account_mail
 from accounts.ratelimits import RateLimiter
+from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
 from consultations import notifications
@@ -136,4 +137,6 @@ def compose_mail(session: Session, event: OutboxEvent, urls: Urls) -> Mail | Non
     """Each context composes its own kinds of mail."""
     if event.kind in account_mail.KINDS:
         return account_mail.compose(session, event, urls)
-    return notifications.compose(session, event, urls)
+    return notifications.compose(
+        session, event, urls, lambda language: i18n.translations(language).ugettext
+    )

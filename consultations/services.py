@@ -590,16 +590,30 @@ class ConsultationService:
             )
             for thread, text in rows
         ]
+        orphaned = []
         for placed in carry.carry_threads(anchors, current):
             thread = threads[placed.id]
-            newly_orphaned = placed.state == ThreadState.ORPHANED != thread.state
+            if placed.state == ThreadState.ORPHANED != thread.state:
+                orphaned.append(thread.id)
             thread.paragraph_key, thread.state = placed.key, placed.state
-            if newly_orphaned:
-                self._notify_orphaned(thread)
+        self.notify_commenters(orphaned, "orphaned")
 
-    def _notify_orphaned(self, thread: Thread) -> None:
-        """Tell the thread's commenters, once per orphaning, that its paragraph is gone."""
-        outbox.emit(self.session, outbox.MAIL, "orphaned", self.clock.now(), thread_id=thread.id)
+    def notify_commenters(self, thread_ids: Sequence[int], kind: str) -> None:
+        """One mail event per commenter of each thread (`kind`: "orphaned" when a version
+        lost its paragraph, "reanchored" when an editor moved or closed it)."""
+        if not thread_ids:
+            return
+        query = (
+            select(Comment.thread_id, Comment.author_id)
+            .where(Comment.thread_id.in_(thread_ids), Comment.author_id.is_not(None))
+            .distinct()
+            .order_by(Comment.thread_id, Comment.author_id)
+        )
+        now = self.clock.now()
+        for thread_id, author_id in self.session.execute(query):
+            outbox.emit(
+                self.session, outbox.MAIL, kind, now, thread_id=thread_id, user_id=author_id
+            )
 
     def _parse(self, markdown: str) -> list[Block]:
         """The draft's blocks, within the paragraph limits (the input models state the
