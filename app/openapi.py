@@ -29,6 +29,7 @@ from core.enums import (
     Language,
     StakeholderGroup,
     Stance,
+    ThreadState,
     ThreadStatus,
 )
 from core.ids import MAX_ID
@@ -168,7 +169,22 @@ def consultation_schemas() -> dict[str, Schema]:
 def thread_schemas() -> dict[str, Schema]:
     thread = {
         "id": integer(),
-        "paragraph_key": string(),
+        "paragraph_key": string(
+            "The paragraph it is on now (after a split, merge or an editor's move, not "
+            "necessarily the one it was written on); an orphaned thread keeps its last key."
+        ),
+        "state": enum(
+            ThreadState,
+            "Where it stands in the current version: `anchored` (its paragraph reads as it "
+            "did), `outdated` (edited since), `orphaned` (its paragraph is gone: waits for an "
+            "editor), `moved` (an editor moved it) or `closed` (an editor closed it).",
+        ),
+        "written_on_version": integer("The version it was written on.", minimum=1),
+        "outdated": {
+            "type": "boolean",
+            "description": "Its paragraph has been edited since it was written.",
+        },
+        "quote": nullable(string("The words of the paragraph it is about, if it quoted any.")),
         "status": enum(ThreadStatus),
         "disposition": nullable(enum(Disposition)),
         "rationale": nullable(string("The editor's reason for the disposition.")),
@@ -377,10 +393,13 @@ def post_version_operation() -> Schema:
         "tags": ["consultations"],
         "summary": "Publish the next version of a consultation's draft (editors).",
         "description": (
-            "Needs a token with the `write` scope of an editor. Threads stay on their "
-            "paragraph keys; the answer counts those whose paragraph was kept, edited "
-            "(outdated) or removed (orphaned). A published or archived consultation is "
-            "no longer revised (409)."
+            "Needs a token with the `write` scope of an editor. Each thread is matched "
+            "against the paragraph it was written on, whichever version that was: it is "
+            "kept where that text is unchanged, outdated where it was edited (split and "
+            "merged paragraphs included) and orphaned where it is gone or rewritten beyond "
+            "recognition (the editors' re-anchor queue); a paragraph restored from an "
+            "earlier version gets its old key back, and its threads with it. A published "
+            "or archived consultation is no longer revised (409)."
         ),
         "security": [{"bearer": ["write"]}],
         "parameters": uses("slug"),

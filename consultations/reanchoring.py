@@ -96,7 +96,7 @@ def queue(session: Session, clock: Clock, actor: User | None, slug: str) -> list
     current = service.paragraphs(service.version(consultation))
     pairs = [(p.key, p.text) for p in current]
     by_key = {p.key: p for p in current}
-    written = _written_on(session, consultation, threads)
+    written = written_on(session, consultation, threads)
     orphans = []
     for thread in threads:
         paragraph = written.get(thread.id)
@@ -113,7 +113,7 @@ def orphan(session: Session, clock: Clock, actor: User | None, slug: str, thread
     consultation = service.get(slug)
     thread = _thread(session, consultation, thread_id)
     if thread.state != ThreadState.ORPHANED:
-        written = _written_on(session, consultation, [thread]).get(thread.id)
+        written = written_on(session, consultation, [thread]).get(thread.id)
         return Orphan(thread, written, ())
     return next(item for item in queue(session, clock, actor, slug) if item.thread.id == thread_id)
 
@@ -170,7 +170,7 @@ def _orphaned(session: Session, consultation: Consultation, thread_id: int) -> T
     return thread
 
 
-def _written_on(
+def written_on(
     session: Session, consultation: Consultation, threads: Sequence[Thread]
 ) -> dict[int, Paragraph]:
     """Thread id → the paragraph it was written on (its key in its version), in one query;

@@ -244,14 +244,14 @@ class ConsultationService:
         )
         return Counter(dict(self.session.execute(query).all()))
 
-    def outdated(self, consultation: Consultation) -> dict[str, list[tuple[int, str]]]:
-        """For the draft's margins, in one query: per current key, the versions the outdated
-        threads on it were written on, each with the text it had then (HTML)."""
+    def outdated(self, consultation: Consultation) -> dict[str, list[tuple[int, str, int]]]:
+        """For the draft's margins, in one query: per current key, the versions its outdated
+        threads were written on, with the paragraph's text (HTML) then, and how many."""
         written = aliased(Paragraph)
         version = aliased(DraftVersion)
         base_key = func.coalesce(Thread.origin_key, Thread.paragraph_key)
         query = (
-            select(Thread.paragraph_key, Thread.version_number, written.html)
+            select(Thread.paragraph_key, Thread.version_number, written.html, func.count(Thread.id))
             .join(
                 version,
                 (version.consultation_id == Thread.consultation_id)
@@ -263,12 +263,12 @@ class ConsultationService:
                 Thread.state == ThreadState.OUTDATED,
                 Thread.moved_in_version.is_(None),
             )
-            .distinct()
+            .group_by(Thread.paragraph_key, Thread.version_number, written.html)
             .order_by(Thread.paragraph_key, Thread.version_number)
         )
-        found: dict[str, list[tuple[int, str]]] = {}
-        for key, number, html in self.session.execute(query):
-            found.setdefault(key, []).append((number, html))
+        found: dict[str, list[tuple[int, str, int]]] = {}
+        for key, number, html, threads in self.session.execute(query):
+            found.setdefault(key, []).append((number, html, threads))
         return found
 
     def is_accepting_comments(self, consultation: Consultation) -> bool:

@@ -45,6 +45,7 @@ from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
+from core.enums import ThreadState
 from core.errors import NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
 from core.ids import MAX_ID
@@ -97,6 +98,10 @@ def thread_json(thread: Thread) -> dict[str, Any]:
     return {
         "id": thread.id,
         "paragraph_key": thread.paragraph_key,
+        "state": thread.state.value,
+        "written_on_version": thread.version_number,
+        "outdated": thread.state == ThreadState.OUTDATED,
+        "quote": thread.quote,
         "status": thread.status.value,
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,

@@ -11,7 +11,7 @@ from app.throttle import count_comment
 from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
-from consultations import commenting, policy
+from consultations import commenting, policy, reanchoring
 from consultations.commenting import NOT_POSTED, NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation
@@ -59,12 +59,14 @@ def draft(context: Context) -> Response:
     service = _service(context)
     consultation = _visible(context, service)
     version = service.version(consultation, context.params.get("number"))
+    latest = version if "number" not in context.params else service.version(consultation)
     values = {
         "consultation": consultation,
         "version": version,
-        "latest": service.version(consultation),
+        "latest": latest,
         "paragraphs": service.paragraphs(version),
         "counts": service.thread_counts(consultation),
+        "outdated": service.outdated(consultation) if version.id == latest.id else {},
         "accepting": service.is_accepting_comments(consultation),
         "status": service.effective_status(consultation),
         "topics": list(consultation.topics),
@@ -183,6 +185,8 @@ def _paragraph_page(
         "paragraph": service.paragraph(consultation, key),
         "in_current": service.in_current_version(consultation, key),
         "threads": threads,
+        "written_on": reanchoring.written_on(context.session, consultation, threads),
+        "can_manage": policy.can_manage(context.user),
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
         "latest": service.version(consultation),
         "accepting": service.is_accepting_comments(consultation),

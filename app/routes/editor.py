@@ -20,7 +20,7 @@ from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
 from consultations.services import NOT_CREATED, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
-from core.enums import ConsultationStatus, Language
+from core.enums import ConsultationStatus, Language, ThreadState
 from core.errors import InvalidInput
 from core.i18n import N_
 from core.inputs import parse
@@ -106,7 +106,6 @@ def manage(context: Context) -> Response:
     consultation = service.get(context.params["slug"])
     latest = service.version(consultation)
     paragraphs = service.paragraphs(latest)
-    current_keys = {p.key for p in paragraphs}
     values = {
         "consultation": consultation,
         "latest": latest,
@@ -116,9 +115,7 @@ def manage(context: Context) -> Response:
         "participation": participation(session, consultation),
         "stances": stance_map(session, consultation),
         "counts": service.thread_counts(consultation),
-        "orphans": [
-            t for t in service.threads(consultation) if t.paragraph_key not in current_keys
-        ],
+        "orphans": service.state_counts(consultation)[ThreadState.ORPHANED],
         "error": None,
     }
     return render(context.request, "consultations/manage.html", values)

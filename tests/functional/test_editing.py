@@ -175,12 +175,15 @@ def test_a_comment_on_a_deleted_paragraph_waits_to_be_reanchored(
     )
 
     manage = page(browser.get("/consultations/routing/manage"))
-    orphans = manage.select("#orphans-title + p + ul a")
-    assert [a["href"] for a in orphans] == [
-        f"/consultations/routing/p/{thread.paragraph_key}#t-{thread.id}"
-    ]
+    orphans = manage.select_one("#orphans-title").parent
+    assert "1 thread was written on a paragraph" in orphans.get_text()
+    assert orphans.select_one("a.button")["href"] == "/consultations/routing/reanchor"
+    queue = page(browser.get("/consultations/routing/reanchor"))
+    card = queue.select_one(f"#orphan-{thread.id}")
+    assert "Delete this one about MANRS entirely." in card.select_one("blockquote").get_text()
     paragraph = page(browser.get(f"/consultations/routing/p/{thread.paragraph_key}"))
     assert "not in the current version" in paragraph.get_text()
+    assert paragraph.select_one(".notice a")["href"] == "/consultations/routing/reanchor"
 
 
 def test_participants_cannot_edit(browser: Browser, session: Session, clock: FixedClock) -> None:
