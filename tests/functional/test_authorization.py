@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/consultations/{slug}/p/{key}"): Call(PUBLIC),
     ("GET", "/consultations/{slug}/manage"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/synthesis"): Call(EDITOR_PAGE),
+    ("GET", "/consultations/{slug}/reanchor"): Call(EDITOR_PAGE),
     ("GET", "/briefs"): Call(PUBLIC),
     ("GET", "/briefs/new"): Call(EDITOR_PAGE),
     ("GET", "/briefs/{slug}"): Call(PUBLIC),
@@ -111,6 +112,13 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/consultations/{slug}/threads/{thread_id:id}/disposition"): Call(
         EDITOR_WRITE, {"disposition": "noted", "rationale": "Noted for the brief."}
+    ),
+    # The world's thread is on its paragraph: editors may re-anchor, but not this one (409).
+    ("POST", "/consultations/{slug}/threads/{thread_id:id}/move"): Call(
+        (401, 403, 409, 409), {"key": "{key}"}
+    ),
+    ("POST", "/consultations/{slug}/threads/{thread_id:id}/close"): Call(
+        (401, 403, 409, 409), {"reason": "Gone from the draft."}
     ),
     ("POST", "/briefs"): Call(
         EDITOR_WRITE,

@@ -150,6 +150,12 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
     comment_on(
         session, clock, consultation, author=chief, body=HOSTILE_MARKDOWN, parent=comments[0]
     )
+    # Two threads on the paragraph version 2 rewrites: orphaned, one to move and one to close.
+    last = len(service.paragraphs(service.version(consultation)))
+    orphans = [
+        comment_on(session, clock, consultation, author=people[1], ordinal=last, body=HOSTILE)
+        for _ in range(2)
+    ]
     service.publish_version(
         consultation,
         editor=chief,
@@ -199,6 +205,7 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         "unverified": unverified,
         "comments": comments,
         "open_key": on_open.thread.paragraph_key,
+        "orphans": [(o.thread_id, o.thread.paragraph_key) for o in orphans],
     }
 
 
@@ -272,6 +279,21 @@ def _editor_pages(visit: Visit, key: str) -> None:
     _forms(visit, key)
 
 
+def _reanchoring(visit: Visit, key: str, orphans: list[tuple[int, str]]) -> None:
+    """The re-anchor queue, its refused forms, then a thread closed and one moved."""
+    (closed, old_key), (moved, _same) = orphans
+    visit.get("/consultations/hostile/reanchor")
+    threads = "/consultations/hostile/threads"
+    for htmx in (False, True):
+        visit.post(f"{threads}/{moved}/move", {"key": HOSTILE}, htmx=htmx)
+        visit.post(f"{threads}/{closed}/close", {"reason": " "}, htmx=htmx)
+    assert visit.post(f"{threads}/{closed}/close", {"reason": HOSTILE}, htmx=True).is_success
+    assert visit.post(f"{threads}/{moved}/move", {"key": key}, htmx=True).is_success
+    visit.get("/consultations/hostile/reanchor")
+    visit.get(f"/consultations/hostile/p/{old_key}")
+    visit.get(f"/consultations/hostile/p/{key}", htmx=True)
+
+
 def _signed_out_flows(visit: Visit, session: Session, clock: FixedClock, person: User) -> None:
     """Sign-in, sign-up, verification and password pages with hostile input echoed back."""
     for url in ["/signin", f"/signin?next={HOSTILE}", "/signup", "/password/forgot"]:
@@ -325,6 +347,9 @@ def test_every_template_renders_hostile_text_as_text(
     browser.sign_in(chief.email)
     _pages(visit, seeded)
     _editor_pages(visit, key)
+    orphans = seeded["orphans"]
+    assert isinstance(orphans, list)
+    _reanchoring(visit, key, orphans)
     visit.post("/account/delete", {"email": chief.email})
 
     templates = {path.relative_to(TEMPLATES_DIR).as_posix() for path in _templates()}

@@ -151,7 +151,7 @@ def test_a_ukrainian_law_revised_by_hand(session: Session, clock: FixedClock) ->
     published = _publish(session, clock, author, consultation.slug, _markdown(revised), "Правки")
 
     states = _accounted_for(session, service, consultation, len(original))
-    thread = {text: session.get(Thread, thread_id) for text, thread_id in by_text.items()}
+    thread = {text: session.get_one(Thread, thread_id) for text, thread_id in by_text.items()}
     key_of = {p.text: p.key for p in service.paragraphs(service.version(consultation))}
     assert thread[original[edited]].state == ThreadState.OUTDATED
     assert thread[original[deleted]].state == ThreadState.ORPHANED
