@@ -69,6 +69,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("threads") as batch:
+        batch.drop_constraint(op.f("ck_threads_threadstate"), type_="check")
         batch.drop_column("closed_reason")
         batch.drop_column("moved_in_version")
         batch.drop_column("moved_from")
