@@ -33,6 +33,7 @@ from accounts.services import AccountService
 from app.demo_content import DemoContent, Edit, Person, Remark, parse_content
 from app.settings import Settings
 from app.urls import app_paths, app_urls
+from briefs import suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -355,11 +356,19 @@ class DemoLoader:
                 thread.id, editor=self.editor, decision=Decision.of(disposition, remark.rationale)
             )
             self.report.decided += 1
-        for remark in remarks:
-            if remark.suggest and remark.disposition == Disposition.ACCEPTED:
-                self.at(-15)
-                opening = threads[remark.ref].comments[0]
-                synthesis.apply_suggestion(opening.id, editor=self.editor)
+        accepted = [
+            threads[remark.ref].comments[0]
+            for remark in remarks
+            if remark.suggest and remark.disposition == Disposition.ACCEPTED
+        ]
+        if accepted:  # merged as one batch, as an editor would from the workspace
+            self.at(-15)
+            slug, ids = accepted[0].thread.consultation.slug, [c.id for c in accepted]
+            preview = suggestions.preview_suggestions(
+                self.session, self.clock, self.editor, slug, suggestions.Batch(comments=ids)
+            )
+            confirmed = suggestions.ApplySuggestions(comments=ids, version=preview.version.number)
+            suggestions.apply_suggestions(self.session, self.clock, self.editor, slug, confirmed)
 
     def publish_briefs(self, consultation: Consultation, threads: dict[str, Thread]) -> None:
         briefs = BriefService(self.session, clock=self.clock)

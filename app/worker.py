@@ -29,8 +29,10 @@ from starlette.concurrency import run_in_threadpool
 
 from accounts import notifications as account_mail
 from accounts.ratelimits import RateLimiter
+from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
+from briefs import notifications as brief_mail
 from consultations import notifications
 from core.clock import Clock
 from core.db import unit_of_work
@@ -136,4 +138,11 @@ def compose_mail(session: Session, event: OutboxEvent, urls: Urls) -> Mail | Non
     """Each context composes its own kinds of mail."""
     if event.kind in account_mail.KINDS:
         return account_mail.compose(session, event, urls)
+    if event.kind in brief_mail.KINDS:
+        return brief_mail.compose(session, event, urls, translate)
     return notifications.compose(session, event, urls)
+
+
+def translate(language: str, message: str) -> str:
+    """A marked message in `language`, from the interface catalog (for mail)."""
+    return i18n.translations(language).ugettext(message)

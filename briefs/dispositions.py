@@ -60,3 +60,11 @@ def decide_thread(
     service = SynthesisService(session, clock=clock)
     service.thread(service.consultations.get(slug), thread_id)
     return service.decide(thread_id, editor=editor, decision=data)
+
+
+def decide_thread_by_id(
+    session: Session, clock: Clock, actor: User | None, thread_id: int, data: Decision
+) -> Thread:
+    """The API's way in: the thread by its id alone, under the same rules."""
+    editor = require_editor(actor)
+    return SynthesisService(session, clock=clock).decide(thread_id, editor=editor, decision=data)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from merge3 import Merge3
 
@@ -82,7 +82,7 @@ def merge_suggestion(base: str, current: str, suggestion: str) -> Merged:
     for region in merge.merge_regions():
         kind = region[0]
         if kind == "conflict":
-            _, z0, z1, a0, a1, b0, b1 = region
+            z0, z1, a0, a1, b0, b1 = cast("tuple[int, int, int, int, int, int]", region[1:])
             chunks.append(
                 Chunk(
                     "conflict",

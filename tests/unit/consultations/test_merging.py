@@ -30,7 +30,9 @@ def test_the_editors_added_word_survives_a_suggestion_written_before_it() -> Non
 
 
 def test_a_suggestion_on_the_current_text_applies_as_written() -> None:
-    merged = merge_suggestion("Keys are escrowed.", "Keys are escrowed.", "Keys are never escrowed.")
+    merged = merge_suggestion(
+        "Keys are escrowed.", "Keys are escrowed.", "Keys are never escrowed."
+    )
     assert merged.clean and merged.text == "Keys are never escrowed."
 
 
@@ -63,7 +65,9 @@ def test_spacing_is_not_content() -> None:
 def _edited_pairs(old_revision: int, new_revision: int) -> list[tuple[str, str]]:
     """(old text, new text) of every paragraph the revision edited (its key kept)."""
     keys = itertools.count()
-    old = assign_keys([], split_blocks(centralization_draft(old_revision)), lambda: f"k{next(keys)}")
+    old = assign_keys(
+        [], split_blocks(centralization_draft(old_revision)), lambda: f"k{next(keys)}"
+    )
     new = assign_keys(
         [(item.key, item.block.text) for item in old],
         split_blocks(centralization_draft(new_revision)),
