@@ -14,7 +14,7 @@ from consultations.models import Thread
 from core.clock import Clock
 from core.enums import Disposition
 from core.i18n import N_
-from core.inputs import NO_NUL, TEXT, Problems, field_error, parse
+from core.inputs import NO_NUL, NOT_BLANK, TEXT, Problems, field_error, parse
 
 MAX_RATIONALE_CHARS = 10_000
 NOT_SAVED = N_("The disposition could not be saved.")
@@ -26,7 +26,18 @@ CHOOSE = N_(
 class Decision(BaseModel):
     """What became of a thread, and why (a rationale is needed unless it was only noted)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # The rule of `_explained`, for the API's readers (and its generated tests).
+        json_schema_extra={
+            "if": {"properties": {"disposition": {"const": "noted"}}},
+            "else": {
+                "required": ["rationale"],
+                "properties": {"rationale": {"pattern": NOT_BLANK}},
+            },
+        },
+    )
 
     disposition: Annotated[
         Disposition,

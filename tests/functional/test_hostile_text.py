@@ -21,10 +21,10 @@ from accounts.links import RESET_PASSWORD, EmailLinkService
 from accounts.models import User
 from app.templating import TEMPLATES_DIR
 from app.urls import app_paths
-from briefs.dispositions import Decision
-from briefs.services import BriefService
 from briefs import contesting
 from briefs.contesting import ContestAnswer, NewContest
+from briefs.dispositions import Decision
+from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
 from core import outbox
