@@ -144,8 +144,8 @@ def test_version_one_stays_at_its_permalink(
         {"title": "Lawful access: corrected", "body_markdown": "Corrected.", "change_note": "Fix"},
     )
     assert saved.status_code == 303
-    published = browser.form("/briefs/findings/publish", {"confirm_undecided": "1"})
-    assert published.headers["location"] == "/briefs/findings/v/2"
+    republished = browser.form("/briefs/findings/publish", {"confirm_undecided": "1"})
+    assert republished.headers["location"] == "/briefs/findings/v/2"
 
     latest = page(anonymous.get("/briefs/findings"))
     assert one(latest, "h1").get_text() == "Lawful access: corrected"

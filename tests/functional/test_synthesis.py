@@ -3,6 +3,7 @@ without htmx) and merges a suggestion; the commenter sees the result on the thre
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
@@ -37,6 +38,13 @@ def consulted(session: Session, clock: FixedClock) -> Consulted:
 def editor(browser: Browser, consulted: Consulted) -> Browser:
     browser.sign_in(consulted.editor.email)
     return browser
+
+
+def submit(browser: Browser, form: Tag, **changes: str) -> httpx.Response:
+    """Send a form as the browser would: its hidden fields and text areas, as filled in."""
+    fields = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+    fields |= {str(t["name"]): t.get_text() for t in form.select("textarea")}
+    return browser.form(str(form["action"]), fields | changes)
 
 
 def disposition_url(consulted: Consulted, thread_id: int) -> str:
@@ -135,11 +143,9 @@ def test_apply_suggestion_previews_then_publishes_a_new_version(
     preview = page(editor.get(str(preview_url)))
     assert one(preview, ".merge-clean")
     assert "never" in one(preview, ".merge-diff ins").get_text()
-    assert page(anonymous.get("/consultations/lawful-access")).select(".block-text")  # unchanged
-    form = one(preview, "form.merge-form")
-    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
-    fields |= {t["name"]: t.get_text() for t in form.select("textarea")}
-    response = editor.form(str(form["action"]), fields)
+    before = page(anonymous.get("/consultations/lawful-access")).select(".block-text")
+    assert "never be weakened" not in before[1].get_text()  # a preview publishes nothing
+    response = submit(editor, one(preview, "form.merge-form"))
 
     assert response.status_code == 303
     assert response.headers["location"] == "/consultations/lawful-access/diff/1..2"
