@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
 from app.urls import app_urls
 from app.worker import translate
 from briefs import contesting, notifications
@@ -61,6 +62,7 @@ def test_each_commenter_is_told_once_per_change(
     decide(session, clock, consulted, thread_id)  # the same again: nobody is told twice
 
     told = sorted(event.payload["user_id"] for event in mails(session))
+    assert consulted.chatham.author_id is not None
     assert told == sorted([consulted.chatham.author_id, consulted.participant.id])
     mail = notifications.compose(session, mails(session)[0], URLS, translate)
     assert mail is not None
@@ -88,7 +90,8 @@ def test_a_commenter_contests_once_after_a_brief_and_is_told_the_answer(
     session: Session, clock: FixedClock, consulted: Consulted
 ) -> None:
     thread_id = consulted.chatham.thread_id
-    author = session.get(type(consulted.editor), consulted.chatham.author_id)
+    author = session.get(User, consulted.chatham.author_id)
+    assert author is not None
     reason = NewContest(reason="Encryption was the point of our comment.")
     decide(session, clock, consulted, thread_id)
     with pytest.raises(Conflict, match="once a brief"):
