@@ -218,3 +218,28 @@ def test_editor_batches_two_conflicting_suggestions_and_resolves_them(
     page.wait_for_url(f"**/consultations/{slug}/diff/1..2")
     expect(page.locator(".diff-block--changed")).to_contain_text("above all")
     assert paragraph_3(live_server, slug) == (2, resolved)
+
+
+def test_editor_filters_the_queue_with_the_keyboard_alone(
+    page: Page, live_server: LiveServer
+) -> None:
+    scene = workspace(live_server, "synthesis-keyboard")
+    sign_in(page, scene.editor, scene.path)
+    expect(page.locator("#progress")).to_contain_text("0 of 1 thread decided")
+
+    def filter_by_status(presses: int) -> None:
+        page.locator("#filter-status").focus()
+        for _ in range(presses):  # the closed select moves to the next choice
+            page.keyboard.press("ArrowDown")
+        for _ in range(6):  # past the other five filters to the button
+            page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Filter")).to_be_focused()
+        page.keyboard.press("Enter")
+
+    filter_by_status(1)  # "Undecided"
+    page.wait_for_url(re.compile(r".*status=undecided.*"))
+    expect(page.locator("article.synthesis-card")).to_have_count(1)
+    filter_by_status(1)  # from "Undecided" to "Decided"
+    page.wait_for_url(re.compile(r".*status=decided.*"))
+    expect(page.locator("article.synthesis-card")).to_have_count(0)
+    expect(page.get_by_role("link", name="Show all threads")).to_be_visible()

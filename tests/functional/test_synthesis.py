@@ -230,3 +230,41 @@ def test_anonymous_visitors_are_asked_to_sign_in(anonymous: Browser, consulted: 
     assert response.status_code == 303 and response.headers["location"].startswith("/signin")
     decided = anonymous.form(disposition_url(consulted, consulted.named.thread_id), {})
     assert decided.status_code == 401
+
+
+def test_the_workspace_shows_progress_and_filters_its_queue(
+    editor: Browser, consulted: Consulted
+) -> None:
+    chatham = consulted.chatham.thread_id
+    editor.form(disposition_url(consulted, chatham), {"disposition": "noted", "rationale": ""})
+
+    html = page(editor.get("/consultations/lawful-access/synthesis"))
+    assert "1 of 3 threads decided" in one(html, "#progress").get_text()
+    bar = one(html, "progress")
+    assert (bar["value"], bar["max"]) == ("1", "3")
+    filters = one(html, "form.synthesis-filters")
+    assert [s["name"] for s in filters.select("select")] == [
+        "status",
+        "disposition",
+        "group",
+        "stance",
+        "paragraph",
+        "suggestion",
+    ]
+    assert all(filters.select_one(f"label[for={s['id']}]") for s in filters.select("select"))
+
+    def cards(query: str) -> list[str]:
+        found = page(editor.get(f"/consultations/lawful-access/synthesis?{query}"))
+        return [str(card["id"]) for card in found.select("article.synthesis-card")]
+
+    assert cards("status=decided") == [f"card-{chatham}"]
+    assert cards("status=undecided&suggestion=no") == [
+        f"card-{consulted.named.thread_id}",
+        f"card-{consulted.organisation_only.thread_id}",
+    ]
+    assert cards("group=government") == [f"card-{consulted.named.thread_id}"]
+    assert cards("disposition=noted&paragraph=2") == [f"card-{chatham}"]
+    assert cards("disposition=accepted") == []
+    chosen = page(editor.get("/consultations/lawful-access/synthesis?stance=amend"))
+    assert one(chosen, "#filter-stance option[selected]")["value"] == "amend"
+    assert "1 group matches" in one(chosen, ".synthesis-filters [role=status]").get_text()
