@@ -33,6 +33,7 @@ from accounts.services import AccountService
 from app.demo_content import DemoContent, Edit, Person, Remark, parse_content
 from app.settings import Settings
 from app.urls import app_paths, app_urls
+from briefs import contesting, suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -229,6 +230,7 @@ class DemoLoader:
         )
         self.decide(words.remarks, threads)
         self.publish_briefs(consultation, threads)
+        self.contest(threads)
         self.consultations.set_status(
             consultation, ConsultationStatus.PUBLISHED, editor=self.editor
         )
@@ -355,11 +357,44 @@ class DemoLoader:
                 thread.id, editor=self.editor, decision=Decision.of(disposition, remark.rationale)
             )
             self.report.decided += 1
-        for remark in remarks:
-            if remark.suggest and remark.disposition == Disposition.ACCEPTED:
-                self.at(-15)
-                opening = threads[remark.ref].comments[0]
-                synthesis.apply_suggestion(opening.id, editor=self.editor)
+        accepted = [
+            threads[remark.ref].comments[0]
+            for remark in remarks
+            if remark.suggest and remark.disposition == Disposition.ACCEPTED
+        ]
+        if accepted:  # merged as one batch, as an editor would from the workspace
+            self.at(-15)
+            slug, ids = accepted[0].thread.consultation.slug, [c.id for c in accepted]
+            preview = suggestions.preview_suggestions(
+                self.session, self.clock, self.editor, slug, suggestions.Batch(comments=ids)
+            )
+            confirmed = suggestions.ApplySuggestions(comments=ids, version=preview.version.number)
+            suggestions.apply_suggestions(self.session, self.clock, self.editor, slug, confirmed)
+
+    def contest(self, threads: dict[str, Thread]) -> None:
+        """After the brief, one commenter contests a refusal and the editor answers, so the
+        annex shows an objection beside its decision."""
+        refused = next(
+            (
+                t
+                for t in threads.values()
+                if t.disposition == Disposition.NOT_ACCEPTED and t.comments[0].author_id
+            ),
+            None,
+        )
+        if refused is None:
+            return
+        author = self.session.get(User, refused.comments[0].author_id)
+        self.at(-9)
+        contesting.contest_disposition(
+            self.session, self.clock, author, refused.id,
+            contesting.NewContest(reason=CONTEST_REASON),
+        )  # fmt: skip
+        self.at(-8)
+        contesting.answer_contest(
+            self.session, self.clock, self.editor, refused.consultation.slug, refused.id,
+            contesting.ContestAnswer(answer=CONTEST_ANSWER),
+        )  # fmt: skip
 
     def publish_briefs(self, consultation: Consultation, threads: dict[str, Thread]) -> None:
         briefs = BriefService(self.session, clock=self.clock)
@@ -374,6 +409,11 @@ class DemoLoader:
             self.report.briefs.append((brief.slug, brief.title))
 
 
+CONTEST_REASON = "The rationale does not address the interoperability cost we raised."
+CONTEST_ANSWER = (
+    "The cost was weighed: the brief's section on interoperability explains why it does not "
+    "outweigh the risk."
+)
 _CITE = re.compile(r"\[\[thread:\{([\w-]+)\}\]\]")
 
 

@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
+from briefs.contesting import ContestJSON, NewContest
+from briefs.dispositions import Decision
 from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from consultations.versions import NewVersion, VersionPublished
@@ -189,6 +191,7 @@ def thread_schemas() -> dict[str, Schema]:
         "disposition": nullable(enum(Disposition)),
         "rationale": nullable(string("The editor's reason for the disposition.")),
         "comments": array(ref("Comment")),
+        "contest": nullable(ref("Contest")),
     }
     return {"Thread": obj(thread), "ThreadList": obj({"items": array(ref("Thread"))})}
 
@@ -200,6 +203,7 @@ class _ModelSchemas(GenerateJsonSchema):
     NAMES: ClassVar[dict[str, str]] = {
         "PublicComment": "Comment",
         "CommentPosted": "CreatedComment",
+        "ContestJSON": "Contest",
     }
 
     def normalize_name(self, name: str) -> str:
@@ -218,6 +222,9 @@ def model_schemas() -> dict[str, Schema]:
         (CommentPosted, "serialization"),
         (NewVersion, "validation"),
         (VersionPublished, "serialization"),
+        (Decision, "validation"),
+        (NewContest, "validation"),
+        (ContestJSON, "serialization"),
     ]
     _, schemas = models_json_schema(
         models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
@@ -338,6 +345,58 @@ def consultation_paths() -> dict[str, Schema]:
         },
         "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},
         "/consultations/{slug}/versions": {"post": post_version_operation()},
+        "/threads/{thread_id}/disposition": {"put": put_disposition_operation()},
+        "/threads/{thread_id}/contest": {"post": post_contest_operation()},
+    }
+
+
+THREAD_ID = param("thread_id", "path", integer(minimum=1, maximum=MAX_ID), "A thread's id.")
+
+
+def put_disposition_operation() -> Schema:
+    return {
+        "operationId": "decideThread",
+        "tags": ["consultations"],
+        "summary": "Record or change what became of a thread (editors).",
+        "description": (
+            "Needs a token with the `write` scope of an editor, as the synthesis workspace. "
+            "A rationale is required unless the thread is only `noted`. Threads whose "
+            "opening comment says the same on the same paragraph get the same disposition; "
+            "each commenter is told by email."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "parameters": [THREAD_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("Decision")}},
+        },
+        "responses": ok(ref("Thread")) | errors(400, 401, 403, 404, 413, 415, 422),
+    }
+
+
+def post_contest_operation() -> Schema:
+    created = {
+        "description": "Contested. `Location` is the thread on its paragraph's page.",
+        "headers": {"Location": {"schema": string(), "description": "The thread."}},
+        "content": {"application/json": {"schema": ref("Contest")}},
+    }
+    return {
+        "operationId": "contestDisposition",
+        "tags": ["consultations"],
+        "summary": "Contest the disposition of a thread you commented in, once.",
+        "description": (
+            "Needs a token with the `write` scope of someone who commented in the thread. "
+            "Possible once the thread has a disposition and a brief on its consultation is "
+            "published (409 before); a thread is contested once (409 for a second contest). "
+            "The reason and the editor's answer are public on the thread and in the annex."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "parameters": [THREAD_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("NewContest")}},
+        },
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
     }
 
 
@@ -439,6 +498,7 @@ def annex_schemas() -> dict[str, Schema]:
         "disposition": nullable(enum(Disposition)),
         "rationale": nullable(string()),
         "url": string("Permalink of the thread on the consultation."),
+        "contest": nullable(ref("Contest")),
     }
     participation = {"group": enum(StakeholderGroup), "comments": integer(), "people": integer()}
     return {"AnnexDisposition": obj(disposition), "Participation": obj(participation)}
@@ -462,7 +522,11 @@ def brief_schemas() -> dict[str, Schema]:
         "body_markdown": string(),
         "html": string("The body rendered, citations linked."),
         "citations": array(integer("Id of a cited thread.")),
-        "annex": obj(annex, description="Frozen when the version was published."),
+        "annex": obj(
+            annex,
+            description="Frozen when the version was published; each row's `contest` is "
+            "added as it stands now (contests come after publication).",
+        ),
     }
     return {
         "BriefSummary": obj(summary),

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +32,7 @@ from accounts.ratelimits import RateLimiter
 from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
+from briefs import notifications as brief_mail
 from consultations import notifications
 from core.clock import Clock
 from core.db import unit_of_work
@@ -137,6 +138,16 @@ def compose_mail(session: Session, event: OutboxEvent, urls: Urls) -> Mail | Non
     """Each context composes its own kinds of mail."""
     if event.kind in account_mail.KINDS:
         return account_mail.compose(session, event, urls)
-    return notifications.compose(
-        session, event, urls, lambda language: i18n.translations(language).ugettext
-    )
+    if event.kind in brief_mail.KINDS:
+        return brief_mail.compose(session, event, urls, translate)
+    return notifications.compose(session, event, urls, translator)
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """The interface catalog's gettext for `language` (mail is written in the reader's)."""
+    return i18n.translations(language).ugettext
+
+
+def translate(language: str, message: str) -> str:
+    """A marked message in `language`, from the interface catalog (for mail)."""
+    return translator(language)(message)

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from briefs.citations import citation_url
+from briefs.contesting import ContestJSON, contests_for
 from consultations.attribution import public_author
 from consultations.consensus import participation
 from consultations.models import Consultation, DraftVersion, Paragraph, Thread
 from core.markdown import plain_text
 from core.urls import PathFor
 
-__all__ = ["EXCERPT_CHARS", "build_annex", "excerpt"]
+__all__ = ["EXCERPT_CHARS", "build_annex", "excerpt", "with_contests"]
 
 EXCERPT_CHARS = 200
 
@@ -87,3 +88,16 @@ def build_annex(
             for row in participation(session, consultation)
         ],
     }
+
+
+def with_contests(session: Session, annex: dict[str, Any]) -> dict[str, Any]:
+    """The frozen annex with each thread's contest as it stands now (`contest`: null, or the
+    reason and the editor's answer). A contest comes after publication, by design, and adds
+    to the record without rewriting the disposition that was published."""
+    entries = annex.get("dispositions", [])
+    contests = contests_for(session, [entry["thread_id"] for entry in entries])
+    rows = []
+    for entry in entries:
+        contest = contests.get(entry["thread_id"])
+        rows.append(entry | {"contest": ContestJSON.of(contest).model_dump() if contest else None})
+    return annex | {"dispositions": rows}

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consultations.models import Consultation, Thread, Topic
+from consultations.models import Comment, Consultation, Thread, Topic
 from core.db import Base, enum_column
-from core.enums import Language
+from core.enums import Disposition, Language
 
 brief_topics = Table(
     "brief_topics",
@@ -67,3 +67,27 @@ class BriefVersion(Base):
     cited_threads: Mapped[list[Thread]] = relationship(
         secondary=brief_citations, order_by=Thread.id
     )
+
+
+class DispositionContest(Base):
+    """A commenter's objection to the disposition of their thread, once per thread, after a
+    brief was published, and the editor's answer: both public, on the thread and in the annex."""
+
+    __tablename__ = "disposition_contests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), unique=True
+    )
+    # The contester's comment in the thread: its attribution is how the public sees them.
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disposition: Mapped[Disposition] = mapped_column(enum_column(Disposition))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    thread: Mapped[Thread] = relationship()
+    comment: Mapped[Comment] = relationship()

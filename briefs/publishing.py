@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
 from accounts.policy import require_editor
 from briefs.services import MAX_BRIEF_CHARS, BriefService
+from consultations.models import Consultation, Thread
 from core.clock import Clock
 from core.enums import Language
+from core.errors import Conflict
 from core.i18n import N_
 from core.inputs import NOT_BLANK, TEXT, Problems
 from core.urls import PathFor
@@ -147,3 +150,30 @@ def create_brief(
     version = service.publish(brief.slug, editor, paths)
     url = paths("brief_version", slug=brief.slug, number=version.number)
     return BriefCreated(slug=brief.slug, version=version.number, published=True, url=url)
+
+
+UNDECIDED = N_(
+    "%(num)s threads of the consultation have no disposition yet: their annex rows will say "
+    "so. Confirm that you publish anyway."
+)
+
+
+def undecided_threads(session: Session, consultation: Consultation | None) -> tuple[int, int]:
+    """(undecided, all) threads of the consultation a brief reports on."""
+    if consultation is None:
+        return 0, 0
+    query = select(Thread.disposition).where(Thread.consultation_id == consultation.id)
+    dispositions = list(session.scalars(query))
+    return sum(1 for d in dispositions if d is None), len(dispositions)
+
+
+def require_deliberate(
+    session: Session, consultation: Consultation | None, *, confirmed: bool
+) -> None:
+    """Publishing while threads are undecided is allowed, but only on purpose: the editor's
+    page shows how many and asks for a confirmation, which this checks (409 without it)."""
+    undecided, _ = undecided_threads(session, consultation)
+    if undecided and not confirmed:
+        raise Conflict(
+            UNDECIDED, fields={"confirm_undecided": N_("confirm to publish")}, num=undecided
+        )

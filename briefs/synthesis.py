@@ -1,5 +1,5 @@
-"""The synthesis workspace: an editor weighs every thread, records its disposition with a
-rationale, and merges accepted suggestions into the draft as a new version.
+"""The synthesis workspace: an editor weighs every thread and records its disposition with a
+rationale (accepted suggestions are merged into the draft by briefs/suggestions.py).
 
 Identical comments (a campaign pasting the same text) are grouped so the editor reads them
 once; a disposition given to the group is recorded on every thread in it, so the annex of
@@ -9,8 +9,9 @@ the brief still accounts for each of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,18 +19,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import User
 from accounts.policy import require_editor
-from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
+from consultations.attribution import public_author
+from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core import audit, outbox
 from core.clock import Clock
-from core.enums import ThreadStatus
-from core.errors import Conflict, InvalidInput, NotFound
+from core.enums import Disposition, StakeholderGroup, Stance, ThreadStatus
+from core.errors import Conflict, NotFound
 from core.i18n import N_
 
 if TYPE_CHECKING:  # the decision's module uses this service: a cycle at run time
     from briefs.dispositions import Decision
 
-__all__ = ["QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
+__all__ = ["QueueFilter", "QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
 
 _NON_WORD = re.compile(r"[\W_]+")
 _MARKERS = {
@@ -54,6 +56,60 @@ class QueueItem:
     @property
     def decided(self) -> bool:
         return self.thread.disposition is not None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which cards of the queue the editor looks at; read leniently from the page's query
+    (a value that is not one of the choices filters nothing)."""
+
+    group: StakeholderGroup | None = None
+    stance: Stance | None = None
+    status: str | None = None  # "decided" or "undecided"
+    paragraph: int | None = None  # the paragraph's number in the current version
+    suggestion: str | None = None  # "yes" or "no"
+    disposition: Disposition | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> QueueFilter:
+        def choice(name: str, values: Iterable[str]) -> str | None:
+            value = params.get(name, "").strip()
+            return value if value in set(values) else None
+
+        group, stance = choice("group", StakeholderGroup), choice("stance", Stance)
+        disposition = choice("disposition", Disposition)
+        number = params.get("paragraph", "").strip()
+        return cls(
+            group=StakeholderGroup(group) if group else None,
+            stance=Stance(stance) if stance else None,
+            status=choice("status", ("decided", "undecided")),
+            paragraph=int(number) if number.isascii() and number.isdigit() else None,
+            suggestion=choice("suggestion", ("yes", "no")),
+            disposition=Disposition(disposition) if disposition else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) is not None for name in self.__slots__)
+
+    def keeps(self, item: QueueItem) -> bool:
+        opening = item.thread.comments[0] if item.thread.comments else None
+        author = public_author(opening) if opening else None
+        suggests = any(c.suggestion for c in item.thread.comments)
+        checks = (
+            self.group is None or (author is not None and author.group == self.group),
+            self.stance is None or (opening is not None and opening.stance == self.stance),
+            self.status is None or item.decided == (self.status == "decided"),
+            self.paragraph is None
+            or (
+                item.in_current
+                and item.paragraph is not None
+                and item.paragraph.ordinal == self.paragraph
+            ),
+            self.suggestion is None or suggests == (self.suggestion == "yes"),
+            self.disposition is None or item.thread.disposition == self.disposition,
+        )
+        return all(checks)
 
 
 def normalise(body: str) -> str:
@@ -126,6 +182,7 @@ class SynthesisService:
         value, rationale = decision.disposition, decision.rationale
         now = self.clock.now()
         for member in self._group_of(thread):
+            changed = (member.disposition, member.rationale) != (value, rationale.strip() or None)
             member.disposition, member.rationale = value, rationale.strip() or None
             member.status, member.decided_at, member.decided_by_id = (
                 ThreadStatus.RESOLVED,
@@ -141,42 +198,10 @@ class SynthesisService:
                 disposition=value.value,
                 group_of=thread.id,
             )
+            if changed:
+                self._tell_commenters(member, editor, now)
         outbox.emit(self.session, outbox.SEARCH, "consultation", now, id=thread.consultation_id)
         return thread
-
-    def apply_suggestion(
-        self, comment_id: int, *, editor: User | None, consultation: Consultation | None = None
-    ) -> DraftVersion:
-        """A new draft version in which the commented paragraph reads as the suggestion
-        (with `consultation`, a comment of another consultation is not found)."""
-        editor = require_editor(editor)
-        comment, suggestion = self._suggestion(comment_id, consultation)
-        thread = comment.thread
-        current = self.consultations.version(thread.consultation)
-        paragraphs = self.consultations.paragraphs(current)
-        markdown = replace_paragraph(current.source, paragraphs, thread.paragraph_key, suggestion)
-        if markdown == current.source.replace("\r\n", "\n"):
-            raise Conflict(N_("The current version already reads as this suggestion."))
-        ordinal = next(p.ordinal for p in paragraphs if p.key == thread.paragraph_key)
-        # The rewritten paragraph keeps its key even when the suggestion is a rewrite beyond
-        # the similarity that keying detects: the editor replaced *this* paragraph, and its
-        # threads must stay attached to it rather than wait to be re-anchored.
-        version = self.consultations.publish_version(
-            thread.consultation,
-            editor=editor,
-            markdown=markdown,
-            change_note=f"Applied suggestion from thread {thread.id}",
-            keep=(ordinal, thread.paragraph_key),
-        )
-        audit.record(
-            self.session,
-            actor_id=editor.id,
-            action="comment.apply_suggestion",
-            subject=("comment", comment.id),
-            now=self.clock.now(),
-            version=version.number,
-        )
-        return version
 
     def queue(self, consultation: Consultation) -> list[QueueItem]:
         """Every thread with its comments, undecided first, then in document order."""
@@ -198,6 +223,20 @@ class SynthesisService:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _tell_commenters(self, thread: Thread, editor: User, now: datetime) -> None:
+        """One mail per commenter of the thread (through the outbox) saying what became of
+        it: a disposition nobody hears of cannot be contested."""
+        authors = {c.author_id for c in thread.comments if c.author_id not in (None, editor.id)}
+        for author_id in sorted(a for a in authors if a is not None):
+            outbox.emit(
+                self.session,
+                outbox.MAIL,
+                "disposition",
+                now,
+                thread_id=thread.id,
+                user_id=author_id,
+            )
+
     def _group_of(self, thread: Thread) -> list[Thread]:
         """The thread and the other threads on its paragraph whose opening says the same."""
         text = _opening_text(thread)
@@ -213,18 +252,6 @@ class SynthesisService:
         )
         siblings = self.session.scalars(query).all()
         return [thread] + [t for t in siblings if t.id != thread.id and _opening_text(t) == text]
-
-    def _suggestion(
-        self, comment_id: int, consultation: Consultation | None
-    ) -> tuple[Comment, str]:
-        comment = self.session.get(Comment, comment_id)
-        if comment is None or (
-            consultation is not None and comment.thread.consultation_id != consultation.id
-        ):
-            raise NotFound(N_("No comment %(id)s."), id=comment_id)
-        if not comment.suggestion:
-            raise InvalidInput(N_("This comment proposes no replacement text."))
-        return comment, comment.suggestion
 
     def _items(
         self, consultation: Consultation, groups: list[list[Thread]], keys: set[str]

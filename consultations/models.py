@@ -172,3 +172,21 @@ class Endorsement(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime]
+
+
+class AppliedSuggestion(Base):
+    """A suggestion the editor merged into the draft: under which disposition, into which
+    version, and whether the editor had to resolve a conflict with the text as it stood."""
+
+    __tablename__ = "applied_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    disposition: Mapped[Disposition] = mapped_column(enum_column(Disposition))
+    version_number: Mapped[int]
+    resolved_conflict: Mapped[bool] = mapped_column(default=False)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    applied_at: Mapped[datetime]

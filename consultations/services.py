@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -330,11 +330,11 @@ class ConsultationService:
         editor: User | None,
         markdown: str,
         change_note: str,
-        keep: tuple[int, str] | None = None,
+        keep: Mapping[int, str] | None = None,
     ) -> DraftVersion:
         """A new version; threads are carried over to it against the whole history (see
-        `consultations.carry`). `keep` = (ordinal, key): that block of the new version keeps
-        that key whatever keying finds (an editor replaced *that* paragraph)."""
+        `consultations.carry`). `keep` = {ordinal: key}: those blocks of the new version keep
+        those keys whatever keying finds (an editor replaced *those* paragraphs)."""
         editor = require_editor(editor)
         if consultation.status in (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED):
             raise Conflict(N_("A published consultation cannot be revised."))
@@ -501,7 +501,7 @@ class ConsultationService:
         editor: User,
         markdown: str,
         change_note: str,
-        keep: tuple[int, str] | None = None,
+        keep: Mapping[int, str] | None = None,
     ) -> DraftVersion:
         blocks = self._parse(markdown)
         previous = self.session.scalars(
@@ -522,8 +522,8 @@ class ConsultationService:
         self.session.add(version)
         self.session.flush()
         keyed = assign_keys(old, blocks, new_paragraph_key)
-        if keep is not None:
-            keyed = _kept(keyed, *keep)
+        for ordinal, key in (keep or {}).items():
+            keyed = _kept(keyed, ordinal, key)
         history = self._history(consultation) if previous is not None else []
         if any(item.change == "new" for item in keyed):
             keyed = carry.restore_keys(keyed, history)

@@ -34,8 +34,11 @@ from app.api_protocol import (
 from app.throttle import count_comment, count_search
 from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
-from briefs import exports, publishing
-from briefs.models import BriefVersion
+from briefs import contesting, dispositions, exports, publishing
+from briefs.annex import with_contests
+from briefs.contesting import NOT_CONTESTED, ContestJSON, NewContest, contests_for
+from briefs.dispositions import NOT_SAVED, Decision
+from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
 from consultations import commenting, versions
@@ -94,7 +97,7 @@ def paragraph_json(paragraph: Paragraph, counts: dict[str, int]) -> dict[str, An
     }
 
 
-def thread_json(thread: Thread) -> dict[str, Any]:
+def thread_json(thread: Thread, contest: DispositionContest | None = None) -> dict[str, Any]:
     return {
         "id": thread.id,
         "paragraph_key": thread.paragraph_key,
@@ -106,6 +109,7 @@ def thread_json(thread: Thread) -> dict[str, Any]:
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,
         "comments": [PublicComment.of(c).model_dump(mode="json") for c in thread.comments],
+        "contest": ContestJSON.of(contest).model_dump() if contest else None,
     }
 
 
@@ -139,7 +143,9 @@ def list_threads(context: Context) -> Response:
     consultation = _public_consultation(context, service)
     # A key of the wrong shape names no paragraph: no thread, and no query with odd bytes.
     threads = [] if key and not KEY_PATTERN.match(key) else service.threads(consultation, key)
-    return JSONResponse({"items": [thread_json(thread) for thread in threads]})
+    contests = contests_for(context.session, [thread.id for thread in threads])
+    items = [thread_json(thread, contests.get(thread.id)) for thread in threads]
+    return JSONResponse({"items": items})
 
 
 def _payload(limit: int = MAX_BODY_BYTES) -> Callable[[Request], Awaitable[Payload]]:
@@ -241,6 +247,45 @@ def post_version(context: Context, body: Payload) -> Response:
     )
 
 
+# -- threads: dispositions and contests ----------------------------------------------------------
+
+
+@endpoint_reading(_payload(), web=False)
+def put_disposition(context: Context, body: Payload) -> Response:
+    """Record or change a thread's disposition by an editor's token: the synthesis form, as
+    JSON (the commenters are told by email)."""
+    user, payload = _authenticated(context, body)
+    editor = require_editor(user)  # before the input: others learn nothing from its problems
+    data = parse(Decision, payload, NOT_SAVED)
+    thread_id = context.params["thread_id"]
+    thread = dispositions.decide_thread_by_id(
+        context.session, context.clock, editor, thread_id, data
+    )
+    contest = contests_for(context.session, [thread.id]).get(thread.id)
+    return JSONResponse(thread_json(thread, contest))
+
+
+@endpoint_reading(_payload(), web=False)
+def post_contest(context: Context, body: Payload) -> Response:
+    """A commenter contests their thread's disposition, once, after a brief was published."""
+    author, payload = _authenticated(context, body)
+    data = parse(NewContest, payload, NOT_CONTESTED)
+    thread_id = context.params["thread_id"]
+    contest = contesting.contest_disposition(
+        context.session, context.clock, author, thread_id, data
+    )
+    thread = contest.thread
+    paragraph = url_path(
+        context.request, "paragraph", slug=thread.consultation.slug, key=thread.paragraph_key
+    )
+    return Response(
+        ContestJSON.of(contest).model_dump_json(),
+        201,
+        {"Location": f"{paragraph}#t-{thread.id}"},
+        media_type="application/json",
+    )
+
+
 # -- briefs ------------------------------------------------------------------------------------
 
 
@@ -274,7 +319,9 @@ def get_brief(context: Context) -> Response:
     if not SLUG_PATTERN.match(slug) or len(slug) > 120:
         raise NotFound("No brief called “%(slug)s”.", slug=slug)
     version = BriefService(context.session, clock=context.clock).published(slug, number)
-    return JSONResponse(exports.as_json(version, request_paths(context.request)))
+    body = exports.as_json(version, request_paths(context.request))
+    body["annex"] |= with_contests(context.session, body["annex"])
+    return JSONResponse(body)
 
 
 @endpoint_reading(_payload(MAX_UPLOAD_BYTES), web=False)
@@ -355,6 +402,8 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
+    ApiRoute("/threads/{thread_id:id}/disposition", put_disposition, methods=["PUT"]),
+    ApiRoute("/threads/{thread_id:id}/contest", post_contest, methods=["POST"]),
     ApiRoute(
         "/briefs",
         by_method(GET=endpoint(list_briefs, web=False), POST=post_brief),

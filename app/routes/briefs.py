@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -24,8 +25,15 @@ from briefs.annex import build_annex
 from briefs.citations import cited_thread_ids, render_brief
 from briefs.exports import PdfJob, as_json, as_markdown, citation_text, pdf_job
 from briefs.models import Brief, BriefVersion
-from briefs.publishing import NOT_CREATED, NewBrief, create_brief
+from briefs.publishing import (
+    NOT_CREATED,
+    NewBrief,
+    create_brief,
+    require_deliberate,
+    undecided_threads,
+)
 from briefs.services import BriefService
+from consultations.models import Consultation
 from core.enums import Language
 from core.errors import Conflict, InvalidInput
 from core.inputs import parse
@@ -178,12 +186,24 @@ def create(context: Context) -> Response:
     try:
         with context.attempt():
             data = parse(NewBrief, typed, NOT_CREATED)
+            if data.publish:  # a consultation that does not exist: create_brief says so
+                require_deliberate(
+                    context.session,
+                    _consultation_named(context, data.consultation),
+                    confirmed=context.form.get("confirm_undecided") == "1",
+                )
             created = create_brief(
                 context.session, context.clock, editor, data, request_paths(context.request)
             )
     except (InvalidInput, Conflict) as error:
         return _new_form(context, fields | {"publish": typed["publish"]}, error)
     return redirect(created.url)
+
+
+def _consultation_named(context: Context, slug: str | None) -> Consultation | None:
+    if slug is None:
+        return None
+    return context.session.scalar(select(Consultation).where(Consultation.slug == slug))
 
 
 def edit_page(context: Context) -> Response:
@@ -196,7 +216,7 @@ def _edit_context(
     context: Context,
     slug: str,
     form: dict[str, str] | None = None,
-    error: InvalidInput | None = None,
+    error: InvalidInput | Conflict | None = None,
 ) -> dict[str, Any]:
     """The working copy (or the typed text after an error), its preview and what to cite."""
     service = _service(context)
@@ -216,6 +236,7 @@ def _edit_context(
         ),
         "unresolved": [thread_id for thread_id in cited if thread_id not in threads],
         "citable": _citable(context, brief),
+        "undecided": undecided_threads(context.session, brief.consultation),
         "saved": context.request.query_params.get("saved") == "1",
     }
 
@@ -242,19 +263,25 @@ def save(context: Context) -> Response:
     return redirect(with_query(url_path(context.request, "edit_brief", slug=slug), saved=1))
 
 
-def _edit_again(context: Context, slug: str, form: dict[str, str], error: InvalidInput) -> Response:
+def _edit_again(
+    context: Context, slug: str, form: dict[str, str], error: InvalidInput | Conflict
+) -> Response:
     values = _edit_context(context, slug, form, error)
-    return render(context.request, "briefs/edit.html", values, status_code=422)
+    status = 409 if isinstance(error, Conflict) else 422
+    return render(context.request, "briefs/edit.html", values, status_code=status)
 
 
 def publish(context: Context) -> Response:
+    """Publish the working copy; with undecided threads, only once the editor confirmed."""
     slug = context.params["slug"]
+    editor = _editor(context)
     try:
         with context.attempt():
-            version = _service(context).publish(
-                slug, _editor(context), request_paths(context.request)
-            )
-    except InvalidInput as error:
+            brief = _service(context).get(slug)
+            version = _service(context).publish(slug, editor, request_paths(context.request))
+            confirmed = context.form.get("confirm_undecided") == "1"
+            require_deliberate(context.session, brief.consultation, confirmed=confirmed)
+    except (InvalidInput, Conflict) as error:
         return _edit_again(context, slug, {}, error)
     return redirect(url_path(context.request, "brief_version", slug=slug, number=version.number))
 

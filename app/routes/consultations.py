@@ -10,14 +10,16 @@ from accounts.ratelimits import TooManyAttempts
 from app.throttle import count_comment
 from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
+from briefs import contesting
+from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
 from consultations import commenting, policy, reanchoring
 from consultations.commenting import NOT_POSTED, NewComment
 from consultations.diff import diff_versions
-from consultations.models import Consultation
+from consultations.models import Consultation, Thread
 from consultations.services import ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, NotFound
 from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
 from core.ids import parse_id
@@ -188,6 +190,8 @@ def _paragraph_page(
         "written_on": reanchoring.written_on(context.session, consultation, threads),
         "can_manage": policy.can_manage(context.user),
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
+        "contests": contesting.contests_for(context.session, [thread.id for thread in threads]),
+        "contestable": contesting.contestable(context.session, context.user, threads),
         "latest": service.version(consultation),
         "accepting": service.is_accepting_comments(consultation),
         "stances": list(Stance),
@@ -214,6 +218,19 @@ def too_many_headers(error: DomainError | None) -> dict[str, str] | None:
     return None
 
 
+def contest(context: Context) -> Response:
+    """A commenter contests their thread's disposition (once, after a brief was published);
+    the objection is shown on the thread at once."""
+    slug, thread_id = context.params["slug"], context.params["thread_id"]
+    thread = context.session.get(Thread, thread_id)
+    if thread is None or thread.consultation.slug != slug:
+        raise NotFound(N_("No thread %(id)s in this consultation."), id=thread_id)
+    data = parse(NewContest, {"reason": context.form.get("reason", "")}, NOT_CONTESTED)
+    contesting.contest_disposition(context.session, context.clock, context.user, thread_id, data)
+    page = url_path(context.request, "paragraph", slug=slug, key=thread.paragraph_key)
+    return redirect(f"{page}#t-{thread.id}")
+
+
 routes = [
     Route("/consultations", endpoint(listing), name="consultations"),
     Route("/consultations/{slug}", endpoint(draft), name="consultation"),
@@ -229,5 +246,11 @@ routes = [
         endpoint(post_comment),
         methods=["POST"],
         name="post_comment",
+    ),
+    Route(
+        "/consultations/{slug}/threads/{thread_id:id}/contest",
+        endpoint(contest),
+        methods=["POST"],
+        name="contest_thread",
     ),
 ]

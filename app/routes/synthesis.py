@@ -1,4 +1,5 @@
-"""The synthesis workspace: editors decide every thread and merge accepted suggestions.
+"""The synthesis workspace: editors decide every thread, merge accepted suggestions (a
+preview to confirm, a conflict to resolve, several at once) and answer contests.
 
 Each thread card's disposition form works as a plain POST (redirect back to the card) and,
 with htmx, swaps only that card, so an editor can work down a long queue without reloads.
@@ -15,13 +16,17 @@ from starlette.routing import Route
 from accounts.policy import require_editor
 from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
-from briefs import dispositions
+from briefs import contesting, dispositions, suggestions
+from briefs.contesting import NOT_ANSWERED, ContestAnswer, contests_for
 from briefs.dispositions import Decision
 from briefs.services import BriefService
-from briefs.synthesis import QueueItem, SynthesisService
+from briefs.suggestions import ApplySuggestions, Batch
+from briefs.synthesis import QueueFilter, QueueItem, SynthesisService
+from consultations.diff import diff_html
 from consultations.models import Consultation
-from core.enums import Disposition
-from core.errors import InvalidInput
+from core.enums import Disposition, StakeholderGroup, Stance
+from core.errors import Conflict, DomainError, InvalidInput
+from core.inputs import parse
 
 
 def _service(context: Context) -> SynthesisService:
@@ -45,6 +50,9 @@ def _card_context(
         "item": item,
         "dispositions": list(Disposition),
         "cited_in": landed,
+        "applied": suggestions.applied_to(service.session, [c.id for c in item.thread.comments]),
+        "contests": contests_for(service.session, [item.thread.id]),
+        "applicable": suggestions.APPLICABLE,
         "errors": {item.thread.id: error} if error else {},
         "form": {},
     }
@@ -52,7 +60,8 @@ def _card_context(
 
 def workspace(context: Context) -> Response:
     service = _service(context)
-    values = _workspace_context(service, _consultation(context, service))
+    chosen = QueueFilter.from_params(context.request.query_params)
+    values = _workspace_context(service, _consultation(context, service), chosen=chosen)
     return render(context.request, "synthesis/workspace.html", values)
 
 
@@ -61,15 +70,31 @@ def _workspace_context(
     consultation: Consultation,
     errors: dict[int, InvalidInput] | None = None,
     form: dict[str, str] | None = None,
+    chosen: QueueFilter | None = None,
 ) -> dict[str, Any]:
-    items = service.queue(consultation)
+    chosen = chosen or QueueFilter()
+    queue = service.queue(consultation)
+    items = [item for item in queue if chosen.keeps(item)]
     briefs = BriefService(service.session, clock=service.clock)
+    comment_ids = [c.id for item in items for c in item.thread.comments]
     return {
         "consultation": consultation,
         "items": items,
-        "undecided": sum(1 for item in items if not item.decided),
+        "groups": len(queue),
+        "threads": sum(item.count for item in queue),
+        "decided": sum(item.count for item in queue if item.decided),
+        "undecided": sum(1 for item in queue if not item.decided),
+        "chosen": chosen,
+        "paragraph_numbers": sorted(
+            {item.paragraph.ordinal for item in queue if item.paragraph and item.in_current}
+        ),
+        "stakeholder_groups": list(StakeholderGroup),
+        "stances": list(Stance),
         "dispositions": list(Disposition),
         "cited_in": briefs.citations_for_threads([item.thread.id for item in items]),
+        "applied": suggestions.applied_to(service.session, comment_ids),
+        "contests": contests_for(service.session, [item.thread.id for item in items]),
+        "applicable": suggestions.APPLICABLE,
         "errors": errors or {},
         "form": form or {},
     }
@@ -113,16 +138,73 @@ def _decide_again(
     return render(context.request, "synthesis/workspace.html", values, status_code=422)
 
 
-def apply_suggestion(context: Context) -> Response:
-    """Merge a suggestion as a new draft version, then show the editor what changed."""
+def merge_preview(context: Context) -> Response:
+    """What applying the chosen suggestions would make of each paragraph, for the editor to
+    confirm (a conflict shows both sides and asks for the text). Changes nothing."""
     service = _service(context)
     consultation = _consultation(context, service)
-    version = service.apply_suggestion(
-        context.params["comment_id"], editor=context.user, consultation=consultation
+    ids = context.request.query_params.getlist("comment")
+    data = parse(Batch, {"comments": ids}, suggestions.NOT_APPLIED)
+    return _preview_page(context, consultation, data)
+
+
+def _preview_page(
+    context: Context,
+    consultation: Consultation,
+    data: Batch,
+    error: DomainError | None = None,
+    texts: dict[str, str] | None = None,
+) -> Response:
+    preview = suggestions.preview_suggestions(
+        context.session, context.clock, context.user, consultation.slug, data
     )
-    slug, number = consultation.slug, version.number
-    diff = url_path(context.request, "consultation_diff", slug=slug, old=number - 1, new=number)
-    return redirect(diff)
+    values = {
+        "consultation": consultation,
+        "preview": preview,
+        "diffs": {p.key: diff_html(p.current, p.text) for p in preview.paragraphs},
+        "texts": texts or {},
+        "error": error,
+    }
+    status = 409 if isinstance(error, Conflict) else 422 if error else 200
+    return render(context.request, "synthesis/merge.html", values, status_code=status)
+
+
+def apply_suggestions(context: Context) -> Response:
+    """Publish the confirmed preview as one new version, then show what changed. A conflict
+    left unresolved, or a draft that moved meanwhile, shows the preview again."""
+    service = _service(context)
+    consultation = _consultation(context, service)
+    form = context.form
+    ids = [part for part in form.get("comments", "").split(",") if part.strip()]
+    texts = {name[5:]: value for name, value in form.items() if name.startswith("text-")}
+    typed = {"comments": ids, "version": form.get("version", ""), "texts": texts}
+    batch = parse(Batch, {"comments": ids}, suggestions.NOT_APPLIED)
+    try:
+        with context.attempt():
+            data = parse(ApplySuggestions, typed, suggestions.NOT_APPLIED)
+            applied = suggestions.apply_suggestions(
+                context.session, context.clock, context.user, consultation.slug, data
+            )
+    except (Conflict, InvalidInput) as error:
+        return _preview_page(context, consultation, batch, error, texts)
+    slug, number = consultation.slug, applied.version
+    return redirect(
+        url_path(context.request, "consultation_diff", slug=slug, old=number - 1, new=number)
+    )
+
+
+def answer(context: Context) -> Response:
+    """The editor's public answer to a contest of a thread's disposition."""
+    slug, thread_id = context.params["slug"], context.params["thread_id"]
+    service = _service(context)
+    consultation = _consultation(context, service)
+    data = parse(ContestAnswer, {"answer": context.form.get("answer", "")}, NOT_ANSWERED)
+    contesting.answer_contest(context.session, context.clock, context.user, slug, thread_id, data)
+    if is_htmx(context.request):
+        values = _card_context(service, service.item(consultation, thread_id))
+        return render(context.request, "synthesis/_card.html", values)
+    workspace = url_path(context.request, "synthesis", slug=consultation.slug)
+    return redirect(f"{workspace}#card-{thread_id}")
 
 
 routes = [
@@ -134,9 +216,20 @@ routes = [
         name="decide_thread",
     ),
     Route(
-        "/consultations/{slug}/comments/{comment_id:id}/apply",
-        endpoint(apply_suggestion),
+        "/consultations/{slug}/suggestions/merge",
+        endpoint(merge_preview),
+        name="merge_suggestions",
+    ),
+    Route(
+        "/consultations/{slug}/suggestions/apply",
+        endpoint(apply_suggestions),
         methods=["POST"],
-        name="apply_suggestion",
+        name="apply_suggestions",
+    ),
+    Route(
+        "/consultations/{slug}/threads/{thread_id:id}/contest/answer",
+        endpoint(answer),
+        methods=["POST"],
+        name="answer_contest",
     ),
 ]

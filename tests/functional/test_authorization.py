@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/consultations/{slug}/manage"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/synthesis"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/reanchor"): Call(EDITOR_PAGE),
+    # Without `comment` (the matrix sends no query): the editor learns that one is needed.
+    ("GET", "/consultations/{slug}/suggestions/merge"): Call((MOVED, 403, 422, 422)),
     ("GET", "/briefs"): Call(PUBLIC),
     ("GET", "/briefs/new"): Call(EDITOR_PAGE),
     ("GET", "/briefs/{slug}"): Call(PUBLIC),
@@ -99,6 +101,8 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/consultations/{slug}/versions"): Call((401,) * 4, {"markdown": "x"}),
     ("POST", "/api/v1/briefs"): Call((401,) * 4, {"slug": "x", "title": "x", "body_markdown": "x"}),
+    ("PUT", "/api/v1/threads/{thread_id:id}/disposition"): Call((401,) * 4, {"disposition": "x"}),
+    ("POST", "/api/v1/threads/{thread_id:id}/contest"): Call((401,) * 4, {"reason": "x"}),
     ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
         SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
     ),
@@ -107,6 +111,17 @@ MATRIX: dict[tuple[str, str], Call] = {
         {"title": "Routing security", "slug": "routing-{role}", "markdown": "MANRS matters."},
     ),
     ("POST", "/consultations/{slug}/status"): Call(EDITOR_WRITE, {"status": "open"}),
+    # Before the disposition below changes the accepted thread to "noted".
+    ("POST", "/consultations/{slug}/suggestions/apply"): Call(
+        EDITOR_WRITE, {"comments": "{comment_id}", "version": "1"}
+    ),
+    # Nobody here commented in the thread, so nobody may contest it (nor answer a contest).
+    ("POST", "/consultations/{slug}/threads/{thread_id:id}/contest"): Call(
+        (401, 403, 403, 403), {"reason": "I disagree."}
+    ),
+    ("POST", "/consultations/{slug}/threads/{thread_id:id}/contest/answer"): Call(
+        (401, 403, 404, 404), {"answer": "Because."}
+    ),
     ("POST", "/consultations/{slug}/period"): Call(
         EDITOR_WRITE, {"opens_at": "2026-11-01T00:00", "closes_at": "2026-12-31T00:00"}
     ),
@@ -134,11 +149,10 @@ MATRIX: dict[tuple[str, str], Call] = {
         EDITOR_WRITE,
         {"title": "Matrix brief", "body_markdown": "Corrected. [[thread:{thread_id}]]"},
     ),
-    ("POST", "/briefs/{slug}/publish"): Call(EDITOR_WRITE),
+    ("POST", "/briefs/{slug}/publish"): Call(EDITOR_WRITE, {"confirm_undecided": "1"}),
     ("POST", "/consultations/{slug}/versions"): Call(
         EDITOR_WRITE, {"markdown": "{source}", "change_note": "Same text again"}
     ),
-    ("POST", "/consultations/{slug}/comments/{comment_id:id}/apply"): Call(EDITOR_WRITE),
     ("POST", "/signup"): Call(
         PUBLIC,
         {"name": "New {role}", "email": "new-{role}@example.org", "password": "a long passphrase"},
@@ -248,6 +262,8 @@ def test_authorization_matrix(browser: Browser, world: dict[str, str], role: str
         url = fill(path, world)
         if method == "GET":
             status = browser.get(url).status_code
+        elif method == "PUT":  # the API's only PUT: JSON, never a form
+            status = browser.put(url, json=call.data).status_code
         else:
             data = {k: v.format(role=role, **world) for k, v in call.data.items()}
             status = browser.form(url, data).status_code

@@ -96,7 +96,13 @@ def test_editor_composes_and_publishes_a_brief(browser: Browser, consulted: Cons
     assert one(editing, ".preview a.citation").get_text() == f"[{cited}]"
     assert f"[[thread:{cited}]]" in one(editing, "#citable").get_text()
 
-    published = browser.form("/briefs/findings/publish")
+    assert "0 of 3 threads decided" in one(editing, ".publish-progress").get_text()
+    assert one(editing, "input[name=confirm_undecided]").has_attr("required")
+    refused = browser.form("/briefs/findings/publish")
+    assert refused.status_code == 409
+    assert "3 threads of the consultation have no disposition" in page(refused).get_text()
+
+    published = browser.form("/briefs/findings/publish", {"confirm_undecided": "1"})
     assert published.status_code == 303
     assert published.headers["location"] == "/briefs/findings/v/1"
     html = page(browser.get("/briefs/findings"))
@@ -138,7 +144,8 @@ def test_version_one_stays_at_its_permalink(
         {"title": "Lawful access: corrected", "body_markdown": "Corrected.", "change_note": "Fix"},
     )
     assert saved.status_code == 303
-    assert browser.form("/briefs/findings/publish").headers["location"] == "/briefs/findings/v/2"
+    republished = browser.form("/briefs/findings/publish", {"confirm_undecided": "1"})
+    assert republished.headers["location"] == "/briefs/findings/v/2"
 
     latest = page(anonymous.get("/briefs/findings"))
     assert one(latest, "h1").get_text() == "Lawful access: corrected"
@@ -245,6 +252,7 @@ def test_the_form_publishes_at_once_when_the_box_is_ticked(
             "topics": " Encryption, , lawful-access ",
             "body_markdown": BODY.format(cited=cited),
             "publish": "1",
+            "confirm_undecided": "1",
         },
     )
 

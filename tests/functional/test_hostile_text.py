@@ -21,6 +21,8 @@ from accounts.links import RESET_PASSWORD, EmailLinkService
 from accounts.models import User
 from app.templating import TEMPLATES_DIR
 from app.urls import app_paths
+from briefs import contesting
+from briefs.contesting import ContestAnswer, NewContest
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -162,6 +164,19 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         markdown=f"# {HOSTILE}\n\n{HOSTILE_MARKDOWN}\n\nA changed paragraph, {HOSTILE}.\n",
         change_note=HOSTILE,
     )
+    # Two accepted suggestions that conflict on the heading, and a contest with its answer.
+    rivals = [
+        comment_on(
+            session,
+            clock,
+            consultation,
+            author=people[index],
+            ordinal=1,
+            body=HOSTILE_MARKDOWN,
+            suggestion=f"{HOSTILE} {word}",
+        )
+        for index, word in ((1, "one"), (2, "two"))
+    ]
     service.set_status(consultation, ConsultationStatus.CLOSED, editor=chief)
     synthesis = SynthesisService(session, clock=clock)
     synthesis.decide(
@@ -180,6 +195,21 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         consultation_slug="hostile",
     )
     briefs.publish("hostile-brief", chief, app_paths())
+    for rival in rivals:
+        synthesis.decide(
+            rival.thread_id, editor=chief, decision=Decision.of("accepted", HOSTILE_MARKDOWN)
+        )
+    contesting.contest_disposition(
+        session, clock, people[0], comments[0].thread_id, NewContest(reason=HOSTILE_MARKDOWN)
+    )
+    contesting.answer_contest(
+        session,
+        clock,
+        chief,
+        "hostile",
+        comments[0].thread_id,
+        ContestAnswer(answer=HOSTILE_MARKDOWN),
+    )
     briefs.create(chief, "hostile-draft", HOSTILE, "en", [], HOSTILE_MARKDOWN)
     still_open = service.create(
         editor=chief, slug="hostile-open", title=HOSTILE, markdown=HOSTILE_MARKDOWN
@@ -204,6 +234,7 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         "people": people,
         "unverified": unverified,
         "comments": comments,
+        "rivals": rivals,
         "open_key": on_open.thread.paragraph_key,
         "orphans": [(o.thread_id, o.thread.paragraph_key) for o in orphans],
     }
@@ -294,6 +325,26 @@ def _reanchoring(visit: Visit, key: str, orphans: list[tuple[int, str]]) -> None
     visit.get(f"/consultations/hostile/p/{key}", htmx=True)
 
 
+def _merging(visit: Visit, seeded: dict[str, object], key: str) -> None:
+    """The preview of a conflicting batch, the workspace filtered, and bad confirmations."""
+    rivals = seeded["rivals"]
+    assert isinstance(rivals, list)
+    ids = ",".join(str(rival.id) for rival in rivals)
+    query = "&".join(f"comment={rival.id}" for rival in rivals)
+    visit.get(f"/consultations/hostile/suggestions/merge?{query}")
+    visit.get(f"/consultations/hostile/suggestions/merge?comment={HOSTILE}")
+    visit.get(
+        f"/consultations/hostile/synthesis?group={HOSTILE}&stance={HOSTILE}&status=decided"
+        f"&paragraph={HOSTILE}&suggestion=yes&disposition=accepted"
+    )
+    apply = "/consultations/hostile/suggestions/apply"
+    visit.post(apply, {"comments": ids, "version": "2", f"text-{key}": ""})
+    visit.post(apply, {"comments": ids, "version": HOSTILE, f"text-{key}": HOSTILE})
+    visit.post(apply, {"comments": HOSTILE, "version": HOSTILE})
+    answer = f"/consultations/hostile/threads/{rivals[0].thread_id}/contest/answer"
+    visit.post(answer, {"answer": HOSTILE})
+
+
 def _signed_out_flows(visit: Visit, session: Session, clock: FixedClock, person: User) -> None:
     """Sign-in, sign-up, verification and password pages with hostile input echoed back."""
     for url in ["/signin", f"/signin?next={HOSTILE}", "/signup", "/password/forgot"]:
@@ -350,6 +401,7 @@ def test_every_template_renders_hostile_text_as_text(
     orphans = seeded["orphans"]
     assert isinstance(orphans, list)
     _reanchoring(visit, key, orphans)
+    _merging(visit, seeded, key)
     visit.post("/account/delete", {"email": chief.email})
 
     templates = {path.relative_to(TEMPLATES_DIR).as_posix() for path in _templates()}

@@ -3,6 +3,7 @@ without htmx) and merges a suggestion; the commenter sees the result on the thre
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
@@ -39,6 +40,13 @@ def editor(browser: Browser, consulted: Consulted) -> Browser:
     return browser
 
 
+def submit(browser: Browser, form: Tag, **changes: str) -> httpx.Response:
+    """Send a form as the browser would: its hidden fields and text areas, as filled in."""
+    fields = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+    fields |= {str(t["name"]): t.get_text() for t in form.select("textarea")}
+    return browser.form(str(form["action"]), fields | changes)
+
+
 def disposition_url(consulted: Consulted, thread_id: int) -> str:
     return f"/consultations/{consulted.consultation.slug}/threads/{thread_id}/disposition"
 
@@ -58,8 +66,10 @@ def test_workspace_shows_every_thread_with_a_form(editor: Browser, consulted: Co
     assert one(chatham, "form.disposition-form")["hx-post"] == disposition_url(
         consulted, consulted.chatham.thread_id
     )
-    assert chatham.select_one("form.apply-suggestion button") is not None
-    assert html.select_one(f"#card-{consulted.named.thread_id} form.apply-suggestion") is None
+    closed = one(chatham, ".apply-suggestion-closed").get_text()
+    assert "Accept or partially accept" in closed  # undecided: nothing to apply yet
+    assert html.select_one(f"#card-{consulted.named.thread_id} .apply-suggestion") is None
+    assert "0 of 3 threads decided" in one(html, "#progress").get_text()
     assert "3 thread groups" in one(html, "#progress").get_text()
 
 
@@ -119,16 +129,45 @@ def test_missing_rationale_is_explained_on_the_card(
     assert one(card, "option[selected]")["value"] == "not_accepted"
 
 
-def test_apply_suggestion_publishes_a_new_version(
+def test_apply_suggestion_previews_then_publishes_a_new_version(
     editor: Browser, consulted: Consulted, anonymous: Browser
 ) -> None:
-    response = editor.form(f"/consultations/lawful-access/comments/{consulted.chatham.id}/apply")
+    thread_id, comment_id = consulted.chatham.thread_id, consulted.chatham.id
+    editor.form(
+        disposition_url(consulted, thread_id), {"disposition": "accepted", "rationale": "Y"}
+    )
+    card = one(page(editor.get("/consultations/lawful-access/synthesis")), f"#card-{thread_id}")
+    preview_url = one(card, ".apply-suggestion a")["href"]
+    assert preview_url == f"/consultations/lawful-access/suggestions/merge?comment={comment_id}"
+
+    preview = page(editor.get(str(preview_url)))
+    assert one(preview, ".merge-clean")
+    assert "never" in one(preview, ".merge-diff ins").get_text()
+    before = page(anonymous.get("/consultations/lawful-access")).select(".block-text")
+    assert "never be weakened" not in before[1].get_text()  # a preview publishes nothing
+    response = submit(editor, one(preview, "form.merge-form"))
 
     assert response.status_code == 303
     assert response.headers["location"] == "/consultations/lawful-access/diff/1..2"
     draft = page(anonymous.get("/consultations/lawful-access"))
     texts = [block.get_text(" ", strip=True) for block in draft.select(".block-text")]
     assert texts[1] == "Encryption protects end users and must never be weakened."
+    card = one(page(editor.get("/consultations/lawful-access/synthesis")), f"#card-{thread_id}")
+    assert "Applied in version 2, as Accepted" in one(card, ".applied-suggestion").get_text()
+
+
+def test_a_suggestion_not_accepted_cannot_be_applied(editor: Browser, consulted: Consulted) -> None:
+    thread_id, comment_id = consulted.chatham.thread_id, consulted.chatham.id
+    editor.form(
+        disposition_url(consulted, thread_id), {"disposition": "not_accepted", "rationale": "No."}
+    )
+    preview = editor.get(f"/consultations/lawful-access/suggestions/merge?comment={comment_id}")
+    assert preview.status_code == 409
+    applied = editor.form(
+        "/consultations/lawful-access/suggestions/apply",
+        {"comments": str(comment_id), "version": "1"},
+    )
+    assert applied.status_code == 409
 
 
 def test_ids_from_another_consultation_are_not_found(
@@ -138,8 +177,8 @@ def test_ids_from_another_consultation_are_not_found(
     session.commit()
     url = f"/consultations/elsewhere/threads/{consulted.named.thread_id}/disposition"
     assert editor.form(url, {"disposition": "noted"}).status_code == 404
-    apply = f"/consultations/elsewhere/comments/{consulted.chatham.id}/apply"
-    assert editor.form(apply).status_code == 404
+    merge = f"/consultations/elsewhere/suggestions/merge?comment={consulted.chatham.id}"
+    assert editor.get(merge).status_code == 404
 
 
 def test_the_commenter_sees_disposition_and_where_it_landed(
@@ -179,7 +218,10 @@ def test_participants_may_not_synthesise(
         disposition_url(consulted, consulted.named.thread_id), {"disposition": "noted"}
     )
     assert decided.status_code == 403
-    applied = browser.form(f"/consultations/lawful-access/comments/{consulted.chatham.id}/apply")
+    applied = browser.form(
+        "/consultations/lawful-access/suggestions/apply",
+        {"comments": str(consulted.chatham.id), "version": "1"},
+    )
     assert applied.status_code == 403
 
 
@@ -188,3 +230,41 @@ def test_anonymous_visitors_are_asked_to_sign_in(anonymous: Browser, consulted: 
     assert response.status_code == 303 and response.headers["location"].startswith("/signin")
     decided = anonymous.form(disposition_url(consulted, consulted.named.thread_id), {})
     assert decided.status_code == 401
+
+
+def test_the_workspace_shows_progress_and_filters_its_queue(
+    editor: Browser, consulted: Consulted
+) -> None:
+    chatham = consulted.chatham.thread_id
+    editor.form(disposition_url(consulted, chatham), {"disposition": "noted", "rationale": ""})
+
+    html = page(editor.get("/consultations/lawful-access/synthesis"))
+    assert "1 of 3 threads decided" in one(html, "#progress").get_text()
+    bar = one(html, "progress")
+    assert (bar["value"], bar["max"]) == ("1", "3")
+    filters = one(html, "form.synthesis-filters")
+    assert [s["name"] for s in filters.select("select")] == [
+        "status",
+        "disposition",
+        "group",
+        "stance",
+        "paragraph",
+        "suggestion",
+    ]
+    assert all(filters.select_one(f"label[for={s['id']}]") for s in filters.select("select"))
+
+    def cards(query: str) -> list[str]:
+        found = page(editor.get(f"/consultations/lawful-access/synthesis?{query}"))
+        return [str(card["id"]) for card in found.select("article.synthesis-card")]
+
+    assert cards("status=decided") == [f"card-{chatham}"]
+    assert cards("status=undecided&suggestion=no") == [
+        f"card-{consulted.named.thread_id}",
+        f"card-{consulted.organisation_only.thread_id}",
+    ]
+    assert cards("group=government") == [f"card-{consulted.named.thread_id}"]
+    assert cards("disposition=noted&paragraph=2") == [f"card-{chatham}"]
+    assert cards("disposition=accepted") == []
+    chosen = page(editor.get("/consultations/lawful-access/synthesis?stance=amend"))
+    assert one(chosen, "#filter-stance option[selected]")["value"] == "amend"
+    assert "1 group matches" in one(chosen, ".synthesis-filters [role=status]").get_text()

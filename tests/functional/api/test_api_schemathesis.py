@@ -27,8 +27,10 @@ from starlette.applications import Starlette
 
 from accounts.services import AccountService
 from app.routes.api import IDEMPOTENCY_HEADER
+from briefs.dispositions import Decision
 from briefs.models import Brief
 from briefs.publishing import MAX_SLUG_CHARS
+from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.idempotency import MAX_KEY_CHARS
@@ -38,7 +40,11 @@ from tests.functional.api.support import API
 from tests.functional.api.test_api_briefs import publish_brief
 
 MAX_EXAMPLES = 15
-EDITORS_ONLY = {"POST /consultations/{slug}/versions", "POST /briefs"}
+EDITORS_ONLY = {
+    "POST /consultations/{slug}/versions",
+    "POST /briefs",
+    "PUT /threads/{thread_id}/disposition",
+}
 OPERATIONS = {
     "GET /openapi.json",
     "GET /consultations",
@@ -50,6 +56,8 @@ OPERATIONS = {
     "POST /briefs",
     "GET /briefs/{slug}",
     "GET /search",
+    "PUT /threads/{thread_id}/disposition",
+    "POST /threads/{thread_id}/contest",
 }
 
 
@@ -70,6 +78,10 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
     world.consultation.allow_anonymous = True
     comment = comment_on(session, clock, world.consultation, author=world.participant, ordinal=7)
     chief = editor(session, clock)
+    # Decided, and reported on by a brief: its commenter (the token's) may contest it once.
+    SynthesisService(session, clock=clock).decide(
+        comment.thread_id, editor=chief, decision=Decision.of("noted")
+    )
     publish_brief(session, clock, world.slug, by=chief, consultation_slug=world.slug)
     editor_token = AccountService(session, clock=clock).create_token(chief, "write")
     session.commit()
@@ -83,7 +95,11 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
     )
     schema = schemathesis.openapi.from_asgi(f"{API}/openapi.json", app, config=config)
     schema.location = None  # else the document's own operation is left out of the run
-    path = {"slug": world.slug, "key": comment.thread.paragraph_key}
+    path = {
+        "slug": world.slug,
+        "key": comment.thread.paragraph_key,
+        "thread_id": str(comment.thread_id),
+    }
     return Target(schema, path, editor_token)
 
 

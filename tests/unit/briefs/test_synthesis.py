@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from briefs.dispositions import Decision
 from briefs.synthesis import SynthesisService, normalise, replace_paragraph
 from consultations.models import Paragraph, Thread
-from consultations.services import ConsultationService
 from core.audit import AuditEvent
 from core.clock import FixedClock
 from core.enums import Disposition, StakeholderGroup, ThreadStatus
@@ -83,41 +82,6 @@ def test_only_editors_decide(synthesis: SynthesisService, consulted: Consulted) 
         )
     with pytest.raises(NotFound):
         synthesis.decide(987654, editor=consulted.editor, decision=Decision.of("noted", ""))
-
-
-def test_apply_suggestion_publishes_a_version_with_the_paragraph_replaced(
-    session: Session, synthesis: SynthesisService, consulted: Consulted
-) -> None:
-    service = ConsultationService(session, clock=synthesis.clock)
-    before = service.paragraphs(service.version(consulted.consultation))
-
-    version = synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
-
-    after = service.paragraphs(version)
-    assert version.number == 2
-    assert version.change_note == f"Applied suggestion from thread {consulted.chatham.thread_id}"
-    assert after[1].text == "Encryption protects end users and must never be weakened."
-    assert [p.text for p in after[:1] + after[2:]] == [p.text for p in before[:1] + before[2:]]
-    assert [p.key for p in after] == [p.key for p in before]
-
-
-def test_apply_suggestion_needs_a_suggestion_and_an_editor(
-    synthesis: SynthesisService, consulted: Consulted
-) -> None:
-    with pytest.raises(InvalidInput):
-        synthesis.apply_suggestion(consulted.named.id, editor=consulted.editor)
-    with pytest.raises(NotAllowed):
-        synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.participant)
-    with pytest.raises(NotFound):
-        synthesis.apply_suggestion(987654, editor=consulted.editor)
-
-
-def test_applying_the_same_suggestion_twice_is_refused(
-    synthesis: SynthesisService, consulted: Consulted
-) -> None:
-    synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
-    with pytest.raises(Conflict):
-        synthesis.apply_suggestion(consulted.chatham.id, editor=consulted.editor)
 
 
 def block(key: str, kind: str, source: str) -> Paragraph:
