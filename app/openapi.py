@@ -169,6 +169,9 @@ def thread_schemas() -> dict[str, Schema]:
     thread = {
         "id": integer(),
         "paragraph_key": string(),
+        "quote": nullable(
+            string("The words of the paragraph the thread is about, as its author selected them.")
+        ),
         "status": enum(ThreadStatus),
         "disposition": nullable(enum(Disposition)),
         "rationale": nullable(string("The editor's reason for the disposition.")),

@@ -29,6 +29,7 @@ from consultations.paragraphs import (
     new_paragraph_key,
     split_blocks,
 )
+from consultations.quotes import locate, normalize, occurs_in
 from core import audit, outbox
 from core.clock import Clock, as_utc
 from core.enums import Attribution, ConsultationStatus, Language
@@ -42,6 +43,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_DRAFT_CHARS = 2_000_000
 MAX_DRAFT_PARAGRAPHS = 2_000
 NOT_CREATED = N_("The consultation could not be created.")
+NOT_POSTED = N_("The comment could not be posted.")
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -348,7 +350,7 @@ class ConsultationService:
             )
         fields = self._comment_problems(consultation, data)
         if fields:
-            raise InvalidInput(N_("The comment could not be posted."), fields=fields)
+            raise InvalidInput(NOT_POSTED, fields=fields)
         thread = self._thread_for(consultation, key, data)
         comment = Comment(
             thread=thread,
@@ -398,7 +400,7 @@ class ConsultationService:
                 consultation_id=consultation.id,
                 paragraph_key=key,
                 version_number=version_number,
-                quote=(data.quote or "").strip() or None,
+                quote=self._checked_quote(consultation, key, data.quote),
                 created_at=self.clock.now(),
             )
             self.session.add(thread)
@@ -410,6 +412,51 @@ class ConsultationService:
             # Replies live on their parent's paragraph: on this one, there is no such comment.
             raise NotFound(N_("The comment you reply to is not on this paragraph."))
         return parent.thread
+
+    def _checked_quote(self, consultation: Consultation, key: str, quote: str | None) -> str | None:
+        """The quote as kept (`quotes.normalize`d), if it is words of the paragraph's text:
+        a span that is not there could never be shown, nor re-found in later versions."""
+        wanted = normalize(quote or "")
+        if not wanted:
+            return None
+        text = self.session.scalar(
+            select(Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id, Paragraph.key == key)
+            .order_by(DraftVersion.number.desc())
+            .limit(1)
+        )
+        if text is None or not occurs_in(wanted, text):
+            raise InvalidInput(
+                NOT_POSTED,
+                fields={"quote": N_("The quoted passage is not in the text of this paragraph.")},
+            )
+        return wanted
+
+    def quote_spans(
+        self, consultation: Consultation, threads: Sequence[Thread], current_text: str
+    ) -> dict[int, str | None]:
+        """For each quoting thread, the words of `current_text` its quote stands for now
+        (`quotes.locate`), or None when they are no longer found. Computed when shown: it
+        follows every later version and the re-anchoring of threads without a stored copy."""
+        quoting = [t for t in threads if t.quote]
+        if not quoting:
+            return {}
+        keys = {t.paragraph_key for t in quoting}
+        rows = self.session.execute(
+            select(Paragraph.key, DraftVersion.number, Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id, Paragraph.key.in_(keys))
+        )
+        written = {(key, number): text for key, number, text in rows}
+        current = normalize(current_text)
+        spans: dict[int, str | None] = {}
+        for thread in quoting:
+            assert thread.quote is not None
+            was = normalize(written.get((thread.paragraph_key, thread.version_number), ""))
+            span = locate(thread.quote, was, current)
+            spans[thread.id] = current[span[0] : span[1]] if span else None
+        return spans
 
     def in_current_version(self, consultation: Consultation, key: str) -> bool:
         """Whether the current draft still has paragraph `key` (else its threads are orphans)."""

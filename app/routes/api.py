@@ -39,10 +39,10 @@ from briefs.models import BriefVersion
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
 from consultations import commenting, versions
-from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
+from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.models import Consultation, Paragraph, Thread
-from consultations.services import SLUG_PATTERN, ConsultationService
+from consultations.services import NOT_POSTED, SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
 from core.errors import NotFound
@@ -97,6 +97,7 @@ def thread_json(thread: Thread) -> dict[str, Any]:
     return {
         "id": thread.id,
         "paragraph_key": thread.paragraph_key,
+        "quote": thread.quote,
         "status": thread.status.value,
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,

@@ -12,10 +12,10 @@ from app.urls import url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs.services import BriefService
 from consultations import commenting, policy
-from consultations.commenting import NOT_POSTED, NewComment
+from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation
-from consultations.services import ConsultationService
+from consultations.services import NOT_POSTED, ConsultationService
 from core.enums import Attribution, ConsultationStatus, Stance
 from core.errors import DomainError, InvalidInput
 from core.i18n import N_
@@ -177,10 +177,13 @@ def _paragraph_page(
 ) -> Response:
     key = context.params["key"]
     threads = service.threads(consultation, key)
+    paragraph = service.paragraph(consultation, key)
     briefs = BriefService(context.session, clock=context.clock)
     values = {
         "consultation": consultation,
-        "paragraph": service.paragraph(consultation, key),
+        "paragraph": paragraph,
+        # What each thread's quote stands for in the paragraph shown (highlighted by JS).
+        "quoted": service.quote_spans(consultation, threads, paragraph.text),
         "in_current": service.in_current_version(consultation, key),
         "threads": threads,
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),
