@@ -88,7 +88,9 @@ class NewComment(BaseModel):
             " reply); whitespace runs count as one space. Not in the paragraph: a 422.",
         ),
         TEXT,
-        Problems({"string_too_long": N_("The quoted passage is not in the text of this paragraph.")}),
+        Problems(
+            {"string_too_long": N_("The quoted passage is not in the text of this paragraph.")}
+        ),
     ] = None
 
     @model_validator(mode="after")

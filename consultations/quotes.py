@@ -13,6 +13,8 @@ and runs of spaces), so callers pass normalized texts too.
 
 from __future__ import annotations
 
+import re
+
 from rapidfuzz import fuzz
 
 Span = tuple[int, int]
@@ -22,6 +24,7 @@ Span = tuple[int, int]
 MIN_SCORE = 75.0
 #: Shorter quotes are only re-found exactly: a few letters are alike by chance everywhere.
 MIN_FUZZY_CHARS = 12
+_WORD = re.compile(r"\S+")
 
 
 def normalize(text: str) -> str:
@@ -69,34 +72,53 @@ def _exact(quote: str, text: str, hint: int) -> Span | None:
 
 
 def _at_position(quote: str, text: str, hint: int) -> Span | None:
-    """The words standing where the quote stood, if they are still much like it."""
-    if len(quote) < MIN_FUZZY_CHARS:
-        return None
-    start = min(hint, max(len(text) - len(quote), 0))
-    span = _whole_words(text, start, min(start + len(quote), len(text)), quote)
-    return span if fuzz.ratio(quote, text[span[0] : span[1]]) >= MIN_SCORE else None
+    """The passage much like the quote that starts nearest to where the quote stood."""
+    return _best(quote, text, _word_spans(quote, text, hint - len(quote), hint + len(quote)), hint)
 
 
 def _fuzzy(quote: str, text: str) -> Span | None:
-    """The passage of `text` most like the quote, anywhere (rapidfuzz's best alignment)."""
-    if len(quote) < MIN_FUZZY_CHARS or len(text) < len(quote) // 2:
+    """The passage of `text` most like the quote, anywhere. rapidfuzz's alignment of the
+    quote (fast, but blind to words) says where to compare whole words: a long paragraph
+    would otherwise cost thousands of comparisons."""
+    if len(quote) < MIN_FUZZY_CHARS:
         return None
-    found = fuzz.partial_ratio_alignment(quote, text, score_cutoff=MIN_SCORE)
-    if found is None:
+    rough = fuzz.partial_ratio_alignment(quote, text, score_cutoff=MIN_SCORE - 10)
+    if rough is None:
         return None
-    # `dest` is always in `text`, even when the quote is the longer (then: all of `text`).
-    if found.dest_end <= found.dest_start:
-        return None
-    return _whole_words(text, found.dest_start, found.dest_end, quote)
+    lo, hi = rough.dest_start - len(quote), rough.dest_end
+    return _best(quote, text, _word_spans(quote, text, lo, hi), rough.dest_start)
 
 
-def _whole_words(text: str, start: int, end: int, quote: str) -> Span:
-    """The span widened to the words it cuts, without what it caught past the quote's own
-    ends (spaces, a comma the quote did not have)."""
-    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
-        start -= 1
-    while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
-        end += 1
+def _word_spans(quote: str, text: str, lo: int, hi: int) -> list[Span]:
+    """Runs of whole words of `text` starting between `lo` and `hi`, about as many words as
+    the quote (a revision adds or drops a few): what fuzzy matching compares with it."""
+    if len(quote) < MIN_FUZZY_CHARS:
+        return []
+    words = [match.span() for match in _WORD.finditer(text)]
+    count = len(quote.split())
+    slack = max(2, count // 4)
+    return [
+        (words[first][0], words[first + size - 1][1])
+        for first in range(len(words))
+        if lo <= words[first][0] <= hi
+        for size in range(max(1, count - slack), count + slack + 1)
+        if first + size <= len(words)
+    ]
+
+
+def _best(quote: str, text: str, spans: list[Span], hint: int) -> Span | None:
+    """The span most like the quote (rapidfuzz's ratio, at least MIN_SCORE), the nearest
+    to `hint` of equals, trimmed of punctuation the quote does not have."""
+    best: tuple[float, int, Span] | None = None
+    for start, end in spans:
+        score = fuzz.ratio(quote, text[start:end], score_cutoff=MIN_SCORE)
+        if score and (best is None or (score, -abs(start - hint)) > best[:2]):
+            best = (score, -abs(start - hint), (start, end))
+    return _trimmed(text, *best[2], quote) if best else None
+
+
+def _trimmed(text: str, start: int, end: int, quote: str) -> Span:
+    """Without what the span caught past the quote's own ends (a comma it did not have)."""
     while start < end and not text[start].isalnum() and not quote.startswith(text[start]):
         start += 1
     while end > start and not text[end - 1].isalnum() and not quote.endswith(text[end - 1]):

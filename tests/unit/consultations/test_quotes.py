@@ -101,9 +101,7 @@ def test_of_several_occurrences_the_one_nearest_the_old_place_is_chosen() -> Non
         ("twelve months", EN_V1, ""),
     ],
 )
-def test_a_quote_whose_words_are_gone_is_not_found(
-    quote: str, written: str, current: str
-) -> None:
+def test_a_quote_whose_words_are_gone_is_not_found(quote: str, written: str, current: str) -> None:
     assert locate(quote, written, current) is None
 
 
