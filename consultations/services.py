@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -32,7 +32,7 @@ from consultations.paragraphs import (
 from consultations.quotes import locate, normalize, occurs_in
 from core import audit, outbox
 from core.clock import Clock, as_utc
-from core.enums import Attribution, ConsultationStatus, Language
+from core.enums import Attribution, ConsultationStatus, Language, Phase
 from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 from core.i18n import N_
 
@@ -115,6 +115,13 @@ def _commentable_with_number() -> Select[Consultation, int]:
 _COMMENTABLE_WITH_NUMBER = _commentable_with_number()
 
 
+class Listed(NamedTuple):
+    """A consultation of a listing, and its phase when listed."""
+
+    consultation: Consultation
+    status: Phase
+
+
 def _too_many_paragraphs() -> InvalidInput:
     return InvalidInput(
         # The limit is MAX_DRAFT_PARAGRAPHS, spelled out so the message can be translated.
@@ -170,15 +177,19 @@ class ConsultationService:
 
     def listing(
         self, *, topic: str | None = None, status: str | None = None, include_drafts: bool = False
-    ) -> list[Consultation]:
-        query = select(Consultation).options(selectinload(Consultation.topics))
+    ) -> list[Listed]:
+        """Consultations, newest first, each with its phase now (`status`: only that phase),
+        both from `policy.phase_sql`: what the filter picks is what every item says."""
+        phase = policy.phase_sql(self.clock.now())
+        query = select(Consultation, phase).options(selectinload(Consultation.topics))
         if topic:
             query = query.where(Consultation.topics.any(Topic.slug == topic))
         if status:
-            query = query.where(Consultation.status == status)
+            query = query.where(phase == status)
         if not include_drafts:
             query = query.where(policy.public())
-        return list(self.session.scalars(query.order_by(Consultation.created_at.desc())))
+        rows = self.session.execute(query.order_by(Consultation.created_at.desc()))
+        return [Listed(consultation, Phase(value)) for consultation, value in rows]
 
     def version(self, consultation: Consultation, number: int | None = None) -> DraftVersion:
         """A given version, or the current (latest) one."""
@@ -225,16 +236,9 @@ class ConsultationService:
         """Deadlines are enforced here, on the server, whatever the page showed."""
         return policy.accepts_comments(consultation, self.clock.now())
 
-    def effective_status(self, consultation: Consultation) -> str:
-        """The status a reader should see: an open consultation past its deadline is closed."""
-        if consultation.status != ConsultationStatus.OPEN:
-            return consultation.status.value
-        if self.is_accepting_comments(consultation):
-            return "open"
-        now = self.clock.now()
-        if consultation.opens_at and now < as_utc(consultation.opens_at):
-            return "scheduled"
-        return "closed"
+    def effective_status(self, consultation: Consultation) -> Phase:
+        """The phase a reader sees now (`policy.phase`: the times applied to the status)."""
+        return policy.phase(consultation, self.clock.now())
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -299,6 +303,7 @@ class ConsultationService:
         self._validate_period(opens_at, closes_at)
         consultation.opens_at, consultation.closes_at = opens_at, closes_at
         consultation.allow_anonymous = allow_anonymous
+        self._reindex(consultation)  # an opening time announces a draft (`policy.can_view`)
         self._audit(
             editor,
             "consultation.rules",
@@ -322,8 +327,12 @@ class ConsultationService:
                 current=consultation.status.value,
                 status=status.value,
             )
+        now = self.clock.now()
         if status == ConsultationStatus.OPEN and consultation.opens_at is None:
-            consultation.opens_at = self.clock.now()
+            consultation.opens_at = now
+        closes = consultation.closes_at
+        if status == ConsultationStatus.OPEN and closes and as_utc(closes) <= now:
+            consultation.closes_at = None  # reopened: it runs until closed again
         if status == ConsultationStatus.CLOSED:
             consultation.closes_at = min(
                 as_utc(consultation.closes_at or self.clock.now()), self.clock.now()

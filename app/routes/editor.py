@@ -18,6 +18,7 @@ from consultations import versions
 from consultations.consensus import participation, stance_map
 from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
+from consultations.period import period_note
 from consultations.services import NOT_CREATED, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.enums import ConsultationStatus, Language
@@ -107,11 +108,13 @@ def manage(context: Context) -> Response:
     latest = service.version(consultation)
     paragraphs = service.paragraphs(latest)
     current_keys = {p.key for p in paragraphs}
+    status = service.effective_status(consultation)
     values = {
         "consultation": consultation,
         "latest": latest,
         "paragraphs": paragraphs,
-        "status": service.effective_status(consultation),
+        "status": status,
+        "period": period_note(consultation, status, context.clock.now()),
         "statuses": list(ConsultationStatus),
         "participation": participation(session, consultation),
         "stances": stance_map(session, consultation),

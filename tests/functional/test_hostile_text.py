@@ -45,7 +45,7 @@ HOSTILE_MARKDOWN = (
     f'<div hx-post="/{MARK}" hx-trigger="load">raw</div>\n\n'
     f"[ref][r]\n\n[r]: javascript:{MARK}()\n"
 )
-OUR_SCRIPTS = {"/static/htmx.min.js", "/static/quotes.js"}
+OUR_SCRIPTS = {"/static/htmx.min.js", "/static/quotes.js", "/static/local-time.js"}
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "hx-get", "hx-post")
 
 
