@@ -93,6 +93,21 @@ def test_a_quote_that_is_not_in_the_paragraph_is_a_422_keeping_the_form(
     assert ConsultationService(session, clock=clock).threads(scene.consultation) == []
 
 
+def test_the_422_is_translated(browser: Browser, scene: Scene) -> None:
+    browser.sign_in(scene.participant.email)
+
+    response = browser.form(
+        f"{scene.paragraph(3)}/comments",
+        comment("дані про пошту"),
+        headers={"Accept-Language": "uk"},
+    )
+
+    assert response.status_code == 422
+    alert = page(response).select_one("[role=alert]")
+    assert alert is not None
+    assert "Цитованого уривка немає в тексті цього абзацу." in alert.get_text()
+
+
 def test_the_quote_is_refound_in_a_new_version_or_marked_no_longer_found(
     browser: Browser, scene: Scene, session: Session, clock: FixedClock
 ) -> None:

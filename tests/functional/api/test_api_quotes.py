@@ -57,12 +57,3 @@ def test_a_quote_that_is_not_in_the_paragraph_is_a_422(
     assert error["fields"]["quote"] == "The quoted passage is not in the text of this paragraph."
     assert_documented(response, TEMPLATE, "post")
     assert written(session) == (0, 0)
-
-
-def test_the_422_is_in_the_callers_language(browser: Browser, world: World) -> None:
-    headers = bearer(world.write_token) | {"Accept-Language": "uk"}
-
-    response = browser.post(url(world), json=GOOD | {"quote": "no such words"}, headers=headers)
-
-    error = assert_error(response, 422, "invalid", ("quote",))
-    assert error["fields"]["quote"] == "Цитованого уривка немає в тексті цього абзацу."
