@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.templating import TEMPLATES_DIR
 from app.urls import app_paths
 from briefs.services import BriefService
+from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import ConsultationStatus, StakeholderGroup
@@ -39,6 +40,7 @@ FIELDS = (
     "organisation",
     "comment body",
     "suggestion",
+    "quote (highlighted by app/static/quotes.js)",
     "consultation title",
     "brief Markdown",
     "search query",
@@ -138,7 +140,11 @@ def _build(session: Session, clock: FixedClock) -> Scene:
             editor=chief,
             slug=f"probe-{number}",
             title=payload[:300],
-            markdown=f"Paragraph about zebra{number} and encryption.\n\nA second paragraph.\n",
+            # The payload in the draft too, on one line, so that the comment can quote it.
+            markdown=(
+                f"Paragraph about zebra{number} and encryption: {' '.join(payload.split())}"
+                "\n\nA second paragraph.\n"
+            ),
             opens_at=clock.now(),
             closes_at=clock.now() + timedelta(days=30),
         )
@@ -151,6 +157,7 @@ def _build(session: Session, clock: FixedClock) -> Scene:
             body=f"{payload}\n\nzebra{number}",
             stance="amend",
             suggestion=payload,
+            quote=_first_paragraph(consultations, consultation),
         )
         briefs.create(chief, f"probe-brief-{number}", f"Brief {number}", "en", [], payload)
         briefs.publish(f"probe-brief-{number}", chief, app_paths())
@@ -159,6 +166,11 @@ def _build(session: Session, clock: FixedClock) -> Scene:
         )
         scene.brief_paths.append(f"/briefs/probe-brief-{number}")
     return scene
+
+
+def _first_paragraph(service: ConsultationService, consultation: Consultation) -> str:
+    """Its text, whatever Markdown made of the payload: all of it may be quoted."""
+    return service.paragraphs(service.version(consultation))[0].text[:2000]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +193,7 @@ def test_no_payload_runs_or_injects_markup_in_any_field(
     injected: dict[str, list[str]] = {}
     visited = 0
     urls = [
-        *scene.consultation_paths,  # title, name, organisation, body, suggestion
+        *scene.consultation_paths,  # title, name, organisation, body, suggestion, quote
         *scene.brief_paths,  # brief Markdown
         *(f"/search?q=zebra{number}" for number in range(len(PAYLOADS))),  # author labels
         *(f"/search?{_query(payload)}" for payload in PAYLOADS),  # the query itself

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -85,12 +85,13 @@ def api_listed(browser: Browser, status: str | None = None) -> dict[str, str]:
 def fed(browser: Browser) -> dict[str, str]:
     """Each consultation's phase in the Atom feed (its category in the status scheme)."""
     feed = BeautifulSoup(browser.get("/feeds/consultations.atom").content, "xml")
-    return {
-        entry.find("link")["href"].rsplit("/", 1)[-1]: entry.find(  # type: ignore[index,union-attr]
-            "category", scheme="http://testserver/consultations"
-        )["term"]
-        for entry in feed.find_all("entry")
-    }
+    phases = {}
+    for entry in feed.select("entry"):
+        link = entry.select_one("link")
+        category = entry.find("category", scheme="http://testserver/consultations")
+        assert link is not None and isinstance(category, Tag)
+        phases[str(link["href"]).rsplit("/", 1)[-1]] = str(category["term"])
+    return phases
 
 
 def everywhere(browser: Browser, expected: dict[str, str]) -> None:
@@ -113,7 +114,8 @@ def everywhere(browser: Browser, expected: dict[str, str]) -> None:
             == (labels[phase])
         )
     home = page(browser.get("/"))
-    open_now = {a["href"].rsplit("/", 1)[-1] for a in home.select("#open-title ~ ul .card > a")}
+    cards = home.select("#open-title ~ ul .card > a")
+    open_now = {str(a["href"]).rsplit("/", 1)[-1] for a in cards}
     assert open_now == {slug for slug, phase in expected.items() if phase == "open"}
 
 
