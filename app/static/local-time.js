@@ -4,8 +4,11 @@
 (() => {
   "use strict";
   const format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-    dateStyle: "long",
-    timeStyle: "short",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
     timeZoneName: "short",
   });
   const localize = (root) => {

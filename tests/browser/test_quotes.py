@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.test_journeys import open_draft, sign_in
@@ -121,3 +121,22 @@ def test_without_javascript_the_form_takes_a_quote(
 
     page.wait_for_url(re.compile(rf"{re.escape(scene.path)}/p/{key}#c-\d+$"))
     expect(page.locator(".thread blockquote.quote")).to_have_text(WORDS)
+
+
+def test_the_period_is_shown_in_the_readers_time_zone(
+    chromium: Browser, live_server: LiveServer
+) -> None:
+    scene = open_draft(live_server, "kyiv-time")
+    context = chromium.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Kyiv"
+    )
+    try:
+        page = context.new_page()
+        page.goto(scene.path)
+        period = page.locator(".page-header .period")
+        # Thirty days from the test clock's 09:00 UTC: 11:00 in Kyiv (EET, UTC+2).
+        expect(period).to_contain_text("Comments close in 30 days, on")
+        # In the page's language (English: "December 2, 2026 at 11:00 AM GMT+2").
+        expect(period.locator("time")).to_have_text(re.compile(r"December 2, 2026.*11:00.*GMT\+2"))
+    finally:
+        context.close()

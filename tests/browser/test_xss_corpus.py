@@ -68,6 +68,8 @@ TEMPLATE_TAGS, TEMPLATE_ATTRIBUTES = _template_vocabulary()
 ALLOWED = {
     "tags": sorted(TEMPLATE_TAGS | MARKDOWN_TAGS | {"html", "head", "body"}),
     "attributes": sorted(TEMPLATE_ATTRIBUTES | MARKDOWN_ATTRIBUTES),
+    # Ours, from app/static (base.html); any other is injected.
+    "scripts": ["/static/htmx.min.js", "/static/quotes.js", "/static/local-time.js"],
 }
 #: Runs in the page: every element or attribute the allow-list does not know, every event
 #: handler, link or source whose URL scheme runs code, htmx attribute naming a payload's
@@ -79,7 +81,7 @@ FIND_INJECTED = r"""(allowed) => {
   for (const el of document.querySelectorAll("*")) {
     const tag = el.localName;
     if (!tags.has(tag)) found.push(`<${tag}>`);
-    if (tag === "script" && el.getAttribute("src") !== "/static/htmx.min.js") found.push("script");
+    if (tag === "script" && !allowed.scripts.includes(el.getAttribute("src"))) found.push("script");
     for (const {name, value} of el.attributes) {
       const v = value.trim().toLowerCase();
       if (!attributes.has(name) || name.startsWith("on")) found.push(`<${tag} ${name}>`);
