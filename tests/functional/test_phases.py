@@ -244,7 +244,7 @@ def test_the_sql_phase_and_the_python_phase_agree(session: Session, clock: Fixed
     session.commit()
     for offset in (-2 * DAY, -DAY, timedelta(0), DAY, 2 * DAY, 3 * DAY):
         now = start + offset
-        sql = dict(session.execute(select(Consultation.slug, policy.phase_sql(now))).tuples().all())
+        sql = dict(session.execute(select(Consultation.slug, policy.phase_sql(now))).all())
         assert {c.slug: policy.phase(c, now).value for c in made} == sql, offset
         assert {Phase(value) for value in sql.values()} <= set(Phase)
 
