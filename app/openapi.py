@@ -26,9 +26,9 @@ from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from consultations.versions import NewVersion, VersionPublished
 from core.enums import (
-    ConsultationStatus,
     Disposition,
     Language,
+    Phase,
     StakeholderGroup,
     Stance,
     ThreadState,
@@ -42,10 +42,9 @@ Schema = dict[str, Any]
 # Microseconds since 1970 and an id (`app.api_protocol` reads and writes them): every string
 # of this shape is a position, and any other is refused.
 CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9]{1,10}$"
-# `scheduled`: open, but its comment period has not begun; an open one past its deadline
-# reads `closed`. Readers see what they can do, not the editor's last click.
-PUBLIC_STATUSES = [s.value for s in ConsultationStatus if s != ConsultationStatus.DRAFT]
-PUBLIC_STATUSES.insert(1, "scheduled")
+# The phase (core.enums.Phase): `scheduled` before the comment period, `closed` after it,
+# whether or not an editor pressed a button. Readers see what they can do now.
+PUBLIC_STATUSES = [s.value for s in Phase if s != Phase.DRAFT]
 
 
 # -- schema helpers ---------------------------------------------------------------------------
@@ -321,7 +320,15 @@ def consultation_paths() -> dict[str, Schema]:
                 "operationId": "listConsultations",
                 "tags": ["consultations"],
                 "summary": "Consultations, newest first (drafts are never listed).",
-                "parameters": uses("limit", "cursor"),
+                "parameters": [
+                    *uses("limit", "cursor"),
+                    param(
+                        "status",
+                        "query",
+                        enum(PUBLIC_STATUSES),
+                        "Only consultations in this phase now (as `status` reads).",
+                    ),
+                ],
                 "responses": ok(ref("ConsultationPage")) | errors(400),
             }
         },

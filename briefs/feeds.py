@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from briefs.citations import CITATION, render_brief
 from briefs.models import BriefVersion
 from consultations.models import Consultation, Topic
+from core.enums import LABELS, Phase
 from core.markdown import plain_text
 from core.urls import Urls, with_query
 
@@ -64,7 +65,11 @@ def _add_brief(feed: FeedGenerator, version: BriefVersion, urls: Urls) -> dateti
     return published
 
 
-def _add_consultation(feed: FeedGenerator, consultation: Consultation, urls: Urls) -> datetime:
+def _add_consultation(
+    feed: FeedGenerator, consultation: Consultation, phase: Phase, urls: Urls
+) -> datetime:
+    """An entry per consultation, its phase when the feed was made as a category (the
+    scheme is the listing's status filter: `term` is a value of it)."""
     url = urls("consultation", slug=consultation.slug)
     published = consultation.opens_at or consultation.created_at
     updated = max([published, *(version.created_at for version in consultation.versions)])
@@ -77,6 +82,7 @@ def _add_consultation(feed: FeedGenerator, consultation: Consultation, urls: Url
     entry.summary(consultation.summary or consultation.title)
     for topic in consultation.topics:
         entry.category(term=topic.slug, label=topic.name)
+    entry.category(term=phase.value, scheme=urls("consultations"), label=LABELS[phase])
     return updated
 
 
@@ -96,20 +102,20 @@ def briefs_feed(versions: Sequence[BriefVersion], urls: Urls) -> bytes:
     return _finish(feed, [_add_brief(feed, version, urls) for version in versions])
 
 
-def consultations_feed(consultations: Sequence[Consultation], urls: Urls) -> bytes:
+def consultations_feed(consultations: Sequence[tuple[Consultation, Phase]], urls: Urls) -> bytes:
     feed = _feed(
         urls("consultations_feed"),
         "Roundtable: consultations",
         "Draft positions open for comment, and their revisions",
         urls("consultations"),
     )
-    return _finish(feed, [_add_consultation(feed, item, urls) for item in consultations])
+    return _finish(feed, [_add_consultation(feed, c, phase, urls) for c, phase in consultations])
 
 
 def topic_feed(
     topic: Topic,
     versions: Sequence[BriefVersion],
-    consultations: Sequence[Consultation],
+    consultations: Sequence[tuple[Consultation, Phase]],
     urls: Urls,
 ) -> bytes:
     """Briefs and consultations on one topic, newest first."""
@@ -119,14 +125,14 @@ def topic_feed(
         f"Briefs and consultations on {topic.name}",
         with_query(urls("search"), topic=topic.slug),
     )
-    items: list[tuple[datetime, BriefVersion | Consultation]] = [
+    items: list[tuple[datetime, BriefVersion | tuple[Consultation, Phase]]] = [
         (v.published_at or v.created_at, v) for v in versions
     ]
-    items += [(c.opens_at or c.created_at, c) for c in consultations]
+    items += [(c.opens_at or c.created_at, (c, phase)) for c, phase in consultations]
     dates = []
     for _date, item in sorted(items, key=lambda pair: pair[0], reverse=True):
         if isinstance(item, BriefVersion):
             dates.append(_add_brief(feed, item, urls))
         else:
-            dates.append(_add_consultation(feed, item, urls))
+            dates.append(_add_consultation(feed, *item, urls))
     return _finish(feed, dates)

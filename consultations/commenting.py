@@ -28,7 +28,6 @@ from core.inputs import NO_NUL, NOT_BLANK, TEXT, WHOLE, Problems, field_error
 MAX_COMMENT_CHARS = 10_000
 KEY_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 CHOOSE_STANCE = N_("Choose a stance: support, oppose, amend, question, neutral.")
-NOT_POSTED = N_("The comment could not be posted.")
 
 CommentId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), WHOLE]
 
@@ -82,8 +81,16 @@ class NewComment(BaseModel):
     ] = None
     quote: Annotated[
         str | None,
-        Field(pattern=NO_NUL, description="The span of the paragraph the new thread is about."),
+        Field(
+            max_length=MAX_COMMENT_CHARS,
+            pattern=NO_NUL,
+            description="Words of the paragraph's text the new thread is about (ignored on a"
+            " reply); whitespace runs count as one space. Not in the paragraph: a 422.",
+        ),
         TEXT,
+        Problems(
+            {"string_too_long": N_("The quoted passage is not in the text of this paragraph.")}
+        ),
     ] = None
 
     @model_validator(mode="after")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, String, and_, case, or_, type_coerce
 
 from accounts.policy import Person, is_editor
 from consultations.models import Consultation
 from core.clock import as_utc
-from core.enums import ConsultationStatus
+from core.enums import ConsultationStatus, Phase
+
+#: Stored statuses whose phase the clock decides (see `phase`).
+_TIMED = (ConsultationStatus.DRAFT, ConsultationStatus.OPEN)
 
 
 def can_manage(person: Person | None) -> bool:
@@ -19,9 +22,14 @@ def can_manage(person: Person | None) -> bool:
 
 
 def can_view(person: Person | None, consultation: Consultation) -> bool:
-    """Drafts not yet opened are visible to editors only; everything else to everyone
-    (the API, search and feeds ask with no person: they show only what anyone may see)."""
-    return consultation.status != ConsultationStatus.DRAFT or can_manage(person)
+    """Drafts are visible to editors only; everything else to everyone (the API, search and
+    feeds ask with no person: they show only what anyone may see). A draft given an opening
+    time is announced: scheduled, and public, as `roundtable import-draft` makes it."""
+    return not _unannounced(consultation) or can_manage(person)
+
+
+def _unannounced(consultation: Consultation) -> bool:
+    return consultation.status == ConsultationStatus.DRAFT and consultation.opens_at is None
 
 
 def sees_drafts(person: Person | None) -> bool:
@@ -30,8 +38,38 @@ def sees_drafts(person: Person | None) -> bool:
 
 
 def public() -> ColumnElement[bool]:
-    """`can_view(None, …)` as a SQL condition, for queries over many consultations."""
-    return Consultation.status != ConsultationStatus.DRAFT
+    """`can_view(None, …)` as a SQL condition, for queries over many consultations. It does
+    not depend on the time, so the search index changes only when a consultation does."""
+    return or_(Consultation.status != ConsultationStatus.DRAFT, Consultation.opens_at.is_not(None))
+
+
+def phase(consultation: Consultation, now: datetime) -> Phase:
+    """The consultation's phase at `now`: the Python twin of `phase_sql` (a test holds them
+    to the same answers), for the one consultation a page or API response shows."""
+    status, opens, closes = consultation.status, consultation.opens_at, consultation.closes_at
+    if status not in _TIMED:
+        return Phase(status.value)
+    if _unannounced(consultation):
+        return Phase.DRAFT
+    if opens and now < as_utc(opens):
+        return Phase.SCHEDULED
+    if closes and now >= as_utc(closes):
+        return Phase.CLOSED
+    return Phase.OPEN
+
+
+def phase_sql(now: datetime) -> ColumnElement[str]:
+    """`phase` as one SQL expression: listings filter and show by it, so a period's start
+    and end take effect the moment they pass, on every node, with no job to advance them."""
+    status, opens, closes = Consultation.status, Consultation.opens_at, Consultation.closes_at
+    timed = status.in_(_TIMED)
+    return case(
+        (and_(status == ConsultationStatus.DRAFT, opens.is_(None)), Phase.DRAFT.value),
+        (and_(timed, opens > now), Phase.SCHEDULED.value),
+        (and_(timed, closes <= now), Phase.CLOSED.value),
+        (timed, Phase.OPEN.value),
+        else_=type_coerce(status, String(30)),
+    )
 
 
 def can_moderate(person: Person | None, consultation: Consultation) -> bool:
@@ -40,9 +78,5 @@ def can_moderate(person: Person | None, consultation: Consultation) -> bool:
 
 
 def accepts_comments(consultation: Consultation, now: datetime) -> bool:
-    """Open, and within its comment period (deadlines are enforced on the server)."""
-    if consultation.status != ConsultationStatus.OPEN:
-        return False
-    if consultation.opens_at and now < as_utc(consultation.opens_at):
-        return False
-    return not (consultation.closes_at and now >= as_utc(consultation.closes_at))
+    """In its open phase (deadlines are enforced on the server)."""
+    return phase(consultation, now) == Phase.OPEN

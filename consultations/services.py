@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -32,9 +32,10 @@ from consultations.paragraphs import (
     new_paragraph_key,
     split_blocks,
 )
+from consultations.quotes import locate, normalize, occurs_in
 from core import audit, outbox
 from core.clock import Clock, as_utc
-from core.enums import Attribution, ConsultationStatus, Language, ThreadState
+from core.enums import Attribution, ConsultationStatus, Language, Phase, ThreadState
 from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 from core.i18n import N_
 
@@ -45,6 +46,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_DRAFT_CHARS = 2_000_000
 MAX_DRAFT_PARAGRAPHS = 2_000
 NOT_CREATED = N_("The consultation could not be created.")
+NOT_POSTED = N_("The comment could not be posted.")
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -116,6 +118,13 @@ def _commentable_with_number() -> Select[Consultation, int]:
 _COMMENTABLE_WITH_NUMBER = _commentable_with_number()
 
 
+class Listed(NamedTuple):
+    """A consultation of a listing, and its phase when listed."""
+
+    consultation: Consultation
+    status: Phase
+
+
 def _too_many_paragraphs() -> InvalidInput:
     return InvalidInput(
         # The limit is MAX_DRAFT_PARAGRAPHS, spelled out so the message can be translated.
@@ -180,15 +189,19 @@ class ConsultationService:
 
     def listing(
         self, *, topic: str | None = None, status: str | None = None, include_drafts: bool = False
-    ) -> list[Consultation]:
-        query = select(Consultation).options(selectinload(Consultation.topics))
+    ) -> list[Listed]:
+        """Consultations, newest first, each with its phase now (`status`: only that phase),
+        both from `policy.phase_sql`: what the filter picks is what every item says."""
+        phase = policy.phase_sql(self.clock.now())
+        query = select(Consultation, phase).options(selectinload(Consultation.topics))
         if topic:
             query = query.where(Consultation.topics.any(Topic.slug == topic))
         if status:
-            query = query.where(Consultation.status == status)
+            query = query.where(phase == status)
         if not include_drafts:
             query = query.where(policy.public())
-        return list(self.session.scalars(query.order_by(Consultation.created_at.desc())))
+        rows = self.session.execute(query.order_by(Consultation.created_at.desc()))
+        return [Listed(consultation, Phase(value)) for consultation, value in rows]
 
     def version(self, consultation: Consultation, number: int | None = None) -> DraftVersion:
         """A given version, or the current (latest) one."""
@@ -275,16 +288,9 @@ class ConsultationService:
         """Deadlines are enforced here, on the server, whatever the page showed."""
         return policy.accepts_comments(consultation, self.clock.now())
 
-    def effective_status(self, consultation: Consultation) -> str:
-        """The status a reader should see: an open consultation past its deadline is closed."""
-        if consultation.status != ConsultationStatus.OPEN:
-            return consultation.status.value
-        if self.is_accepting_comments(consultation):
-            return "open"
-        now = self.clock.now()
-        if consultation.opens_at and now < as_utc(consultation.opens_at):
-            return "scheduled"
-        return "closed"
+    def effective_status(self, consultation: Consultation) -> Phase:
+        """The phase a reader sees now (`policy.phase`: the times applied to the status)."""
+        return policy.phase(consultation, self.clock.now())
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -357,6 +363,7 @@ class ConsultationService:
         self._validate_period(opens_at, closes_at)
         consultation.opens_at, consultation.closes_at = opens_at, closes_at
         consultation.allow_anonymous = allow_anonymous
+        self._reindex(consultation)  # an opening time announces a draft (`policy.can_view`)
         self._audit(
             editor,
             "consultation.rules",
@@ -380,8 +387,12 @@ class ConsultationService:
                 current=consultation.status.value,
                 status=status.value,
             )
+        now = self.clock.now()
         if status == ConsultationStatus.OPEN and consultation.opens_at is None:
-            consultation.opens_at = self.clock.now()
+            consultation.opens_at = now
+        closes = consultation.closes_at
+        if status == ConsultationStatus.OPEN and closes and as_utc(closes) <= now:
+            consultation.closes_at = None  # reopened: it runs until closed again
         if status == ConsultationStatus.CLOSED:
             consultation.closes_at = min(
                 as_utc(consultation.closes_at or self.clock.now()), self.clock.now()
@@ -408,7 +419,7 @@ class ConsultationService:
             )
         fields = self._comment_problems(consultation, data)
         if fields:
-            raise InvalidInput(N_("The comment could not be posted."), fields=fields)
+            raise InvalidInput(NOT_POSTED, fields=fields)
         thread = self._thread_for(consultation, key, data)
         comment = Comment(
             thread=thread,
@@ -459,7 +470,7 @@ class ConsultationService:
                 paragraph_key=key,
                 origin_key=key,
                 version_number=version_number,
-                quote=(data.quote or "").strip() or None,
+                quote=self._checked_quote(consultation, key, data.quote),
                 created_at=self.clock.now(),
             )
             self.session.add(thread)
@@ -471,6 +482,52 @@ class ConsultationService:
             # Replies live on their parent's paragraph: on this one, there is no such comment.
             raise NotFound(N_("The comment you reply to is not on this paragraph."))
         return parent.thread
+
+    def _checked_quote(self, consultation: Consultation, key: str, quote: str | None) -> str | None:
+        """The quote as kept (`quotes.normalize`d), if it is words of the paragraph's text:
+        a span that is not there could never be shown, nor re-found in later versions."""
+        wanted = normalize(quote or "")
+        if not wanted:
+            return None
+        text = self.session.scalar(
+            select(Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id, Paragraph.key == key)
+            .order_by(DraftVersion.number.desc())
+            .limit(1)
+        )
+        if text is None or not occurs_in(wanted, text):
+            raise InvalidInput(
+                NOT_POSTED,
+                fields={"quote": N_("The quoted passage is not in the text of this paragraph.")},
+            )
+        return wanted
+
+    def quote_spans(
+        self, consultation: Consultation, threads: Sequence[Thread], current_text: str
+    ) -> dict[int, str | None]:
+        """For each quoting thread, the words of `current_text` its quote stands for now
+        (`quotes.locate`), or None when they are no longer found. Computed when shown: it
+        follows every later version and the re-anchoring of threads without a stored copy."""
+        quoting = [t for t in threads if t.quote]
+        if not quoting:
+            return {}
+        keys = {t.origin_key or t.paragraph_key for t in quoting}
+        rows = self.session.execute(
+            select(Paragraph.key, DraftVersion.number, Paragraph.text)
+            .join(DraftVersion)
+            .where(DraftVersion.consultation_id == consultation.id, Paragraph.key.in_(keys))
+        )
+        written = {(key, number): text for key, number, text in rows}
+        current = normalize(current_text)
+        spans: dict[int, str | None] = {}
+        for thread in quoting:
+            assert thread.quote is not None
+            origin = (thread.origin_key or thread.paragraph_key, thread.version_number)
+            was = normalize(written.get(origin, ""))
+            span = locate(thread.quote, was, current)
+            spans[thread.id] = current[span[0] : span[1]] if span else None
+        return spans
 
     def in_current_version(self, consultation: Consultation, key: str) -> bool:
         """Whether the current draft still has paragraph `key` (else its threads are orphans)."""

@@ -43,6 +43,21 @@ class ConsultationStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class Phase(StrEnum):
+    """Where a consultation is, as everyone sees it: its status, with the comment period's
+    times applied (consultations/policy.py). Open and a draft with an opening time run by
+    the clock: scheduled, then open, then closed; what an editor chose later (closed early,
+    synthesis, archived…) stands as chosen."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    SYNTHESIS = "synthesis"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
 class ThreadStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -72,10 +87,10 @@ class Language(StrEnum):
 
 
 #: What the interface calls each value people see (templates show `value|label`, translated).
-#: "scheduled" is the status an open consultation shows before its comment period begins.
+#: `Phase.SCHEDULED` is what a consultation shows before its comment period begins.
 LABELS: dict[str, str] = {
     ConsultationStatus.DRAFT: N_("Draft"),
-    "scheduled": N_("Scheduled"),
+    Phase.SCHEDULED: N_("Scheduled"),
     ConsultationStatus.OPEN: N_("Open"),
     ConsultationStatus.CLOSED: N_("Closed"),
     ConsultationStatus.SYNTHESIS: N_("Synthesis"),

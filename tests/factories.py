@@ -115,6 +115,7 @@ def comment_on(
     attribution: str = "named",
     suggestion: str | None = None,
     parent: Comment | None = None,
+    quote: str | None = None,
 ) -> Comment:
     service = ConsultationService(session, clock=clock)
     paragraphs = service.paragraphs(service.version(consultation))
@@ -125,5 +126,6 @@ def comment_on(
         attribution=Attribution(attribution),
         suggestion=suggestion,
         parent_id=parent.id if parent else None,
+        quote=quote,
     )
     return service.post_comment(consultation, key, data, author=author)

@@ -42,13 +42,13 @@ from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
 from consultations import commenting, versions
-from consultations.commenting import KEY_PATTERN, NOT_POSTED, NewComment, PublicComment
+from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.models import Consultation, Paragraph, Thread
-from consultations.services import SLUG_PATTERN, ConsultationService
+from consultations.services import NOT_POSTED, SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
-from core.enums import ThreadState
+from core.enums import Phase, ThreadState
 from core.errors import NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
 from core.ids import MAX_ID
@@ -57,6 +57,7 @@ from core.urls import with_query
 from search.queries import DATE, NOTE_PAGE, TOPIC, SearchQuery
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+PUBLIC_PHASES = [phase.value for phase in Phase if phase != Phase.DRAFT]
 REPLAYED_HEADER = "Idempotent-Replayed"
 Payload = dict[str, Any] | ApiProblem  # the body, or what is wrong with it
 
@@ -73,11 +74,14 @@ def _public_consultation(context: Context, service: ConsultationService) -> Cons
     return service.visible(context.params["slug"], None)
 
 
-def consultation_json(service: ConsultationService, consultation: Consultation) -> dict[str, Any]:
+def consultation_json(
+    service: ConsultationService, consultation: Consultation, status: Phase | None = None
+) -> dict[str, Any]:
+    """`status` is the phase a listing read with it, else the phase now."""
     return {
         "slug": consultation.slug,
         "title": consultation.title,
-        "status": service.effective_status(consultation),
+        "status": (status or service.effective_status(consultation)).value,
         "topics": [topic.slug for topic in consultation.topics],
         "language": consultation.language.value,
         "opens_at": iso(consultation.opens_at),
@@ -114,11 +118,22 @@ def thread_json(thread: Thread, contest: DispositionContest | None = None) -> di
 
 
 def list_consultations(context: Context) -> Response:
+    """Public consultations, newest first; `status` keeps those in that phase now."""
+    status = context.request.query_params.get("status")
+    if status is not None and status not in PUBLIC_PHASES:
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            "Unknown status.",
+            fields={"status": "Must be one of: " + ", ".join(PUBLIC_PHASES) + "."},
+        )
     service = _service(context)
     page, following = paginate(
-        context.request, service.listing(), lambda c: (as_utc(c.created_at), c.id)
+        context.request,
+        service.listing(status=status),
+        lambda item: (as_utc(item.consultation.created_at), item.consultation.id),
     )
-    items = [consultation_json(service, consultation) for consultation in page]
+    items = [consultation_json(service, c, phase) for c, phase in page]
     return JSONResponse({"items": items, "next": following})
 
 

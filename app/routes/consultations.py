@@ -14,17 +14,20 @@ from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
 from consultations import commenting, policy, reanchoring
-from consultations.commenting import NOT_POSTED, NewComment
+from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation, Thread
-from consultations.services import ConsultationService
-from core.enums import Attribution, ConsultationStatus, Stance
+from consultations.period import period_note
+from consultations.services import NOT_POSTED, ConsultationService
+from core.enums import Attribution, Phase, Stance
 from core.errors import DomainError, InvalidInput, NotFound
 from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
 from core.ids import parse_id
 from core.inputs import parse
 
+#: The listing's status filter: the phases anyone may see.
+LISTED_PHASES = [phase for phase in Phase if phase != Phase.DRAFT]
 FORM_REUSED = N_(
     "This form had already posted a comment. Your new text is kept below: "
     "send it again to post it as another comment."
@@ -42,18 +45,21 @@ def _visible(context: Context, service: ConsultationService) -> Consultation:
 def listing(context: Context) -> Response:
     topic = context.request.query_params.get("topic") or None
     status = context.request.query_params.get("status") or None
-    if status and status not in set(ConsultationStatus):
+    if status and status not in set(Phase):
         status = None
     service = _service(context)
     items = service.listing(
         topic=topic, status=status, include_drafts=policy.sees_drafts(context.user)
     )
-    statuses = {c.id: service.effective_status(c) for c in items}
-    return render(
-        context.request,
-        "consultations/list.html",
-        {"consultations": items, "statuses": statuses, "topic": topic, "status": status},
-    )
+    now = context.clock.now()
+    values = {
+        "items": items,
+        "periods": {c.id: period_note(c, phase, now) for c, phase in items},
+        "topic": topic,
+        "status": status,
+        "phases": LISTED_PHASES,
+    }
+    return render(context.request, "consultations/list.html", values)
 
 
 def draft(context: Context) -> Response:
@@ -62,6 +68,7 @@ def draft(context: Context) -> Response:
     consultation = _visible(context, service)
     version = service.version(consultation, context.params.get("number"))
     latest = version if "number" not in context.params else service.version(consultation)
+    status = service.effective_status(consultation)
     values = {
         "consultation": consultation,
         "version": version,
@@ -70,7 +77,8 @@ def draft(context: Context) -> Response:
         "counts": service.thread_counts(consultation),
         "outdated": service.outdated(consultation) if version.id == latest.id else {},
         "accepting": service.is_accepting_comments(consultation),
-        "status": service.effective_status(consultation),
+        "status": status,
+        "period": period_note(consultation, status, context.clock.now()),
         "topics": list(consultation.topics),
     }
     return render(context.request, "consultations/draft.html", values)
@@ -181,10 +189,13 @@ def _paragraph_page(
 ) -> Response:
     key = context.params["key"]
     threads = service.threads(consultation, key)
+    paragraph = service.paragraph(consultation, key)
     briefs = BriefService(context.session, clock=context.clock)
     values = {
         "consultation": consultation,
-        "paragraph": service.paragraph(consultation, key),
+        "paragraph": paragraph,
+        # What each thread's quote stands for in the paragraph shown (highlighted by JS).
+        "quoted": service.quote_spans(consultation, threads, paragraph.text),
         "in_current": service.in_current_version(consultation, key),
         "threads": threads,
         "written_on": reanchoring.written_on(context.session, consultation, threads),

@@ -18,6 +18,7 @@ from consultations import versions
 from consultations.consensus import participation, stance_map
 from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
+from consultations.period import period_note
 from consultations.services import NOT_CREATED, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.enums import ConsultationStatus, Language, ThreadState
@@ -106,11 +107,13 @@ def manage(context: Context) -> Response:
     consultation = service.get(context.params["slug"])
     latest = service.version(consultation)
     paragraphs = service.paragraphs(latest)
+    status = service.effective_status(consultation)
     values = {
         "consultation": consultation,
         "latest": latest,
         "paragraphs": paragraphs,
-        "status": service.effective_status(consultation),
+        "status": status,
+        "period": period_note(consultation, status, context.clock.now()),
         "statuses": list(ConsultationStatus),
         "participation": participation(session, consultation),
         "stances": stance_map(session, consultation),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.templating import TEMPLATES_DIR
 from app.urls import app_paths
 from briefs.services import BriefService
+from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.enums import ConsultationStatus, StakeholderGroup
@@ -39,6 +40,7 @@ FIELDS = (
     "organisation",
     "comment body",
     "suggestion",
+    "quote (highlighted by app/static/quotes.js)",
     "consultation title",
     "brief Markdown",
     "search query",
@@ -66,6 +68,8 @@ TEMPLATE_TAGS, TEMPLATE_ATTRIBUTES = _template_vocabulary()
 ALLOWED = {
     "tags": sorted(TEMPLATE_TAGS | MARKDOWN_TAGS | {"html", "head", "body"}),
     "attributes": sorted(TEMPLATE_ATTRIBUTES | MARKDOWN_ATTRIBUTES),
+    # Ours, from app/static (base.html); any other is injected.
+    "scripts": ["/static/htmx.min.js", "/static/quotes.js", "/static/local-time.js"],
 }
 #: Runs in the page: every element or attribute the allow-list does not know, every event
 #: handler, link or source whose URL scheme runs code, htmx attribute naming a payload's
@@ -77,7 +81,7 @@ FIND_INJECTED = r"""(allowed) => {
   for (const el of document.querySelectorAll("*")) {
     const tag = el.localName;
     if (!tags.has(tag)) found.push(`<${tag}>`);
-    if (tag === "script" && el.getAttribute("src") !== "/static/htmx.min.js") found.push("script");
+    if (tag === "script" && !allowed.scripts.includes(el.getAttribute("src"))) found.push("script");
     for (const {name, value} of el.attributes) {
       const v = value.trim().toLowerCase();
       if (!attributes.has(name) || name.startsWith("on")) found.push(`<${tag} ${name}>`);
@@ -138,7 +142,11 @@ def _build(session: Session, clock: FixedClock) -> Scene:
             editor=chief,
             slug=f"probe-{number}",
             title=payload[:300],
-            markdown=f"Paragraph about zebra{number} and encryption.\n\nA second paragraph.\n",
+            # The payload in the draft too, on one line, so that the comment can quote it.
+            markdown=(
+                f"Paragraph about zebra{number} and encryption: {' '.join(payload.split())}"
+                "\n\nA second paragraph.\n"
+            ),
             opens_at=clock.now(),
             closes_at=clock.now() + timedelta(days=30),
         )
@@ -151,6 +159,7 @@ def _build(session: Session, clock: FixedClock) -> Scene:
             body=f"{payload}\n\nzebra{number}",
             stance="amend",
             suggestion=payload,
+            quote=_first_paragraph(consultations, consultation),
         )
         briefs.create(chief, f"probe-brief-{number}", f"Brief {number}", "en", [], payload)
         briefs.publish(f"probe-brief-{number}", chief, app_paths())
@@ -159,6 +168,11 @@ def _build(session: Session, clock: FixedClock) -> Scene:
         )
         scene.brief_paths.append(f"/briefs/probe-brief-{number}")
     return scene
+
+
+def _first_paragraph(service: ConsultationService, consultation: Consultation) -> str:
+    """Its text, whatever Markdown made of the payload: all of it may be quoted."""
+    return service.paragraphs(service.version(consultation))[0].text[:2000]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +195,7 @@ def test_no_payload_runs_or_injects_markup_in_any_field(
     injected: dict[str, list[str]] = {}
     visited = 0
     urls = [
-        *scene.consultation_paths,  # title, name, organisation, body, suggestion
+        *scene.consultation_paths,  # title, name, organisation, body, suggestion, quote
         *scene.brief_paths,  # brief Markdown
         *(f"/search?q=zebra{number}" for number in range(len(PAYLOADS))),  # author labels
         *(f"/search?{_query(payload)}" for payload in PAYLOADS),  # the query itself

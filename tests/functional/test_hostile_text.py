@@ -47,6 +47,7 @@ HOSTILE_MARKDOWN = (
     f'<div hx-post="/{MARK}" hx-trigger="load">raw</div>\n\n'
     f"[ref][r]\n\n[r]: javascript:{MARK}()\n"
 )
+OUR_SCRIPTS = {"/static/htmx.min.js", "/static/quotes.js", "/static/local-time.js"}
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "hx-get", "hx-post")
 
 
@@ -69,7 +70,7 @@ def injected(html: str) -> list[str]:
     found = []
     for element in soup.find_all(True):
         if element.name in {MARK, "img", "iframe", "object", "embed", "svg"} or (
-            element.name == "script" and element.get("src") != "/static/htmx.min.js"
+            element.name == "script" and element.get("src") not in OUR_SCRIPTS
         ):
             found.append(f"element <{element.name}>")
         for name, value in element.attrs.items():
@@ -158,6 +159,12 @@ def _seed(session: Session, clock: FixedClock) -> dict[str, object]:
         comment_on(session, clock, consultation, author=people[1], ordinal=last, body=HOSTILE)
         for _ in range(2)
     ]
+    # Quoting the heading: the new version keeps it, so the page marks the quote for the
+    # highlight (a data attribute); and a quote the new version no longer has.
+    comment_on(session, clock, consultation, author=people[1], body=HOSTILE, quote=HOSTILE)
+    comment_on(
+        session, clock, consultation, author=people[2], ordinal=7, body=HOSTILE, quote="plain"
+    )
     service.publish_version(
         consultation,
         editor=chief,
@@ -275,6 +282,10 @@ def _forms(visit: Visit, key: str) -> None:
     bad_comment = {"body": HOSTILE, "stance": HOSTILE, "attribution": HOSTILE}
     visit.post(slug_url, {**bad_comment, "parent_id": HOSTILE})
     visit.post(slug_url, {**bad_comment, "parent_id": HOSTILE}, htmx=True)
+    # A quote that is not in the paragraph: the 422 must not echo it as markup.
+    quoting = {"body": HOSTILE, "stance": "support", "attribution": "named", "quote": HOSTILE * 2}
+    visit.post(slug_url, quoting)
+    visit.post(slug_url, quoting, htmx=True)
     visit.post("/consultations/hostile/status", {"status": HOSTILE})
     visit.post("/consultations/hostile/status", {"status": HOSTILE}, htmx=True)
     visit.post("/consultations/hostile/period", {"opens_at": HOSTILE, "closes_at": HOSTILE})

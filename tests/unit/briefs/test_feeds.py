@@ -13,6 +13,7 @@ from briefs.feeds import briefs_feed, consultations_feed, topic_feed
 from briefs.services import BriefService
 from consultations.models import Topic
 from core.clock import FixedClock
+from core.enums import Phase
 from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consulted
 
 BASE = "https://rt.example"
@@ -72,8 +73,8 @@ def test_feeds_never_name_commenters(briefs: BriefService, consulted: Consulted)
     topic = consulted.consultation.topics[0]
     feeds = [
         briefs_feed(briefs.recent_versions(), URLS),
-        consultations_feed([consulted.consultation], URLS),
-        topic_feed(topic, briefs.recent_versions(), [consulted.consultation], URLS),
+        consultations_feed([(consulted.consultation, Phase.OPEN)], URLS),
+        topic_feed(topic, briefs.recent_versions(), [(consulted.consultation, Phase.OPEN)], URLS),
     ]
     for feed in feeds:
         text = feed.decode()
@@ -86,7 +87,7 @@ def test_topic_feed_mixes_briefs_and_consultations(
 ) -> None:
     topic: Topic = consulted.consultation.topics[0]
     versions = briefs.recent_versions(topic="encryption")
-    feed = atom(topic_feed(topic, versions, [consulted.consultation], URLS))
+    feed = atom(topic_feed(topic, versions, [(consulted.consultation, Phase.OPEN)], URLS))
 
     assert set(texts(feed, "entry > id")) == {
         f"{BASE}/briefs/findings/v/2",

@@ -98,7 +98,8 @@ def consult(
         markdown="\n\n".join(paragraphs),
         language=language,
         topics=topics,
-        opens_at=clock.now(),
+        # A draft given an opening time is announced (public): this one must stay private.
+        opens_at=clock.now() if open_it else None,
         closes_at=clock.now() + timedelta(days=30),
     )
     if open_it:

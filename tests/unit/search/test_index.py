@@ -306,7 +306,8 @@ def test_withdrawn_content_leaves_the_index(
     sessions: sessionmaker[Session],
 ) -> None:
     """If a consultation stops being public, its documents are deleted on the next pass."""
-    archive.lawful.status = ConsultationStatus.DRAFT  # as an administrator's repair would
+    # As an administrator's repair would: a draft again, with no opening time announced.
+    archive.lawful.status, archive.lawful.opens_at = ConsultationStatus.DRAFT, None
     emit(session, SEARCH, "consultation", clock.now(), id=archive.lawful.id)
     session.commit()
     index.catch_up(sessions)
@@ -324,7 +325,7 @@ def test_browsing_by_filters_alone_counts_only_live_documents(
     """Withdrawing a consultation deletes its documents in a segment that stays on disk; a
     search with no words (every document, then filtered) must not count them."""
     before = find(index, "", lang="en").total
-    archive.lawful.status = ConsultationStatus.DRAFT
+    archive.lawful.status, archive.lawful.opens_at = ConsultationStatus.DRAFT, None
     emit(session, SEARCH, "consultation", clock.now(), id=archive.lawful.id)
     session.commit()
     index.catch_up(sessions)
