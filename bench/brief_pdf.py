@@ -89,7 +89,8 @@ async def measure(database_url: str, index_dir: str) -> None:
     html, _, _ = await timed(app, "/briefs/large.html")
     pages = pages_of(pdf)
     print(f"\n== PDF of a large brief: {pages} pages, {len(pdf) / 1024:.0f} KiB ==")
-    print(f"  cold layout: {cold:.2f} s wall, {cold_cpu:.2f} s CPU ({cold / pages * 1000:.0f} ms/page)")
+    per_page = cold_cpu / pages * 1000
+    print(f"  cold layout: {cold:.2f} s wall, {cold_cpu:.2f} s CPU ({per_page:.0f} ms CPU/page)")
     print(f"  floor (one-paragraph brief): {floor:.2f} s wall, {floor_cpu:.2f} s CPU")
     print(f"  cached (same frozen version): {cached * 1000:.1f} ms; its HTML: {html * 1000:.1f} ms")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -112,7 +112,6 @@ def _citation_tokens(
         return [Token("text", "", 0, content=f"[{thread_id}?]")]
     link = Token("link_open", "a", 1, attrs={"href": url, "class": "citation"})
     link.attrSet("title", f"Thread {thread_id}")
-    link.attrSet("data-thread", str(thread_id))
     if anchor:
         link.attrSet("id", anchor)
     return [link, Token("text", "", 0, content=f"[{number}]"), Token("link_close", "a", -1)]

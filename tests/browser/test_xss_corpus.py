@@ -77,7 +77,8 @@ FIND_INJECTED = r"""(allowed) => {
   for (const el of document.querySelectorAll("*")) {
     const tag = el.localName;
     if (!tags.has(tag)) found.push(`<${tag}>`);
-    if (tag === "script" && el.getAttribute("src") !== "/static/htmx.min.js") found.push("script");
+    const ours = ["/static/htmx.min.js", "/static/cite.js"];
+    if (tag === "script" && !ours.includes(el.getAttribute("src"))) found.push("script");
     for (const {name, value} of el.attributes) {
       const v = value.trim().toLowerCase();
       if (!attributes.has(name) || name.startsWith("on")) found.push(`<${tag} ${name}>`);
