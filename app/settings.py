@@ -16,6 +16,8 @@ DEFAULT_COMMENT_RATE_LIMIT = "30/minute;500/day"
 # Search as you type sends a request per pause in typing: a person needs a few a minute.
 DEFAULT_SEARCH_RATE_LIMIT = "120/minute;3000/day"
 DEFAULT_HOST = "127.0.0.1"
+# The publisher named in citations of briefs: the chapter of the demo data, the first users.
+DEFAULT_ORGANISATION_NAME = "Internet Society Ukraine Chapter"
 DEFAULT_PORT = 8000
 
 
@@ -51,6 +53,8 @@ class Settings:
     # Where `roundtable serve` listens; BASE_URL defaults to this address.
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # Who publishes the briefs: named in their citations and printed in the PDFs' header.
+    organisation_name: str = DEFAULT_ORGANISATION_NAME
 
     @property
     def secure_cookies(self) -> bool:
@@ -78,6 +82,8 @@ class Settings:
             forwarded_allow_ips=_parse_list(env.get("FORWARDED_ALLOW_IPS", "")),
             host=host,
             port=port,
+            organisation_name=" ".join(env.get("ORGANISATION_NAME", "").split())
+            or DEFAULT_ORGANISATION_NAME,
         )
         settings.check()
         return settings

@@ -1,4 +1,6 @@
-"""A published brief version as JSON, Markdown, a standalone HTML document and a PDF.
+"""A published brief version as JSON and Markdown, and how to cite it (text, BibTeX, RIS,
+CSL-JSON). The printable HTML document and its PDF are rendered by the web layer in the
+brief's language (app/templates/briefs/printable.html, briefs/pdf.py).
 
 Every export is built from the frozen version alone (its text, its cited threads and its
 annex), so the file a diplomat downloads today is the one they download next year. Authors
@@ -12,14 +14,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
-
-from markupsafe import Markup
 
 from briefs.citations import link_citations, render_brief
 from briefs.models import BriefVersion
-from briefs.pdf import FpdfRenderer, PdfRenderer
 from consultations.attribution import GROUP_LABELS
 from consultations.models import Thread
 from core.enums import StakeholderGroup
@@ -27,28 +26,13 @@ from core.markdown import plain_text
 from core.urls import PathFor, Urls
 
 __all__ = [
-    "PdfJob",
-    "as_html",
+    "Citation",
     "as_json",
     "as_markdown",
-    "as_pdf",
-    "citation_text",
+    "citation",
     "disposition_label",
-    "document_body",
-    "pdf_job",
     "permalink",
 ]
-
-_PRINT_CSS = """
-body { font-family: "DejaVu Serif", Georgia, serif; max-width: 46em; margin: 2em auto;
-       line-height: 1.5; color: #111; }
-h1 { font-size: 1.8em; margin-bottom: .2em; }
-.meta, .cite { color: #444; }
-table { border-collapse: collapse; width: 100%; font-size: .9em; }
-th, td { border: 1px solid #999; padding: .3em .5em; text-align: left; vertical-align: top; }
-a.citation { text-decoration: none; }
-@page { size: A4; margin: 2cm; }
-"""
 
 
 def _threads(version: BriefVersion) -> dict[int, Thread]:
@@ -60,12 +44,120 @@ def permalink(version: BriefVersion, urls: PathFor) -> str:
     return urls("brief_version", slug=version.brief.slug, number=version.number)
 
 
-def citation_text(version: BriefVersion, urls: PathFor) -> str:
-    """How to cite this version, as plain text."""
-    published = version.published_at.strftime("%Y-%m-%d") if version.published_at else "draft"
-    return (
-        f"“{version.title}”, version {version.number}, {published}. "
-        f"Roundtable policy brief. {permalink(version, urls)}"
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What a reference to one version names: the organisation that published it (the
+    ORGANISATION_NAME setting), its title, version, date and permanent address."""
+
+    key: str
+    organisation: str
+    title: str
+    version: int
+    published: date | None
+    url: str
+    language: str
+
+    def text(self, version_label: str = "Version") -> str:
+        """The reference as one line of text; the page gives `version_label` translated."""
+        published = self.published.isoformat() if self.published else "n.d."
+        return (
+            f"{self.organisation}. “{self.title}”. {version_label} {self.version}, "
+            f"{published}. {self.url}"
+        )
+
+    def bibtex(self) -> str:
+        """A BibTeX ``@techreport`` entry; the organisation in braces is one corporate author."""
+        fields = [
+            ("author", f"{{{_bibtex(self.organisation)}}}"),
+            ("title", f"{{{_bibtex(self.title)}}}"),
+            ("institution", _bibtex(self.organisation)),
+            ("type", "Policy brief"),
+            ("note", f"Version {self.version}"),
+            ("url", _bibtex_url(self.url)),
+            ("language", _BIBTEX_LANGUAGES.get(self.language, self.language)),
+        ]
+        if self.published:
+            fields += [("year", str(self.published.year)), ("month", str(self.published.month))]
+        lines = [f"  {name} = {{{value}}}," for name, value in fields]
+        return f"@techreport{{{self.key},\n" + "\n".join(lines) + "\n}\n"
+
+    def ris(self) -> str:
+        """An RIS record (type RPRT, report), as reference managers import it."""
+        tags = [
+            ("TY", "RPRT"),
+            ("AU", self.organisation),
+            ("TI", self.title),
+            ("PB", self.organisation),
+            ("ET", f"Version {self.version}"),
+            ("M3", "Policy brief"),
+            ("UR", self.url),
+            ("LA", self.language),
+        ]
+        if self.published:
+            tags += [("PY", str(self.published.year)), ("DA", self.published.strftime("%Y/%m/%d"))]
+        lines = [f"{tag}  - {_one_line(value)}" for tag, value in tags]
+        return "\r\n".join([*lines, "ER  - ", ""])
+
+    def csl_json(self) -> list[dict[str, Any]]:
+        """CSL-JSON (the format of Zotero, Pandoc and citeproc): a list of one item."""
+        item: dict[str, Any] = {
+            "id": self.key,
+            "type": "report",
+            "genre": "Policy brief",
+            "title": self.title,
+            "author": [{"literal": self.organisation}],
+            "publisher": self.organisation,
+            "version": str(self.version),
+            "URL": self.url,
+            "language": self.language,
+        }
+        if self.published:
+            published = self.published
+            item["issued"] = {"date-parts": [[published.year, published.month, published.day]]}
+        return [item]
+
+
+_BIBTEX_LANGUAGES = {"en": "english", "uk": "ukrainian"}
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _bibtex(text: str) -> str:
+    """A person's text as BibTeX shows it literally: its special characters escaped (a brace
+    in a title can never close the field)."""
+    return "".join(_BIBTEX_SPECIAL.get(char, char) for char in _one_line(text))
+
+
+def _bibtex_url(url: str) -> str:
+    """Our own URL: only braces and backslashes could end the field, and it has none."""
+    return url.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+
+
+def citation(version: BriefVersion, urls: PathFor, organisation: str) -> Citation:
+    """How to cite this version (its permalink, never "the latest")."""
+    published = version.published_at.date() if version.published_at else None
+    return Citation(
+        key=f"{version.brief.slug}-v{version.number}",
+        organisation=organisation,
+        title=version.title,
+        version=version.number,
+        published=published,
+        url=permalink(version, urls),
+        language=version.brief.language.value,
     )
 
 
@@ -131,110 +223,12 @@ def _markdown_annex(version: BriefVersion, urls: Urls) -> list[str]:
     return lines
 
 
-def as_markdown(version: BriefVersion, urls: Urls) -> str:
+def as_markdown(version: BriefVersion, urls: Urls, organisation: str) -> str:
     """A Markdown file that reads well on its own: citations become ordinary links."""
     body = link_citations(version.body_markdown, _threads(version), urls)
-    title, citation = _markdown_text(version.title), _markdown_text(citation_text(version, urls))
-    lines = [f"# {title}", "", f"*{citation}*", "", body.strip()]
+    cite = citation(version, urls, organisation).text()
+    title, cite = _markdown_text(version.title), _markdown_text(cite)
+    lines = [f"# {title}", "", f"*{cite}*", "", body.strip()]
     if version.annex.get("consultation"):
         lines += _markdown_annex(version, urls)
     return "\n".join(lines) + "\n"
-
-
-def _html_dispositions(version: BriefVersion, urls: Urls) -> Markup:
-    rows = Markup("").join(
-        Markup(
-            '<tr><td><a href="{href}">{id}</a></td><td>{ordinal}</td><td>{author}</td>'
-            "<td>{stance}</td><td>{disposition}</td><td>{rationale}</td></tr>\n"
-        ).format(
-            href=urls.base_url + row["url"],
-            id=row["thread_id"],
-            ordinal=row["paragraph_ordinal"] or "",
-            author=row["author_label"],
-            stance=(row["stance"] or "").capitalize(),
-            disposition=disposition_label(row["disposition"]),
-            rationale=plain_text(row["rationale"] or ""),
-        )
-        for row in version.annex.get("dispositions", [])
-    )
-    return Markup(
-        "<h2>Annex: dispositions</h2>\n<table><thead><tr><th>Thread</th><th>Paragraph</th>"
-        "<th>From</th><th>Stance</th><th>Disposition</th><th>Rationale</th></tr></thead>"
-        "<tbody>\n{}</tbody></table>\n"
-    ).format(rows)
-
-
-def _html_participation(version: BriefVersion) -> Markup:
-    rows = Markup("").join(
-        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n").format(
-            _group_label(row["group"]), row["comments"], row["people"]
-        )
-        for row in version.annex.get("participation", [])
-    )
-    return Markup(
-        "<h2>Annex: participation by stakeholder group</h2>\n<table><thead><tr>"
-        "<th>Stakeholder group</th><th>Comments</th><th>People</th></tr></thead>"
-        "<tbody>\n{}</tbody></table>\n"
-    ).format(rows)
-
-
-def document_body(version: BriefVersion, urls: Urls) -> Markup:
-    """The printable content: title, how to cite, the text and the annex."""
-    threads = _threads(version)
-    body = render_brief(version.body_markdown, threads, urls)
-    parts = [
-        Markup('<h1>{}</h1>\n<p class="cite">{}</p>\n').format(
-            version.title, citation_text(version, urls)
-        ),
-        Markup(body),  # noqa: S704 - render_brief output is safe HTML (core.markdown)
-    ]
-    if version.annex.get("consultation"):
-        parts += [_html_dispositions(version, urls), _html_participation(version)]
-    return Markup("").join(parts)
-
-
-def as_html(version: BriefVersion, urls: Urls) -> str:
-    """A standalone, printable HTML document (its own styles, no scripts)."""
-    return "<!doctype html>\n" + str(
-        Markup(
-            '<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
-            '<link rel="canonical" href="{canonical}">\n<style>{css}</style>\n</head>\n'
-            "<body>\n{body}</body>\n</html>\n"
-        ).format(
-            lang=version.brief.language.value,
-            title=version.title,
-            canonical=permalink(version, urls),
-            css=Markup(_PRINT_CSS),  # noqa: S704 - a constant of this module
-            body=document_body(version, urls),
-        )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PdfJob:
-    """Everything a PDF is made of, read from the database beforehand: the layout (slow,
-    CPU-bound) can then run in a worker thread, away from the session, and be cached."""
-
-    body_html: str
-    title: str
-    language: str
-    created: datetime
-
-    def render(self, renderer: PdfRenderer | None = None) -> bytes:
-        return (renderer or FpdfRenderer()).render(
-            self.body_html, title=self.title, language=self.language, created=self.created
-        )
-
-
-def pdf_job(version: BriefVersion, urls: Urls) -> PdfJob:
-    return PdfJob(
-        body_html=str(document_body(version, urls)),
-        title=version.title,
-        language=version.brief.language.value,
-        created=version.published_at or version.created_at,
-    )
-
-
-def as_pdf(version: BriefVersion, urls: Urls, renderer: PdfRenderer | None = None) -> bytes:
-    """A real PDF of the printable document, fonts embedded (Ukrainian prints as Ukrainian)."""
-    return pdf_job(version, urls).render(renderer)

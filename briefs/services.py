@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from accounts.models import User
 from accounts.policy import require_editor
 from briefs.annex import build_annex
-from briefs.citations import cited_thread_ids
+from briefs.citations import cited_thread_ids, references
 from briefs.models import Brief, BriefVersion, brief_citations
 from consultations import policy as consultations_policy
 from consultations.models import Consultation, Thread, Topic
@@ -41,6 +41,8 @@ class CitedIn:
     slug: str
     title: str
     number: int
+    #: The brief's paragraph that first cites the thread (its anchor, `paragraph_anchor`).
+    paragraph: int | None = None
 
 
 class BriefService:
@@ -133,7 +135,13 @@ class BriefService:
         if not thread_ids:
             return {}
         query = (
-            select(brief_citations.c.thread_id, Brief.slug, BriefVersion.title, BriefVersion.number)
+            select(
+                brief_citations.c.thread_id,
+                Brief.slug,
+                BriefVersion.title,
+                BriefVersion.number,
+                BriefVersion.body_markdown,
+            )
             .join(BriefVersion, brief_citations.c.version_id == BriefVersion.id)
             .join(Brief, BriefVersion.brief_id == Brief.id)
             .where(
@@ -143,8 +151,10 @@ class BriefService:
             .order_by(Brief.slug, BriefVersion.number)
         )
         result: dict[int, list[CitedIn]] = {}
-        for thread_id, slug, title, number in self.session.execute(query):
-            result.setdefault(thread_id, []).append(CitedIn(slug, title, number))
+        for thread_id, slug, title, number, body in self.session.execute(query):
+            paragraphs = {ref.thread_id: ref.paragraph for ref in references(body)}
+            cited = CitedIn(slug, title, number, paragraphs.get(thread_id))
+            result.setdefault(thread_id, []).append(cited)
         return result
 
     def threads_by_id(self, thread_ids: Sequence[int]) -> dict[int, Thread]:

@@ -6,25 +6,31 @@ Route order matters: ``/briefs/new`` and the export paths (``/briefs/{slug}.pdf`
 
 from __future__ import annotations
 
+import hashlib
+import json
+from base64 import b64encode
 from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from accounts.models import User
 from accounts.policy import require_editor
+from app import i18n
 from app.statuses import status_of
+from app.templating import TEMPLATES_DIR, group_label
 from app.urls import request_paths, site_urls, url_path
 from app.web import AfterCommit, Context, endpoint, redirect, render
 from briefs import policy
 from briefs.annex import build_annex
-from briefs.citations import cited_thread_ids, render_brief
-from briefs.exports import PdfJob, as_json, as_markdown, citation_text, pdf_job
+from briefs.citations import cited_thread_ids, references, render_brief, thread_url
+from briefs.exports import Citation, as_json, as_markdown, citation
 from briefs.models import Brief, BriefVersion
+from briefs.pdf import PdfJob
 from briefs.publishing import (
     NOT_CREATED,
     NewBrief,
@@ -37,13 +43,25 @@ from consultations.models import Consultation
 from core.enums import Language
 from core.errors import Conflict, InvalidInput
 from core.inputs import parse
-from core.urls import with_query
+from core.urls import PathFor, with_query
 
 # A published version never changes, so its exports may be cached for a day; "latest" URLs
 # change when a new version is published.
 VERSION_CACHE = "public, max-age=86400"
 LATEST_CACHE = "public, max-age=300"
 FORM_FIELDS = ("slug", "title", "language", "topics", "consultation", "body_markdown")
+#: The printable document's styles, inline (it stands alone); its CSP allows exactly them.
+PRINT_CSS = (TEMPLATES_DIR / "briefs" / "print.css").read_text(encoding="utf-8")
+PRINTABLE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        f"style-src 'sha256-{b64encode(hashlib.sha256(PRINT_CSS.encode()).digest()).decode()}'",
+        "img-src 'self' data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def _service(context: Context) -> BriefService:
@@ -60,10 +78,40 @@ def _number(request: Request) -> int | None:
     return int(number) if number is not None else None
 
 
-def _body_html(request: Request, version: BriefVersion) -> Markup:
+def _body_html(version: BriefVersion, paths: PathFor) -> Markup:
     threads = {thread.id: thread for thread in version.cited_threads}
-    html = render_brief(version.body_markdown, threads, request_paths(request))
+    html = render_brief(version.body_markdown, threads, paths)
     return Markup(html)  # noqa: S704 - safe renderer
+
+
+def _citation(context: Context, version: BriefVersion) -> Citation:
+    return citation(version, site_urls(context.request), context.settings.organisation_name)
+
+
+def _references(version: BriefVersion, paths: PathFor) -> list[dict[str, Any]]:
+    """The reference list under the text: each cited thread, numbered as in the text, told
+    as the frozen annex tells it (its excerpt and public author label)."""
+    threads = {thread.id: thread for thread in version.cited_threads}
+    rows = {row["thread_id"]: row for row in version.annex.get("dispositions", [])}
+    listed = []
+    for ref in references(version.body_markdown):
+        thread = threads.get(ref.thread_id)
+        if thread is None:
+            continue
+        row = rows.get(ref.thread_id, {})
+        listed.append(
+            {
+                "number": ref.number,
+                "thread_id": ref.thread_id,
+                "url": thread_url(paths, thread),
+                "consultation": thread.consultation.title,
+                "consultation_paragraph": row.get("paragraph_ordinal"),
+                "excerpt": row.get("excerpt", ""),
+                "author_label": row.get("author_label", ""),
+                "group": row.get("stakeholder_group"),
+            }
+        )
+    return listed
 
 
 # -- public pages ----------------------------------------------------------------------------
@@ -95,9 +143,10 @@ def _page_context(context: Context, version: BriefVersion, numbers: list[int]) -
         "version": version,
         "numbers": numbers,
         "latest_number": numbers[-1],
-        "body_html": _body_html(context.request, version),
+        "body_html": _body_html(version, request_paths(context.request)),
+        "references": _references(version, request_paths(context.request)),
         "annex": version.annex,
-        "citation": citation_text(version, site_urls(context.request)),
+        "cite": _citation(context, version),
         "working_copy": _service(context).working_copy(version.brief) if can_edit else None,
         "can_edit": can_edit,
     }
@@ -106,9 +155,62 @@ def _page_context(context: Context, version: BriefVersion, numbers: list[int]) -
 # -- exports ----------------------------------------------------------------------------------
 
 
+CHART_WIDTH, CHART_BAR_X, CHART_ROW = 640, 190, 26
+
+
+def _chart(participation: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The participation chart's geometry (an SVG bar per stakeholder group), in the
+    current language; None when nobody took part."""
+    most = max((row["comments"] for row in participation), default=0)
+    if not most:
+        return None
+    span = CHART_WIDTH - CHART_BAR_X - 40
+    bars = [
+        {
+            "label": group_label(row["group"]),
+            "comments": row["comments"],
+            "y": 4 + index * CHART_ROW,
+            "width": round(span * row["comments"] / most, 1),
+        }
+        for index, row in enumerate(participation)
+    ]
+    height = 8 + len(bars) * CHART_ROW
+    return {"width": CHART_WIDTH, "height": height, "bar_x": CHART_BAR_X, "bars": bars}
+
+
+def printable(context: Context, version: BriefVersion) -> str:
+    """The printable HTML document, every label in the brief's language (not the reader's):
+    a Ukrainian brief prints a Ukrainian annex. Links are absolute (BASE_URL)."""
+    urls = site_urls(context.request)
+    token = i18n.current_language.set(version.brief.language.value)
+    try:
+        annex = version.annex
+        consultation = annex.get("consultation")
+        values = {
+            "brief": version.brief,
+            "version": version,
+            "organisation": context.settings.organisation_name,
+            "cite": _citation(context, version),
+            "body_html": _body_html(version, urls),
+            "references": _references(version, urls),
+            "annex": annex,
+            "chart": _chart(list(annex.get("participation", []))),
+            "base_url": urls.base_url,
+            "consultation_url": urls("consultation", slug=consultation["slug"])
+            if consultation
+            else "",
+            "css": Markup(PRINT_CSS),  # noqa: S704 - our own file
+        }
+        template = context.request.app.state.templates.env.get_template("briefs/printable.html")
+        return str(template.render(values))
+    finally:
+        i18n.current_language.reset(token)
+
+
 @lru_cache(maxsize=16)
 def _render_pdf(job: PdfJob) -> bytes:
-    """Layout takes a second for a long brief; identical jobs (same frozen text) are reused."""
+    """Layout takes a second or more for a long brief; identical jobs (same frozen text, same
+    settings) are reused."""
     return job.render()
 
 
@@ -121,30 +223,60 @@ def _headers(request: Request, slug: str, extension: str) -> dict[str, str]:
     }
 
 
+def _published(context: Context) -> BriefVersion:
+    return _service(context).published(context.params["slug"], _number(context.request))
+
+
 def export_pdf(context: Context) -> AfterCommit:
-    """Layout runs once the transaction has ended (it needs only the frozen job)."""
-    slug = context.params["slug"]
-    version = _service(context).published(slug, _number(context.request))
-    job = pdf_job(version, site_urls(context.request))
-    headers = _headers(context.request, slug, "pdf")
+    """Layout runs once the transaction has ended (it needs only the rendered document)."""
+    version = _published(context)
+    job = PdfJob(printable(context, version), base_url=context.settings.base_url)
+    headers = _headers(context.request, version.brief.slug, "pdf")
     return AfterCommit(
         lambda: Response(_render_pdf(job), media_type="application/pdf", headers=headers)
     )
 
 
+def export_html(context: Context) -> Response:
+    """The printable document as a standalone HTML file (its styles allowed by hash)."""
+    version = _published(context)
+    headers = _headers(context.request, version.brief.slug, "html")
+    headers["Content-Security-Policy"] = PRINTABLE_CSP
+    return HTMLResponse(printable(context, version), headers=headers)
+
+
 def export_markdown(context: Context) -> Response:
-    slug = context.params["slug"]
-    version = _service(context).published(slug, _number(context.request))
-    text = as_markdown(version, site_urls(context.request))
-    headers = _headers(context.request, slug, "md")
+    version = _published(context)
+    text = as_markdown(version, site_urls(context.request), context.settings.organisation_name)
+    headers = _headers(context.request, version.brief.slug, "md")
     return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
 def export_json(context: Context) -> Response:
-    slug = context.params["slug"]
-    version = _service(context).published(slug, _number(context.request))
+    version = _published(context)
     data = as_json(version, request_paths(context.request))
-    return JSONResponse(data, headers=_headers(context.request, slug, "json"))
+    return JSONResponse(data, headers=_headers(context.request, version.brief.slug, "json"))
+
+
+def export_bibtex(context: Context) -> Response:
+    version = _published(context)
+    text = _citation(context, version).bibtex()
+    headers = _headers(context.request, version.brief.slug, "bib")
+    return Response(text, media_type="application/x-bibtex; charset=utf-8", headers=headers)
+
+
+def export_ris(context: Context) -> Response:
+    version = _published(context)
+    text = _citation(context, version).ris()
+    headers = _headers(context.request, version.brief.slug, "ris")
+    return Response(text, media_type="application/x-research-info-systems", headers=headers)
+
+
+def export_csl(context: Context) -> Response:
+    version = _published(context)
+    text = json.dumps(_citation(context, version).csl_json(), ensure_ascii=False, indent=2)
+    headers = _headers(context.request, version.brief.slug, "csl.json")
+    return Response(text, media_type="application/vnd.citationstyles.csl+json", headers=headers)
 
 
 # -- editing ----------------------------------------------------------------------------------
@@ -293,10 +425,15 @@ def revise(context: Context) -> Response:
 
 
 def _exports(prefix: str, name: str) -> list[Route]:
+    """``.csl.json`` before ``.json``: a slug may hold a dot, and would swallow ".csl"."""
     return [
         Route(f"{prefix}.pdf", endpoint(export_pdf), name=f"{name}_pdf"),
+        Route(f"{prefix}.html", endpoint(export_html), name=f"{name}_html"),
         Route(f"{prefix}.md", endpoint(export_markdown), name=f"{name}_md"),
+        Route(f"{prefix}.csl.json", endpoint(export_csl), name=f"{name}_csl"),
         Route(f"{prefix}.json", endpoint(export_json), name=f"{name}_json"),
+        Route(f"{prefix}.bib", endpoint(export_bibtex), name=f"{name}_bib"),
+        Route(f"{prefix}.ris", endpoint(export_ris), name=f"{name}_ris"),
     ]
 
 

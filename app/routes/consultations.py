@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounts.models import User
 from accounts.ratelimits import TooManyAttempts
 from app.throttle import count_comment
-from app.urls import url_path
+from app.urls import site_urls, url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
-from consultations import commenting, policy, reanchoring
+from consultations import commenting, exports, policy, reanchoring
 from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation, Thread
@@ -223,6 +223,32 @@ def _paragraph_page(
     )
 
 
+def _download(slug: str, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{slug}-comments.{extension}"'}
+
+
+def comments_csv(context: Context) -> Response:
+    """Open data: every public comment, one row each (404 for a draft the reader may not see)."""
+    consultation = _visible(context, _service(context))
+    urls = site_urls(context.request)
+    rows = exports.public_comments(context.session, consultation, urls)
+    return Response(
+        "\ufeff" + exports.as_csv(rows),  # the byte order mark: spreadsheets then read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers=_download(consultation.slug, "csv"),
+    )
+
+
+def comments_json(context: Context) -> Response:
+    consultation = _visible(context, _service(context))
+    urls = site_urls(context.request)
+    rows = exports.public_comments(context.session, consultation, urls)
+    page = urls("consultation", slug=consultation.slug)
+    return JSONResponse(
+        exports.as_json(consultation, rows, page), headers=_download(consultation.slug, "json")
+    )
+
+
 def too_many_headers(error: DomainError | None) -> dict[str, str] | None:
     if isinstance(error, TooManyAttempts):
         return {"Retry-After": str(error.retry_after)}
@@ -251,6 +277,8 @@ routes = [
         endpoint(diff),
         name="consultation_diff",
     ),
+    Route("/consultations/{slug}/comments.csv", endpoint(comments_csv), name="comments_csv"),
+    Route("/consultations/{slug}/comments.json", endpoint(comments_json), name="comments_json"),
     Route("/consultations/{slug}/p/{key}", endpoint(paragraph), name="paragraph"),
     Route(
         "/consultations/{slug}/p/{key}/comments",

@@ -69,7 +69,12 @@ ALLOWED = {
     "tags": sorted(TEMPLATE_TAGS | MARKDOWN_TAGS | {"html", "head", "body"}),
     "attributes": sorted(TEMPLATE_ATTRIBUTES | MARKDOWN_ATTRIBUTES),
     # Ours, from app/static (base.html); any other is injected.
-    "scripts": ["/static/htmx.min.js", "/static/quotes.js", "/static/local-time.js"],
+    "scripts": [
+        "/static/htmx.min.js",
+        "/static/quotes.js",
+        "/static/local-time.js",
+        "/static/cite.js",
+    ],
 }
 #: Runs in the page: every element or attribute the allow-list does not know, every event
 #: handler, link or source whose URL scheme runs code, htmx attribute naming a payload's

@@ -93,7 +93,7 @@ def test_editor_composes_and_publishes_a_brief(browser: Browser, consulted: Cons
     )
     assert created.status_code == 303 and created.headers["location"] == "/briefs/findings/edit"
     editing = page(browser.get("/briefs/findings/edit"))
-    assert one(editing, ".preview a.citation").get_text() == f"[{cited}]"
+    assert one(editing, ".preview a.citation").get_text() == "[1]"
     assert f"[[thread:{cited}]]" in one(editing, "#citable").get_text()
 
     assert "0 of 3 threads decided" in one(editing, ".publish-progress").get_text()
@@ -130,7 +130,8 @@ def test_copy_citation_names_the_version_permalink(
 ) -> None:
     html = page(anonymous.get("/briefs/findings"))
     citation = one(html, "pre.citation").get_text()
-    assert "version 1" in citation
+    assert citation.startswith("Internet Society Ukraine Chapter. “Lawful access: findings”.")
+    assert "Version 1, 2026-11-02" in citation
     assert citation.endswith("http://testserver/briefs/findings/v/1")
 
 

@@ -93,7 +93,7 @@ def test_stakeholder_sees_the_disposition_and_where_the_comment_landed(
     assert "Partially accepted" in text_of(thread, ".disposition")
     assert "We now weigh both sides." in thread.get_text()
     cited = thread.select_one(".cited-in a")
-    assert cited is not None and cited["href"] == "/briefs/lawful-access-brief/v/1"
+    assert cited is not None and cited["href"] == "/briefs/lawful-access-brief/v/1#para-1"
     brief = anonymous.get("/briefs/lawful-access-brief/v/1").text
     assert "Taras Melnyk" not in brief and "MFA of Ukraine" not in brief
 

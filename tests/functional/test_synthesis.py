@@ -203,7 +203,7 @@ def test_the_commenter_sees_disposition_and_where_it_landed(
 
     html = page(editor.get("/consultations/lawful-access/synthesis"))
     landed = one(html, f"#card-{thread_id} .cited-in a")
-    assert landed["href"] == "/briefs/findings/v/1"
+    assert landed["href"] == "/briefs/findings/v/1#para-1", "the paragraph that cites it"
     assert "Findings, version 1" in landed.get_text()
 
 

@@ -99,7 +99,7 @@ def test_a_brief_cites_threads_and_its_annex_honours_attribution(
     brief = response.json()
     assert brief["version"] == 1 and brief["body_markdown"] == body
     assert brief["citations"] == [comment.thread_id]
-    assert "<p>" in brief["html"]
+    assert '<p id="para-1" class="para">' in brief["html"], "paragraphs numbered as on the page"
     [row] = brief["annex"]["dispositions"]
     assert row["thread_id"] == comment.thread_id and row["author_label"] == "Government"
     assert {"group": "government", "comments": 1, "people": 1} in brief["annex"]["participation"]

@@ -1,20 +1,19 @@
-"""Exports of a published version: JSON, Markdown, standalone HTML and a real PDF."""
+"""Exports of a published version made in the domain: JSON, Markdown and its citation (text,
+BibTeX, RIS, CSL-JSON). The printable HTML and the PDF are tested over HTTP
+(tests/functional/test_brief_documents.py): the web layer renders them in the brief's language."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 from bs4 import BeautifulSoup
-from fpdf import FPDF
 from markdown_it import MarkdownIt
-from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from app.urls import app_paths, app_urls
 from briefs.dispositions import Decision
-from briefs.exports import as_html, as_json, as_markdown, as_pdf, citation_text
+from briefs.exports import as_json, as_markdown, citation
 from briefs.models import BriefVersion
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
@@ -24,6 +23,7 @@ from tests.unit.briefs.conftest import SECRET_NAME, SECRET_ORGANISATION, Consult
 
 BASE = "https://rt.example"
 URLS = app_urls(BASE)
+ORGANISATION = "Internet Society Ukraine Chapter"
 UKRAINIAN = "Шифрування захищає користувачів; послаблення шифруванням неприпустиме."
 
 
@@ -51,10 +51,6 @@ def version(session: Session, clock: FixedClock, consulted: Consulted) -> BriefV
     return service.publish("vysnovky", consulted.editor, app_paths())
 
 
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
 def test_json_has_the_api_shape(version: BriefVersion, consulted: Consulted) -> None:
     data = as_json(version, app_paths())
     assert set(data) == {
@@ -76,87 +72,89 @@ def test_json_has_the_api_shape(version: BriefVersion, consulted: Consulted) -> 
     assert data["published_at"] == version.published_at.isoformat()
     assert set(data["annex"]) == {"dispositions", "participation"}
     link = BeautifulSoup(data["html"], "html.parser").select_one("a.citation")
-    assert link is not None and link.get_text() == f"[{consulted.chatham.thread_id}]"
+    assert link is not None and link.get_text() == "[1]"
+    assert str(link["href"]).endswith(f"#t-{consulted.chatham.thread_id}")
     json.dumps(data)  # serialisable as it is
 
 
 def test_markdown_export_reads_on_its_own(version: BriefVersion, consulted: Consulted) -> None:
-    text = as_markdown(version, URLS)
+    text = as_markdown(version, URLS, ORGANISATION)
     cited = consulted.chatham.thread_id
     assert text.startswith("# Висновки щодо шифрування\n")
     assert f"{BASE}/briefs/vysnovky/v/1" in text
-    assert f"[[{cited}]]({BASE}/consultations/lawful-access/p/" in text
+    assert f"[[1]]({BASE}/consultations/lawful-access/p/" in text
     assert "[[thread:" not in text
     assert f"| [{cited}]({BASE}/consultations/lawful-access/p/" in text
     assert "| Civil society | oppose | Accepted | Merged into §2. |" in text
     assert "| Government | 1 | 1 |" in text
 
 
-def test_html_export_is_a_standalone_printable_document(version: BriefVersion) -> None:
-    document = as_html(version, URLS)
-    html = BeautifulSoup(document, "html.parser")
-    assert document.startswith("<!doctype html>")
-    assert [tag["lang"] for tag in html.select("html")] == ["uk"]
-    assert [tag.get_text() for tag in html.select("title, h1")] == ["Висновки щодо шифрування"] * 2
-    canonical = html.select("link[rel=canonical]")
-    assert [tag["href"] for tag in canonical] == [f"{BASE}/briefs/vysnovky/v/1"]
-    assert html.select("script") == []
-    assert len(html.select("table")) == 3  # the body's own table and the two annex tables
-
-
-def test_pdf_is_a_real_pdf_with_ukrainian_text(version: BriefVersion) -> None:
-    data = as_pdf(version, URLS)
-    assert data.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(data))
-    assert reader.metadata is not None and reader.metadata.title == "Висновки щодо шифрування"
-    text = " ".join(pdf_text(data).split())
-    assert "Висновки щодо шифрування" in text
-    assert UKRAINIAN in text
-    assert "Accepted" in text and "Merged into §2." in text
-
-
 def test_no_export_names_a_chatham_house_commenter(version: BriefVersion) -> None:
+    cite = citation(version, URLS, ORGANISATION)
     outputs = [
         json.dumps(as_json(version, app_paths()), ensure_ascii=False),
-        as_markdown(version, URLS),
-        as_html(version, URLS),
-        pdf_text(as_pdf(version, URLS)),
+        as_markdown(version, URLS, ORGANISATION),
+        cite.bibtex(),
+        cite.ris(),
+        json.dumps(cite.csl_json(), ensure_ascii=False),
     ]
     for output in outputs:
         assert SECRET_NAME not in output
         assert SECRET_ORGANISATION not in output
 
 
-def test_pdf_never_fetches_images_and_survives_odd_markup(
+def test_citation_names_the_organisation_version_date_and_permalink(
+    version: BriefVersion,
+) -> None:
+    assert citation(version, URLS, ORGANISATION).text() == (
+        f"{ORGANISATION}. “Висновки щодо шифрування”. Version 1, 2026-11-02. "
+        f"{BASE}/briefs/vysnovky/v/1"
+    )
+
+
+def test_bibtex_ris_and_csl_json_of_a_version(version: BriefVersion) -> None:
+    cite = citation(version, URLS, ORGANISATION)
+    bibtex = cite.bibtex()
+    assert bibtex.startswith("@techreport{vysnovky-v1,\n")
+    assert f"author = {{{{{ORGANISATION}}}}}," in bibtex, "one corporate author, not four"
+    assert "title = {{Висновки щодо шифрування}}," in bibtex
+    assert f"url = {{{BASE}/briefs/vysnovky/v/1}}," in bibtex
+    assert "year = {2026}," in bibtex and "language = {ukrainian}," in bibtex
+    ris = cite.ris().split("\r\n")
+    assert ris[0] == "TY  - RPRT" and ris[-2:] == ["ER  - ", ""]
+    assert f"UR  - {BASE}/briefs/vysnovky/v/1" in ris and "DA  - 2026/11/02" in ris
+    assert f"AU  - {ORGANISATION}" in ris and "ET  - Version 1" in ris
+    [item] = cite.csl_json()
+    assert item["type"] == "report" and item["author"] == [{"literal": ORGANISATION}]
+    assert item["issued"] == {"date-parts": [[2026, 11, 2]]}
+    assert (item["title"], item["version"], item["language"]) == (
+        "Висновки щодо шифрування",
+        "1",
+        "uk",
+    )
+
+
+def test_a_hostile_title_cannot_leave_its_bibtex_or_ris_field(
     session: Session, clock: FixedClock, consulted: Consulted
 ) -> None:
+    hostile = "} @misc{evil, title={x}\nER  - \nTY  - JOUR \\input{/etc/passwd} 100% & #1_~^$"
     service = BriefService(session, clock=clock)
-    body = (
-        "![a map](http://127.0.0.1:9/map.png)\n\n- a\n  - b\n    - c\n\n"
-        "| x |\n|---|\n| <b>raw</b> [link](https://example.org) ~~gone~~ |\n\n"
-        "```\ncode ї\n```\n\n> > nested quote\n\n***\n"
-    )
-    service.create(consulted.editor, "odd", "Odd", "en", [], body)
-    text = pdf_text(as_pdf(service.publish("odd", consulted.editor, app_paths()), app_urls("")))
-    assert "a map" in text and "code ї" in text and "nested quote" in text
-
-
-def test_citation_text_names_the_version_permalink(version: BriefVersion) -> None:
-    assert citation_text(version, URLS) == (
-        "“Висновки щодо шифрування”, version 1, 2026-11-02. "
-        f"Roundtable policy brief. {BASE}/briefs/vysnovky/v/1"
-    )
-
-
-def test_pdf_falls_back_to_plain_text_when_layout_fails(
-    version: BriefVersion, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise NotImplementedError("a layout fpdf2 cannot do")
-
-    monkeypatch.setattr(FPDF, "write_html", refuse)
-    text = " ".join(pdf_text(as_pdf(version, URLS)).split())
-    assert UKRAINIAN in text and "Merged into §2." in text
+    service.create(consulted.editor, "evil", hostile, "en", [], "Text.")
+    cite = citation(service.publish("evil", consulted.editor, app_paths()), URLS, hostile)
+    bibtex = cite.bibtex()
+    lines = bibtex.splitlines()
+    assert [line for line in lines if line.lstrip().startswith("@")] == lines[:1]
+    assert "\\input" not in bibtex.replace("\\textbackslash{}", "")
+    body = bibtex.split("\n", 1)[1].rsplit("}", 1)[0]
+    depth = 0
+    for char, before in zip(body, " " + body, strict=False):
+        if before != "\\":
+            depth += {"{": 1, "}": -1}.get(char, 0)
+        assert depth >= 0, "a field closed early"
+    assert depth == 0
+    ris = cite.ris().split("\r\n")
+    assert [line for line in ris if line.startswith(("TY", "ER"))] == ["TY  - RPRT", "ER  - "]
+    assert json.loads(json.dumps(cite.csl_json()))[0]["title"] == hostile
 
 
 def test_markdown_export_shows_typed_text_as_text(
@@ -174,7 +172,9 @@ def test_markdown_export_shows_typed_text_as_text(
     service.create(
         consulted.editor, "hostile", hostile, "en", [], body, consulted.consultation.slug
     )
-    text = as_markdown(service.publish("hostile", consulted.editor, app_paths()), URLS)
+    text = as_markdown(
+        service.publish("hostile", consulted.editor, app_paths()), URLS, ORGANISATION
+    )
     viewer = MarkdownIt("commonmark", {"html": True}).enable("table")  # as a .md viewer would
     page = BeautifulSoup(viewer.render(text), "html.parser")
     assert page.find("img") is None
