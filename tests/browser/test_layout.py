@@ -188,6 +188,35 @@ def header_rows(page: Page) -> int:
     )
 
 
+def header_overlaps(page: Page) -> list[str]:
+    """Visible links, buttons, inputs and names in the header that overlap each other or
+    leave the viewport, or are squeezed to nothing."""
+    return list(
+        page.evaluate(
+            """() => {
+        const items = [...document.querySelectorAll(
+            '.site-header a, .site-header button, .site-header input, .site-header summary, .site-header strong')]
+          .filter(e => e.checkVisibility({visibilityProperty: true}))
+          .filter(e => !e.closest('.visually-hidden') && !e.matches('.skip-link'));
+        const problems = [];
+        const boxes = items.map(e => [e, e.getBoundingClientRect()]);
+        for (const [e, r] of boxes) {
+          const name = e.tagName + ' ' + (e.textContent || e.name || '').trim().slice(0, 20);
+          if (r.width < 16) problems.push('squeezed: ' + name);
+          if (r.left < 0 || r.right > window.innerWidth) problems.push('outside: ' + name);
+        }
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const [a, p] = boxes[i], [b, q] = boxes[j];
+          if (a.contains(b) || b.contains(a)) continue;
+          if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+            problems.push('overlap: ' + a.textContent.trim().slice(0, 20) + ' / ' + b.textContent.trim().slice(0, 20));
+        }
+        return problems;
+    }"""
+        )
+    )
+
+
 def axe_violations(page: Page) -> list[str]:
     # Evaluated through the DevTools protocol, which the page's CSP does not govern.
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
@@ -248,8 +277,14 @@ def test_the_header_takes_one_row_or_two_on_a_phone(
     page: Page = browse(width, role, language)
     page.goto("/consultations")
     assert page.locator("html").get_attribute("lang") == language
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    who = role.value if role else "signed-out"
+    page.locator(".site-header").screenshot(path=str(SCREENSHOTS / f"header-{who}-{language}-{width}.png"))
     rows = header_rows(page)
     assert rows <= (2 if width == PHONE else 1), f"{rows} rows"
+    assert header_overlaps(page) == [], "nothing in the header overlaps or is cut off"
+    search = page.locator("#site-search-q").bounding_box()
+    assert search is not None and search["width"] >= 100, "room to type a query"
     height = page.locator(".site-header").bounding_box()
     assert height is not None and height["height"] <= (120 if width == PHONE else 72)
     if role is not None:
@@ -258,7 +293,9 @@ def test_the_header_takes_one_row_or_two_on_a_phone(
         if width == PHONE:
             expect(sign_out).to_be_hidden()
             page.locator(".site-menu > summary").click()
+            page.screenshot(path=str(SCREENSHOTS / f"menu-{who}-{language}-{width}.png"))
         expect(sign_out).to_be_visible()
+        assert header_overlaps(page) == []
 
 
 def test_the_first_search_result_is_on_the_first_screen_of_a_phone(
@@ -343,3 +380,16 @@ def test_printing_keeps_paragraph_numbers_the_permalink_and_the_date(
         assert numbers == ['"¶ 1"', '"¶ 2"', '"¶ 3"'], numbers
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SCREENSHOTS / f"{kind}-print.pdf"))
+
+
+def test_the_accessibility_check_itself_finds_problems(browse: Any) -> None:
+    """The harness can fail: a page with a nameless button and an image without alt text."""
+    page: Page = browse(LAPTOP, None)
+    page.goto("/signin")
+    page.evaluate(
+        """() => { const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend', '<button></button><img src="/favicon.ico">'); }"""
+    )
+    found = axe_violations(page)
+    assert any(v.startswith("button-name") for v in found), found
+    assert any(v.startswith("image-alt") for v in found), found
