@@ -77,7 +77,9 @@ def suggestion_diff(old: str, new: str) -> Markup:
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
 _CELL_TAG = re.compile(r"<(t[dh])(?=[\s>])")
-_ROW_TABLE = re.compile(r"\A<table class=\"row\">\n<tr>\n(?P<cells>.*)</tr>\n</table>\n?\Z", re.DOTALL)
+_ROW_TABLE = re.compile(
+    r"\A<table class=\"row\">\n<tr>\n(?P<cells>.*)</tr>\n</table>\n?\Z", re.DOTALL
+)
 
 
 def demote_headings(html: str) -> Markup:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from consultations.services import ConsultationService
@@ -104,7 +105,9 @@ def site(live_server: LiveServer) -> Site:
             body="# Summary\n\nThe chapter opposes any **exceptional access** mechanism.\n\n"
             "## Recommendations\n\nStrong encryption protects the economy.",
         )
-        return Site(consultation.slug, key, "encryption-layout", {r: p.email for r, p in people.items()})
+        return Site(
+            consultation.slug, key, "encryption-layout", {r: p.email for r, p in people.items()}
+        )
 
     return live_server.seed(build)
 
@@ -145,9 +148,7 @@ def signed_in(chromium: Browser, live_server: LiveServer, site: Site) -> dict[Ro
 
 
 @pytest.fixture
-def browse(
-    chromium: Browser, live_server: LiveServer, signed_in: dict[Role, Any]
-) -> Iterator[Any]:
+def browse(chromium: Browser, live_server: LiveServer, signed_in: dict[Role, Any]) -> Iterator[Any]:
     """Open a context of a given width, role and language; closed after the test."""
     contexts: list[BrowserContext] = []
 
@@ -195,7 +196,7 @@ def header_overlaps(page: Page) -> list[str]:
         page.evaluate(
             """() => {
         const items = [...document.querySelectorAll(
-            '.site-header a, .site-header button, .site-header input, .site-header summary, .site-header strong')]
+            ['a', 'button', 'input', 'summary', 'strong'].map(t => '.site-header ' + t).join())]
           .filter(e => e.checkVisibility({visibilityProperty: true}))
           .filter(e => !e.closest('.visually-hidden') && !e.matches('.skip-link'));
         const problems = [];
@@ -208,8 +209,10 @@ def header_overlaps(page: Page) -> list[str]:
         for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
           const [a, p] = boxes[i], [b, q] = boxes[j];
           if (a.contains(b) || b.contains(a)) continue;
-          if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
-            problems.push('overlap: ' + a.textContent.trim().slice(0, 20) + ' / ' + b.textContent.trim().slice(0, 20));
+          const apart = p.right - 1 <= q.left || q.right - 1 <= p.left
+            || p.bottom - 1 <= q.top || q.bottom - 1 <= p.top;
+          const label = e => e.textContent.trim().slice(0, 20);
+          if (!apart) problems.push('overlap: ' + label(a) + ' / ' + label(b));
         }
         return problems;
     }"""
@@ -224,7 +227,8 @@ def axe_violations(page: Page) -> list[str]:
         """async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
         return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-          .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+          .map(v => v.id + ' (' + v.impact + '): '
+                    + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
     }"""
     )
     return list(result)
@@ -279,7 +283,9 @@ def test_the_header_takes_one_row_or_two_on_a_phone(
     assert page.locator("html").get_attribute("lang") == language
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     who = role.value if role else "signed-out"
-    page.locator(".site-header").screenshot(path=str(SCREENSHOTS / f"header-{who}-{language}-{width}.png"))
+    page.locator(".site-header").screenshot(
+        path=str(SCREENSHOTS / f"header-{who}-{language}-{width}.png")
+    )
     rows = header_rows(page)
     assert rows <= (2 if width == PHONE else 1), f"{rows} rows"
     assert header_overlaps(page) == [], "nothing in the header overlaps or is cut off"
@@ -289,7 +295,9 @@ def test_the_header_takes_one_row_or_two_on_a_phone(
     assert height is not None and height["height"] <= (120 if width == PHONE else 72)
     if role is not None:
         # Signing out stays in reach: in the header on a laptop, behind Menu on a phone.
-        sign_out = page.locator(".site-header").get_by_role("button", name="Sign out" if language == "en" else "Вийти")
+        sign_out = page.locator(".site-header").get_by_role(
+            "button", name="Sign out" if language == "en" else "Вийти"
+        )
         if width == PHONE:
             expect(sign_out).to_be_hidden()
             page.locator(".site-menu > summary").click()
@@ -298,9 +306,7 @@ def test_the_header_takes_one_row_or_two_on_a_phone(
         assert header_overlaps(page) == []
 
 
-def test_the_first_search_result_is_on_the_first_screen_of_a_phone(
-    browse: Any, site: Site
-) -> None:
+def test_the_first_search_result_is_on_the_first_screen_of_a_phone(browse: Any, site: Site) -> None:
     page: Page = browse(PHONE, None)
     page.goto("/search?q=encryption")
     first = page.locator("ol.search-hits > li").first
@@ -378,8 +384,21 @@ def test_printing_keeps_paragraph_numbers_the_permalink_and_the_date(
                  .map(e => getComputedStyle(e, '::before').content)"""
         )
         assert numbers == ['"¶ 1"', '"¶ 2"', '"¶ 3"'], numbers
+    else:
+        # Counters: the computed value names the counter; the PDF text shows the numbers.
+        numbers = page.evaluate(
+            """() => [...document.querySelectorAll('.brief-body > p')]
+                 .map(e => getComputedStyle(e, '::before').content)"""
+        )
+        assert numbers and all("counter(paragraph)" in n for n in numbers), numbers
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.pdf(path=str(SCREENSHOTS / f"{kind}-print.pdf"))
+    printed = SCREENSHOTS / f"{kind}-print.pdf"
+    page.pdf(path=str(printed))
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(printed).pages)
+    assert "¶ 1" in text and "¶ 2" in text, text[:500]
+    assert "2026-11-02" in text, "the version's date"
+    assert path in text.replace("\n", ""), "the permanent address"
+    assert "Search the archive" not in text, "no header"
 
 
 def test_the_accessibility_check_itself_finds_problems(browse: Any) -> None:
