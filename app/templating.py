@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,33 @@ def suggestion_diff(old: str, new: str) -> Markup:
     return Markup(diff_html(old, new))  # noqa: S704 - diff_html escapes both texts
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
+_CELL_TAG = re.compile(r"<(t[dh])(?=[\s>])")
+_ROW_TABLE = re.compile(
+    r"\A<table class=\"row\">\n<tr>\n(?P<cells>.*)</tr>\n</table>\n?\Z", re.DOTALL
+)
+
+
+def demote_headings(html: str) -> Markup:
+    """Our own rendered HTML with h1-h5 one level lower, under the page's one H1.
+
+    Only for output of core.markdown (raw HTML is disabled there, so every ``<h`` is ours).
+    """
+    return Markup(  # noqa: S704 - the input is core.markdown output, only tags are renamed
+        _HEADING_TAG.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", str(html))
+    )
+
+
+def table_row_cells(html: str) -> Markup:
+    """The cells of a stored table-row block (``<table class="row"><tr>…</tr></table>``), so
+    the draft page can put consecutive rows in one table; other HTML is returned unchanged.
+    Each cell gets ``hx-disable``, as the text of every other block has."""
+    match = _ROW_TABLE.match(str(html))
+    if match is None:
+        return Markup(html)  # noqa: S704 - stored renderer output
+    return Markup(_CELL_TAG.sub(r"<\1 hx-disable", match["cells"]))  # noqa: S704 - as above
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -96,6 +124,8 @@ def make_templates() -> Jinja2Templates:
         label=label,
         search_author=search_author,
         query=with_query,
+        demote_headings=demote_headings,
+        table_row_cells=table_row_cells,
     )
     env.globals.update(
         languages=i18n.LANGUAGES,

@@ -1,11 +1,13 @@
-"""The start page."""
+"""The start page, and the icon browsers ask for at /favicon.ico."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from app.templating import TEMPLATES_DIR
 from app.web import Context, endpoint, render
 from briefs.models import Brief, BriefVersion
 from consultations.period import period_note
@@ -33,4 +35,18 @@ def home(context: Context) -> Response:
     )
 
 
-routes = [Route("/", endpoint(home), name="home")]
+FAVICON = TEMPLATES_DIR.parent / "static" / "favicon.ico"
+
+
+async def favicon(_request: Request) -> Response:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links; pages link the
+    SVG. The ICO (16, 32 and 48 px PNGs) is the SVG rendered by Chromium."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+routes = [
+    Route("/", endpoint(home), name="home"),
+    Route("/favicon.ico", favicon, name="favicon"),
+]

@@ -45,6 +45,7 @@ class Call:
 # Keyed by (method, route path); path parameters are filled in from the world below.
 MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/"): Call(PUBLIC),
+    ("GET", "/favicon.ico"): Call(PUBLIC),
     ("GET", "/signin"): Call(PUBLIC),
     ("GET", "/signup"): Call(PUBLIC),
     ("GET", "/verify"): Call((MOVED, OK, OK, OK)),
