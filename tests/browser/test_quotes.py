@@ -36,14 +36,22 @@ SELECT_BY_DRAGGING = """([key, words]) => {
 
 
 def drag_select(page: Page, key: str, words: str) -> None:
-    """Select `words` as a person does: press before the first letter, release after the last."""
-    points = page.evaluate(SELECT_BY_DRAGGING, [key, words])
-    assert points, f"{words!r} not in paragraph {key}"
-    left, top, right, bottom = points
-    page.mouse.move(left, top)
-    page.mouse.down()
-    page.mouse.move(right, bottom, steps=8)
-    page.mouse.up()
+    """Select `words` as a person does: press before the first letter, release after the last.
+
+    The letters' positions are measured just before the drag; on a loaded machine the page
+    can still be laying out (fonts, the header) when they are, so a drag that selected other
+    words is measured and made again, as a person would."""
+    page.wait_for_load_state("load")
+    for _attempt in range(3):
+        points = page.evaluate(SELECT_BY_DRAGGING, [key, words])
+        assert points, f"{words!r} not in paragraph {key}"
+        left, top, right, bottom = points
+        page.mouse.move(left, top)
+        page.mouse.down()
+        page.mouse.move(right, bottom, steps=8)
+        page.mouse.up()
+        if page.evaluate("window.getSelection().toString()") == words:
+            return
 
 
 def test_a_reader_selects_words_comments_on_them_and_sees_them_highlighted(
