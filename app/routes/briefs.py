@@ -26,7 +26,7 @@ from app.templating import TEMPLATES_DIR, group_label
 from app.urls import request_paths, site_urls, url_path
 from app.web import AfterCommit, Context, endpoint, redirect, render
 from briefs import policy
-from briefs.annex import build_annex
+from briefs.annex import build_annex, with_contests
 from briefs.citations import cited_thread_ids, references, render_brief, thread_url
 from briefs.exports import Citation, as_json, as_markdown, citation
 from briefs.models import Brief, BriefVersion
@@ -145,7 +145,7 @@ def _page_context(context: Context, version: BriefVersion, numbers: list[int]) -
         "latest_number": numbers[-1],
         "body_html": _body_html(version, request_paths(context.request)),
         "references": _references(version, request_paths(context.request)),
-        "annex": version.annex,
+        "annex": with_contests(context.session, version.annex),
         "cite": _citation(context, version),
         "working_copy": _service(context).working_copy(version.brief) if can_edit else None,
         "can_edit": can_edit,
@@ -184,7 +184,7 @@ def printable(context: Context, version: BriefVersion) -> str:
     urls = site_urls(context.request)
     token = i18n.current_language.set(version.brief.language.value)
     try:
-        annex = version.annex
+        annex = with_contests(context.session, version.annex)
         consultation = annex.get("consultation")
         values = {
             "brief": version.brief,
@@ -255,6 +255,7 @@ def export_markdown(context: Context) -> Response:
 def export_json(context: Context) -> Response:
     version = _published(context)
     data = as_json(version, request_paths(context.request))
+    data["annex"] |= with_contests(context.session, data["annex"])  # as the API's brief JSON
     return JSONResponse(data, headers=_headers(context.request, version.brief.slug, "json"))
 
 

@@ -25,6 +25,7 @@ from core.clock import FixedClock
 from tests.corpora import centralization_draft
 from tests.factories import comment_on, editor, make_user, open_consultation
 from tests.functional.conftest import Browser, page
+from tests.functional.test_brief_documents import pdf_pages
 from tests.functional.test_reply_mail import mail_app
 from tests.functional.test_synthesis import one, submit
 from tests.smtp import Inbox, smtp_server
@@ -198,6 +199,7 @@ def test_comments_revision_decisions_batch_brief_contest_and_answer(
         assert rows[undecided.thread_id]["disposition"] is None
         assert rows[refused.thread_id]["contest"]["answer"] == "Section 2 is about something else."
         assert rows[extend.thread_id]["contest"] is None
+        _every_output_tells_the_contest(browser, refused.thread_id, tmp_path)
 
         app.state.worker.run_once()
 
@@ -211,3 +213,23 @@ def test_comments_revision_decisions_batch_brief_contest_and_answer(
     answer_mail = next(m for m in inbox.messages if "answered" in m["Subject"])
     assert "Section 2 is about something else." in answer_mail.get_content()
     assert f"/consultations/{SLUG}/p/{kept.key}#t-{refused.thread_id}" in answer_mail.get_content()
+
+
+ANSWER = "Section 2 is about something else."
+
+
+def _every_output_tells_the_contest(browser: Browser, thread_id: int, tmp_path: Path) -> None:
+    """The brief's page, its printable HTML, its JSON and its PDF all carry the contest and
+    the editors' answer; the citation names the chapter; the comments export has the row."""
+    slug = "centralization-findings"
+    row = one(page(browser.get(f"/briefs/{slug}")), f"#annex-t-{thread_id}")
+    assert "repeats section 2" in row.get_text() and ANSWER in row.get_text()
+    assert ANSWER in browser.get(f"/briefs/{slug}.html").text
+    exported = browser.get(f"/briefs/{slug}.json").json()["annex"]["dispositions"]
+    assert {r["thread_id"]: r["contest"] for r in exported}[thread_id]["answer"] == ANSWER
+    text = " ".join(pdf_pages(browser.get(f"/briefs/{slug}.pdf").content, tmp_path))
+    assert ANSWER in " ".join(text.split())
+    assert "Internet Society Ukraine Chapter" in browser.get(f"/briefs/{slug}.bib").text
+    comments = browser.get(f"/consultations/{SLUG}/comments.csv").text
+    assert "The paragraph repeats section 2" not in comments  # a contest is not a comment
+    assert "A question nobody answered." in comments
