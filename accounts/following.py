@@ -84,7 +84,7 @@ def is_following(session: Session, user_id: int, kind: str, target_id: int) -> b
 def followed_by(session: Session, user_id: int) -> frozenset[Target]:
     """Everything a person follows (for the follow buttons of a page)."""
     query = select(Follow.target_kind, Follow.target_id).where(Follow.user_id == user_id)
-    return frozenset(tuple(row) for row in session.execute(query))
+    return frozenset((str(kind), int(target)) for kind, target in session.execute(query))
 
 
 def followers(session: Session, targets: Sequence[Target]) -> dict[int, Target]:
@@ -98,7 +98,7 @@ def followers(session: Session, targets: Sequence[Target]) -> dict[int, Target]:
         query = select(Follow.user_id, Follow.target_kind, Follow.target_id).where(
             Follow.target_kind == kind, Follow.target_id.in_(ids)
         )
-        follows.update(tuple(row) for row in session.execute(query))
+        follows.update((int(u), str(k), int(t)) for u, k, t in session.execute(query))
     found: dict[int, Target] = {}
     for target in targets:
         for user_id, kind, target_id in sorted(follows):
