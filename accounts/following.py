@@ -133,7 +133,7 @@ def fan_out(
     query = select(User.id, User.notify_frequency).where(
         User.id.in_(recipients), User.is_active.is_(True)
     )
-    frequency = dict(session.execute(query))
+    frequency: dict[int, str] = {user_id: chosen for user_id, chosen in session.execute(query)}  # noqa: C416
     for user_id in sorted(frequency):
         notification = Notification(
             user_id=user_id,
@@ -176,17 +176,15 @@ def latest(session: Session, user_id: int, limit: int = LISTED) -> list[Notifica
     return list(session.scalars(query))
 
 
-def mark_read(session: Session, user_id: int, up_to_id: int, now: datetime) -> None:
-    """Mark read what the person was shown (ids up to `up_to_id`), not what came since."""
-    session.execute(
-        update(Notification)
-        .where(
-            Notification.user_id == user_id,
-            Notification.id <= up_to_id,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=now)
+def mark_read(session: Session, user_id: int, up_to_id: int | None, now: datetime) -> None:
+    """Mark read what the person was shown (ids up to `up_to_id`), not what came since;
+    everything when `up_to_id` is None ("mark all read")."""
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
     )
+    if up_to_id is not None:
+        query = query.where(Notification.id <= up_to_id)
+    session.execute(query.values(read_at=now))
 
 
 # -- preferences -------------------------------------------------------------------------

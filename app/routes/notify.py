@@ -87,7 +87,7 @@ def _item(context: Context, notification: Notification) -> dict[str, object]:
     return {
         "id": notification.id,
         "line": line,
-        "values": values,
+        "params": values,
         "link": link,
         "created_at": notification.created_at,
     }
@@ -95,7 +95,7 @@ def _item(context: Context, notification: Notification) -> dict[str, object]:
 
 def mark_all_read(context: Context) -> Response:
     user = context.require_user()
-    following.mark_read(context.session, user.id, 2**62, context.clock.now())
+    following.mark_read(context.session, user.id, None, context.clock.now())
     return redirect(url_path(context.request, "notifications"))
 
 
