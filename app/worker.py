@@ -153,7 +153,7 @@ def compose_mail(session: Session, event: OutboxEvent, urls: Urls, secret: str =
     if event.kind in notifications.FOLLOW_KINDS:
         return notifications.compose_following(session, event, urls, translator, secret)
     if event.kind in account_mail.KINDS:
-        return account_mail.compose(session, event, urls)
+        return account_mail.compose(session, event, urls, translator)
     if event.kind in brief_mail.KINDS:
         return brief_mail.compose(session, event, urls, translate)
     return notifications.compose(session, event, urls, translator)

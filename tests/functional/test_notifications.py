@@ -322,3 +322,24 @@ def test_notification_settings_are_checked_and_saved(
         "daily",
         7,
     )
+
+
+def test_who_signs_up_in_ukrainian_gets_account_mail_in_ukrainian(
+    sessions: sessionmaker[Session],
+    session: Session,
+    clock: FixedClock,
+    tmp_path: Path,
+    smtp: tuple[str, Inbox],
+) -> None:
+    url, inbox = smtp
+    app = mail_app(sessions, clock, tmp_path, url)
+    with Browser(app, base_url="https://testserver", follow_redirects=False) as browser:
+        browser.get("/language/uk")
+        fields = {"name": "Оксана", "email": "oksana@example.org", "password": "a long passphrase"}
+        assert browser.form("/signup", fields).status_code == 200
+    app.state.worker.run_once()
+    [mail] = inbox.messages
+    assert mail["Subject"] == "Підтвердьте свою адресу електронної пошти для Roundtable"
+    assert "Вітаємо, Оксана!" in mail.get_content()
+    person = session.scalars(select(User).where(User.email == "oksana@example.org")).one()
+    assert person.language == "uk"
