@@ -143,7 +143,8 @@ def fan_out(
             thread_id=thread_id,
             payload=payload | {"via": list(via[user_id]) if user_id in via else None},
             created_at=now,
-            emailed_at=now if user_id in mailed else None,
+            # Nothing to mail: already mailed by the caller, or the person wants no mail.
+            emailed_at=now if user_id in mailed or frequency[user_id] == NEVER else None,
         )
         session.add(notification)
         if user_id in mailed or frequency[user_id] != IMMEDIATELY:
@@ -156,6 +157,12 @@ def fan_out(
 
 
 # -- the in-app list ---------------------------------------------------------------------
+
+
+def wants_mail(user: User) -> bool:
+    """Whether mail about activity may go to `user` ("stop all notification emails" stops
+    the direct mails too: replies, dispositions, re-anchoring)."""
+    return user.notify_frequency != NEVER
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from accounts import following
 from accounts.identities import is_placeholder_email
 from accounts.models import User
 from briefs.models import DispositionContest
@@ -57,6 +58,8 @@ def compose(session: Session, event: OutboxEvent, urls: Urls, translate: Transla
     user = session.get(User, event.payload.get("user_id"))
     thread = session.get(Thread, event.payload.get("thread_id"))
     if user is None or thread is None or not user.is_active or is_placeholder_email(user.email):
+        return None
+    if not following.wants_mail(user):
         return None
     language = user.language
 

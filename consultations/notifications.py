@@ -74,7 +74,7 @@ def compose_reply(
         return None
     parent = session.get(Comment, reply.parent_id)
     recipient = session.get(User, parent.author_id) if parent and parent.author_id else None
-    if recipient is None or not recipient.is_active:
+    if recipient is None or not recipient.is_active or not following.wants_mail(recipient):
         return None
     _ = translate(recipient.language)
     values = {
@@ -93,6 +93,8 @@ def compose_anchoring(
     thread = session.get(Thread, event.payload.get("thread_id"))
     recipient = session.get(User, event.payload.get("user_id"))
     if thread is None or recipient is None or not recipient.is_active:
+        return None
+    if not following.wants_mail(recipient):
         return None
     if is_placeholder_email(recipient.email):
         return None

@@ -4,6 +4,7 @@ weekly digests at the person's hour in their timezone, across days on a clock.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -111,6 +112,19 @@ def test_followers_hear_of_a_new_version_in_their_language_and_unsubscribe_in_on
     _publish(session, clock, consultation.id, chief)
     app.state.worker.run_once()
     assert [m["To"] for m in inbox.messages] == ["olena@example.org"]
+
+    # "Stop all notification emails" (the mail's last link) stops the direct mails too.
+    stop_all = re.findall(rf"{BASE}/unsubscribe/\S+", inbox.messages[0].get_content())[-1]
+    with TestClient(app, base_url="https://testserver") as client:
+        assert client.post(_local(stop_all)).status_code == 200
+    inbox.messages.clear()
+    first = comment_on(session, clock, consultation, author=olena)
+    comment_on(session, clock, consultation, author=james, parent=first, body="A reply.")
+    _publish(session, clock, consultation.id, chief)
+    app.state.worker.run_once()
+    assert [m["To"] for m in inbox.messages] == [], "no reply mail, no version mail"
+    session.expire_all()
+    assert following.unread_count(session, olena.id) >= 2, "the list still tells her"
 
 
 def test_a_forged_unsubscribe_token_is_refused(
