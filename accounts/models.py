@@ -4,8 +4,9 @@ API tokens, single-use email links and sign-in rate limits."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts import policy
@@ -38,6 +39,17 @@ class User(Base):
     # Part of every session; raising it signs the person out everywhere at once.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
+    # Mail is written in `language`; digests go out at `digest_hour` in `timezone` (and on
+    # `digest_weekday`, 0 = Monday, when weekly). See accounts/following.py.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Kyiv", server_default="Europe/Kyiv"
+    )
+    notify_frequency: Mapped[str] = mapped_column(
+        String(12), default="immediately", server_default="immediately"
+    )
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
     identities: Mapped[list[Identity]] = relationship(back_populates="user")
@@ -128,3 +140,38 @@ class RateLimit(Base):
     # several limits, and ended windows can be deleted by one indexed comparison.
     expires_at: Mapped[datetime] = mapped_column(index=True)
     hits: Mapped[int]
+
+
+class Follow(Base):
+    """A person follows a consultation, a thread or a topic: they hear of what happens there."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_kind", "target_id"),
+        Index("ix_follows_target", "target_kind", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """One thing a person was told of: listed in the app, mailed at once or in a digest
+    (`emailed_at` is set when it left in a mail, or when nobody is to mail it)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consultation_id: Mapped[int | None]
+    thread_id: Mapped[int | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from accounts import following
 from accounts.models import ApiToken, EmailLink, Identity, Organisation, User
 from consultations.attribution import public_author
 from consultations.models import Comment, Consultation, Endorsement, Thread
@@ -67,6 +68,17 @@ def export_my_data(session: Session, user: User, paths: PathFor) -> dict[str, An
         "api_tokens": [_token(token) for token in _tokens(session, user)],
         "comments": [_comment(comment, paths) for comment in _comments(session, user)],
         "endorsements": _endorsements(session, user, paths),
+        "notification_settings": {
+            "language": user.language,
+            "timezone": user.timezone,
+            "frequency": user.notify_frequency,
+            "digest_hour": user.digest_hour,
+            "digest_weekday": user.digest_weekday,
+        },
+        "follows": [
+            {"kind": kind, "id": target_id}
+            for kind, target_id in sorted(following.followed_by(session, user.id))
+        ],
     }
 
 

@@ -95,10 +95,11 @@ class Registration:
         self.accounts = AccountService(session, clock=clock)
         self.links = EmailLinkService(session, clock=clock)
 
-    def register(self, email: str, name: str, password: str) -> User | None:
+    def register(self, email: str, name: str, password: str, language: str = "en") -> User | None:
         """The new account, unconfirmed, with its verification mail on the way; None when
         the address has an account already, whose owner is mailed instead. The caller shows
-        the same "check your email" page either way."""
+        the same "check your email" page either way. `language`: the interface language
+        signed up in, which the person's mail is then written in."""
         email = normalise_email(email)
         _check_signup(email, name, password)
         existing = self.accounts.by_email(email)
@@ -112,6 +113,7 @@ class Registration:
                 user = self.accounts.create_user(
                     email=email, name=name, password=password, email_verified=False
                 )
+                user.language = language if language in ("en", "uk") else "en"
         except IntegrityError:
             return None
         self._mail(VERIFY_EMAIL, user)

@@ -62,11 +62,12 @@ class CSRFMiddleware:
         secret: str,
         secure: bool,
         origin: str,
-        exempt_prefixes: tuple[str, ...] = ("/api/", "/csp-report"),
+        exempt_prefixes: tuple[str, ...] = ("/api/", "/csp-report", "/unsubscribe/"),
     ):
         """`origin`: the site's own (BASE_URL), the one unsafe requests must come from.
-        `exempt_prefixes`: the bearer-token API, and the CSP report endpoint (browsers
-        send reports without cookies; it changes no state)."""
+        `exempt_prefixes`: the bearer-token API, the CSP report endpoint (browsers
+        send reports without cookies; it changes no state), and one-click unsubscribing
+        (RFC 8058: mail clients POST from elsewhere; the URL's signed token authorises it)."""
         self.app = app
         self.signer = URLSafeSerializer(secret, salt="csrf")
         self.secure = secure

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from accounts import following
 from accounts.registration import needs_verification
 from app import i18n
 from app.urls import url_for
@@ -136,9 +137,29 @@ def make_templates() -> Jinja2Templates:
         # Before Jinja2Templates installs its own, which makes absolute URLs (app/urls.py).
         url_for=url_for,
     )
-    return Jinja2Templates(env=env, context_processors=[csrf_context])
+    return Jinja2Templates(env=env, context_processors=[csrf_context, follow_context])
 
 
 def csrf_context(request: Request) -> dict[str, Any]:
     """`csrftoken()` for the hidden field of every form (and the htmx header)."""
     return {"csrftoken": request.scope["csrftoken"]}
+
+
+def follow_context(request: Request) -> dict[str, Any]:
+    """`is_following(kind, id)` for follow buttons: the viewer's follows, read once per
+    request in its own transaction (`request.state.session`, set by app/web.py)."""
+
+    def is_following(kind: str, target_id: int) -> bool:
+        follows = getattr(request.state, "follows", None)
+        if follows is None:
+            session = getattr(request.state, "session", None)
+            viewer = getattr(request.state, "viewer", None)
+            follows = (
+                following.followed_by(session, viewer.id)
+                if session is not None and viewer is not None
+                else frozenset()
+            )
+            request.state.follows = follows
+        return (kind, target_id) in follows
+
+    return {"is_following": is_following}

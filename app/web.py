@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from accounts import following
 from accounts import policy as accounts_policy
 from accounts.models import User
 from app import csrf
@@ -62,16 +63,18 @@ class Viewer:
     email: str
     role: Role
     email_verified_at: datetime | None
+    unread: int = 0  # notifications, for the header's badge (one indexed COUNT)
 
     @property
     def is_editor(self) -> bool:
         return accounts_policy.is_editor(self)
 
     @classmethod
-    def of(cls, user: User | None) -> Viewer | None:
+    def of(cls, user: User | None, session: Session | None = None) -> Viewer | None:
         if user is None:
             return None
-        return cls(user.id, user.name, user.email, user.role, user.email_verified_at)
+        unread = following.unread_count(session, user.id) if session is not None else 0
+        return cls(user.id, user.name, user.email, user.role, user.email_verified_at, unread)
 
 
 @dataclass(slots=True)
@@ -162,8 +165,12 @@ def _unit_of_work(
 ) -> Response:
     with unit_of_work(request.app.state.sessions) as session:
         user = current_user(request, session) if web else None
-        request.state.viewer = Viewer.of(user)
-        reply = handler(Context(request, session, user, clock(request), form), value)
+        request.state.viewer = Viewer.of(user, session if web else None)
+        request.state.session = session  # for `is_following` in templates (templating.py)
+        try:
+            reply = handler(Context(request, session, user, clock(request), form), value)
+        finally:
+            request.state.session = None
     return reply.make() if isinstance(reply, AfterCommit) else reply
 
 
@@ -171,7 +178,7 @@ def load_viewer(request: Request) -> Viewer | None:
     """For a response made outside any route (an unknown address, a refused CSRF check):
     the header's user, in the request's only transaction. Runs in the thread pool."""
     with unit_of_work(request.app.state.sessions) as session:
-        request.state.viewer = Viewer.of(current_user(request, session))
+        request.state.viewer = Viewer.of(current_user(request, session), session)
     return request.state.viewer  # type: ignore[no-any-return]
 
 

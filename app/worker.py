@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from accounts import following
 from accounts import notifications as account_mail
 from accounts.ratelimits import RateLimiter
 from app import i18n
@@ -57,6 +58,7 @@ class OutboxWorker:
     mailer: Mailer
     clock: Clock
     urls: Urls
+    secret: str = ""  # signs the unsubscribe links in notification mail
     _pruned_at: float = field(default=-PRUNE_EVERY_SECONDS, init=False)
 
     @classmethod
@@ -67,7 +69,7 @@ class OutboxWorker:
             SMTPMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else NullMailer()
         )
         index = SearchIndex(settings.search_index_dir)
-        return cls(sessions, index, mailer, clock, app_urls(settings.base_url))
+        return cls(sessions, index, mailer, clock, app_urls(settings.base_url), settings.secret_key)
 
     def run_once(self) -> tuple[int, int]:
         """Apply pending search events and send pending mail; returns (indexed, sent)."""
@@ -75,9 +77,21 @@ class OutboxWorker:
         indexed = self.index.catch_up(self.sessions)
         sent = 0
         if not isinstance(self.mailer, NullMailer):
-            compose = partial(compose_mail, urls=self.urls)
+            self.queue_digests()
+            compose = partial(compose_mail, urls=self.urls, secret=self.secret)
             sent = deliver_pending(self.sessions, self.mailer, compose, self.clock)
         return indexed, sent
+
+    def queue_digests(self) -> int:
+        """Queue the digests that are due (each person in a transaction of their own, their
+        row locked, so two workers never queue the same digest); returns how many."""
+        with unit_of_work(self.sessions) as session:
+            candidates = following.digest_candidates(session)
+        queued = 0
+        for user_id in candidates:
+            with unit_of_work(self.sessions) as session:
+                queued += following.claim_digest(session, user_id, self.clock.now())
+        return queued
 
     def prune_when_due(self) -> None:
         """Now and then, delete ended rate-limit windows and expired idempotency keys
@@ -134,10 +148,12 @@ class OutboxWorker:
             await asyncio.sleep(poll_seconds)
 
 
-def compose_mail(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
+def compose_mail(session: Session, event: OutboxEvent, urls: Urls, secret: str = "") -> Mail | None:
     """Each context composes its own kinds of mail."""
+    if event.kind in notifications.FOLLOW_KINDS:
+        return notifications.compose_following(session, event, urls, translator, secret)
     if event.kind in account_mail.KINDS:
-        return account_mail.compose(session, event, urls)
+        return account_mail.compose(session, event, urls, translator)
     if event.kind in brief_mail.KINDS:
         return brief_mail.compose(session, event, urls, translate)
     return notifications.compose(session, event, urls, translator)

@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from accounts import following
 from accounts.models import User
 from accounts.policy import require_editor, require_signed_in
 from briefs import notifications
@@ -140,7 +141,21 @@ def contest_disposition(
         subject=("thread", thread.id),
         now=clock.now(),
     )
+    following.fan_out(
+        session,
+        "contest",
+        clock.now(),
+        actor_id=person.id,
+        targets=_targets(thread),
+        consultation_id=thread.consultation_id,
+        thread_id=thread.id,
+    )
     return contest
+
+
+def _targets(thread: Thread) -> list[following.Target]:
+    """Who hears of a contest and its answer: the thread's and the consultation's followers."""
+    return [(following.THREAD, thread.id), (following.CONSULTATION, thread.consultation_id)]
 
 
 def answer_contest(
@@ -185,6 +200,16 @@ def answer_contest(
             user_id=contest.author_id,
             contest_id=contest.id,
         )
+    following.fan_out(
+        session,
+        "contest_answered",
+        now,
+        actor_id=editor.id,
+        targets=_targets(contest.thread),
+        mailed=[contest.author_id] if contest.author_id else [],
+        consultation_id=contest.thread.consultation_id,
+        thread_id=thread_id,
+    )
     session.flush()
     return contest
 

@@ -2,7 +2,7 @@
 
 Each commenter of a thread is told when its disposition is recorded or changed (so they
 can contest it), and a commenter who contested is told the editor's answer. The mail is in
-the consultation's language, the one they commented in: `translate` (the worker's, from the
+the recipient's language (`User.language`): `translate` (the worker's, from the
 interface catalog) turns a marked message into that language.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from accounts import following
 from accounts.identities import is_placeholder_email
 from accounts.models import User
 from briefs.models import DispositionContest
@@ -58,7 +59,9 @@ def compose(session: Session, event: OutboxEvent, urls: Urls, translate: Transla
     thread = session.get(Thread, event.payload.get("thread_id"))
     if user is None or thread is None or not user.is_active or is_placeholder_email(user.email):
         return None
-    language = thread.consultation.language.value
+    if not following.wants_mail(user):
+        return None
+    language = user.language
 
     def say(message: str, **values: str) -> str:
         return translate(language, message) % values

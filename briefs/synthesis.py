@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from accounts import following
 from accounts.models import User
 from accounts.policy import require_editor
 from consultations.attribution import public_author
@@ -236,6 +237,19 @@ class SynthesisService:
                 thread_id=thread.id,
                 user_id=author_id,
             )
+        following.fan_out(
+            self.session,
+            "disposition",
+            now,
+            actor_id=editor.id,
+            targets=[
+                (following.THREAD, thread.id),
+                (following.CONSULTATION, thread.consultation_id),
+            ],
+            mailed=[a for a in authors if a is not None],
+            consultation_id=thread.consultation_id,
+            thread_id=thread.id,
+        )
 
     def _group_of(self, thread: Thread) -> list[Thread]:
         """The thread and the other threads on its paragraph whose opening says the same."""

@@ -1,9 +1,8 @@
 """Emails about consultations, composed from outbox events when they are sent.
 
-Links are absolute, made from route names by the `Urls` the worker passes in. Mail about a
-thread's anchoring is written in the consultation's language (its commenters took part in
-it; accounts have no language of their own), translated by the `Translate` the worker
-passes in: the domain only marks the messages.
+Links are absolute, made from route names by the `Urls` the worker passes in. Mail is
+written in the recipient's language (`User.language`), translated by the `Translate` the
+worker passes in: the domain only marks the messages.
 """
 
 from __future__ import annotations
@@ -13,15 +12,16 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts import following
 from accounts.identities import is_placeholder_email
-from accounts.models import User
+from accounts.models import Notification, User
 from consultations.attribution import public_author
 from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
 from core.enums import ThreadState
 from core.i18n import N_
 from core.mail import Mail
 from core.outbox import OutboxEvent
-from core.urls import Urls
+from core.urls import PathFor, Urls
 
 #: language → gettext of that language (the worker's catalogs); English is the source.
 Translate = Callable[[str], Callable[[str], str]]
@@ -58,22 +58,32 @@ def thread_url(urls: Urls, comment: Comment) -> str:
     return f"{paragraph}#t-{thread.id}"
 
 
-def compose_reply(session: Session, event: OutboxEvent, urls: Urls) -> Mail | None:
-    """“Someone replied to your comment”, attributed as the replier chose."""
+REPLY_SUBJECT = N_("New reply on “%(title)s”")
+REPLY_TEXT = N_(
+    "%(author)s replied to your comment on “%(title)s”:\n\n%(body)s\n\nRead the thread: %(url)s\n"
+)
+
+
+def compose_reply(
+    session: Session, event: OutboxEvent, urls: Urls, translate: Translate = _english
+) -> Mail | None:
+    """“Someone replied to your comment”, attributed as the replier chose, in the
+    recipient's language."""
     reply = session.get(Comment, event.payload["comment_id"])
     if reply is None or reply.parent_id is None:
         return None
     parent = session.get(Comment, reply.parent_id)
     recipient = session.get(User, parent.author_id) if parent and parent.author_id else None
-    if recipient is None or not recipient.is_active:
+    if recipient is None or not recipient.is_active or not following.wants_mail(recipient):
         return None
-    title = reply.thread.consultation.title
-    text = (
-        f"{public_author(reply).label} replied to your comment on “{title}”:\n\n"
-        f"{reply.body}\n\n"
-        f"Read the thread: {thread_url(urls, reply)}\n"
-    )
-    return Mail(to=recipient.email, subject=f"New reply on “{title}”", text=text)
+    _ = translate(recipient.language)
+    values = {
+        "author": public_author(reply).label,
+        "title": reply.thread.consultation.title,
+        "body": reply.body,
+        "url": thread_url(urls, reply),
+    }
+    return Mail(to=recipient.email, subject=_(REPLY_SUBJECT) % values, text=_(REPLY_TEXT) % values)
 
 
 def compose_anchoring(
@@ -84,10 +94,12 @@ def compose_anchoring(
     recipient = session.get(User, event.payload.get("user_id"))
     if thread is None or recipient is None or not recipient.is_active:
         return None
+    if not following.wants_mail(recipient):
+        return None
     if is_placeholder_email(recipient.email):
         return None
     consultation: Consultation = thread.consultation
-    _ = translate(consultation.language.value)
+    _ = translate(recipient.language)
     slug = consultation.slug
     link = f"{urls('paragraph', slug=slug, key=thread.paragraph_key)}#t-{thread.id}"
     values: dict[str, object] = {
@@ -138,7 +150,123 @@ def compose(
     session: Session, event: OutboxEvent, urls: Urls, translate: Translate = _english
 ) -> Mail | None:
     if event.kind == "reply":
-        return compose_reply(session, event, urls)
+        return compose_reply(session, event, urls, translate)
     if event.kind in ("orphaned", "reanchored"):
         return compose_anchoring(session, event, urls, translate)
     return None
+
+
+# -- notifications of what people follow (accounts/following.py) -------------------------
+
+FOLLOW_KINDS = frozenset({following.NOTIFICATION_MAIL, following.DIGEST_MAIL})
+
+#: One line per notification kind, in the mail and in the in-app list.
+LINES = {
+    "reply": N_("New reply in a thread on “%(title)s”"),
+    "comment": N_("New comment in a thread on “%(title)s”"),
+    "version": N_("Version %(number)s of “%(title)s” was published"),
+    "disposition": N_("The editors recorded what became of a thread on “%(title)s”"),
+    "contest": N_("A disposition was contested on “%(title)s”"),
+    "contest_answered": N_("The editors answered an objection on “%(title)s”"),
+    "orphaned": N_("A thread on “%(title)s” lost its paragraph"),
+    "reanchored": N_("A thread on “%(title)s” was moved or closed"),
+    "comment_hidden": N_("A moderator hid a comment on “%(title)s”"),
+    "comment_restored": N_("A moderator restored a comment on “%(title)s”"),
+}
+NOTIFICATION_TEXT = N_(
+    "Hello %(name)s,\n\n%(line)s.\n\n%(url)s\n\n"
+    "You receive this because you follow it. Stop these emails about it: %(unsubscribe)s\n"
+    "Stop all notification emails: %(all)s\n"
+)
+DIGEST_SUBJECT = N_("Roundtable: %(count)s new notifications")
+DIGEST_TEXT = N_(
+    "Hello %(name)s,\n\nhere is what happened since your last digest:\n\n%(lines)s\n"
+    "All your notifications: %(list)s\n\n"
+    "Stop all notification emails: %(all)s\n"
+)
+
+
+def describe(
+    session: Session, notification: Notification, urls: PathFor
+) -> tuple[str, dict[str, object], str]:
+    """(marked line, its values, link) for a notification; for the mail and the list."""
+    consultation = session.get(Consultation, notification.consultation_id)
+    title = consultation.title if consultation else "?"
+    values: dict[str, object] = {"title": title, "number": notification.payload.get("number", "")}
+    link = urls("notifications")
+    thread = session.get(Thread, notification.thread_id) if notification.thread_id else None
+    if thread is not None:
+        paragraph = urls("paragraph", slug=thread.consultation.slug, key=thread.paragraph_key)
+        link = f"{paragraph}#t-{thread.id}"
+    elif consultation is not None:
+        link = urls("consultation", slug=consultation.slug)
+    return LINES.get(notification.kind, N_("News on “%(title)s”")), values, link
+
+
+def compose_following(
+    session: Session, event: OutboxEvent, urls: Urls, translate: Translate, secret: str
+) -> Mail | None:
+    """One notification, or a digest of several, in the recipient's language."""
+    if event.kind == following.DIGEST_MAIL:
+        return _digest(session, event, urls, translate, secret)
+    notification = session.get(Notification, event.payload.get("notification_id"))
+    if notification is None:
+        return None
+    user = session.get(User, notification.user_id)
+    if not _reachable(user) or user is None or user.notify_frequency == following.NEVER:
+        return None
+    _ = translate(user.language)
+    line, values, link = describe(session, notification, urls)
+    via = notification.payload.get("via")
+    kind, target = (via[0], via[1]) if via else (following.ALL, 0)
+    unsubscribe = urls(
+        "unsubscribe", token=following.unsubscribe_token(secret, user.id, kind, target)
+    )
+    everything = urls(
+        "unsubscribe", token=following.unsubscribe_token(secret, user.id, following.ALL, 0)
+    )
+    subject = _(line) % values
+    text = _(NOTIFICATION_TEXT) % {
+        "name": user.name,
+        "line": subject,
+        "url": link,
+        "unsubscribe": unsubscribe,
+        "all": everything,
+    }
+    return Mail.unsubscribable(user.email, subject, text, unsubscribe)
+
+
+def _digest(
+    session: Session, event: OutboxEvent, urls: Urls, translate: Translate, secret: str
+) -> Mail | None:
+    user = session.get(User, event.payload.get("user_id"))
+    if not _reachable(user) or user is None or user.notify_frequency == following.NEVER:
+        return None
+    ids = [int(i) for i in event.payload.get("notification_ids", [])]
+    notifications = list(
+        session.scalars(
+            select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+        )
+    )
+    if not notifications:
+        return None
+    _ = translate(user.language)
+    lines = []
+    for notification in notifications:
+        line, values, link = describe(session, notification, urls)
+        lines.append(f"- {_(line) % values}\n  {link}\n")
+    everything = urls(
+        "unsubscribe", token=following.unsubscribe_token(secret, user.id, following.ALL, 0)
+    )
+    subject = _(DIGEST_SUBJECT) % {"count": len(notifications)}
+    text = _(DIGEST_TEXT) % {
+        "name": user.name,
+        "lines": "".join(lines),
+        "list": urls("notifications"),
+        "all": everything,
+    }
+    return Mail.unsubscribable(user.email, subject, text, everything)
+
+
+def _reachable(user: User | None) -> bool:
+    return user is not None and user.is_active and not is_placeholder_email(user.email)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from accounts import following
 from accounts.models import User
 from accounts.policy import Person, require_editor
 from accounts.registration import require_verified_email
@@ -47,6 +48,11 @@ MAX_DRAFT_CHARS = 2_000_000
 MAX_DRAFT_PARAGRAPHS = 2_000
 NOT_CREATED = N_("The consultation could not be created.")
 NOT_POSTED = N_("The comment could not be posted.")
+
+
+def topic_named(session: Session, slug: str) -> Topic | None:
+    """The topic with this slug, if there is one (a follow button needs its id)."""
+    return session.scalars(select(Topic).where(Topic.slug == slug)).first()
 
 
 def topics_by_slug(session: Session, slugs: Sequence[str]) -> list[Topic]:
@@ -346,6 +352,16 @@ class ConsultationService:
             raise Conflict(N_("A published consultation cannot be revised."))
         version = self._add_version(consultation, editor, markdown, change_note, keep)
         self._audit(editor, "consultation.version", consultation, number=version.number)
+        following.fan_out(
+            self.session,
+            "version",
+            self.clock.now(),
+            actor_id=editor.id,
+            targets=[(following.CONSULTATION, consultation.id)]
+            + [(following.TOPIC, topic.id) for topic in consultation.topics],
+            consultation_id=consultation.id,
+            number=version.number,
+        )
         return version
 
     def set_comment_rules(
@@ -438,7 +454,7 @@ class ConsultationService:
         self.session.add(comment)
         self.session.flush()
         outbox.emit(self.session, outbox.SEARCH, "comment", self.clock.now(), id=comment.id)
-        self._notify_reply(comment)
+        self._tell_followers(comment, mailed=self._notify_reply(comment))
         return comment
 
     def threads(self, consultation: Consultation, key: str | None = None) -> list[Thread]:
@@ -543,14 +559,36 @@ class ConsultationService:
             _CURRENT_NUMBER_WITH_KEY, {"consultation_id": consultation.id, "key": key}
         )
 
-    def _notify_reply(self, comment: Comment) -> None:
-        """Tell the parent's author by email (through the outbox) that someone replied."""
+    def _notify_reply(self, comment: Comment) -> int | None:
+        """Tell the parent's author by email (through the outbox) that someone replied;
+        returns whom it told."""
         if comment.parent_id is None:
-            return
+            return None
         parent = self.session.get(Comment, comment.parent_id)
         if parent is None or parent.author_id in (None, comment.author_id):
-            return
+            return None
         outbox.emit(self.session, outbox.MAIL, "reply", self.clock.now(), comment_id=comment.id)
+        return parent.author_id
+
+    def _tell_followers(self, comment: Comment, mailed: int | None) -> None:
+        """The thread's followers hear of the comment; then its author follows the thread
+        (who starts a thread or takes part in it wants to hear of its replies)."""
+        now = self.clock.now()
+        following.fan_out(
+            self.session,
+            "reply" if comment.parent_id else "comment",
+            now,
+            actor_id=comment.author_id,
+            targets=[(following.THREAD, comment.thread_id)],
+            mailed=[mailed] if mailed else [],
+            consultation_id=comment.thread.consultation_id,
+            thread_id=comment.thread_id,
+            comment_id=comment.id,
+        )
+        if comment.author_id is not None:
+            following.follow(
+                self.session, comment.author_id, following.THREAD, comment.thread_id, now
+            )
 
     def _add_version(
         self,
@@ -667,9 +705,25 @@ class ConsultationService:
             .order_by(Comment.thread_id, Comment.author_id)
         )
         now = self.clock.now()
+        told: dict[int, list[int]] = {}
         for thread_id, author_id in self.session.execute(query):
             outbox.emit(
                 self.session, outbox.MAIL, kind, now, thread_id=thread_id, user_id=author_id
+            )
+            if author_id is not None:
+                told.setdefault(thread_id, []).append(author_id)
+        for thread_id in thread_ids:
+            thread = self.session.get(Thread, thread_id)
+            following.fan_out(
+                self.session,
+                kind,
+                now,
+                actor_id=None,
+                targets=[(following.THREAD, thread_id)]
+                + ([(following.CONSULTATION, thread.consultation_id)] if thread else []),
+                mailed=told.get(thread_id, []),
+                consultation_id=thread.consultation_id if thread else None,
+                thread_id=thread_id,
             )
 
     def _parse(self, markdown: str) -> list[Block]:

@@ -33,6 +33,18 @@ class Mail:
     to: str
     subject: str
     text: str
+    #: Extra headers, such as List-Unsubscribe (RFC 8058) on notification mail.
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def unsubscribable(cls, to: str, subject: str, text: str, unsubscribe_url: str) -> Mail:
+        """A notification mail: mail clients show a one-click unsubscribe that POSTs
+        `List-Unsubscribe=One-Click` to the URL (RFC 8058)."""
+        headers = (
+            ("List-Unsubscribe", f"<{unsubscribe_url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
+        return cls(to=to, subject=subject, text=text, headers=headers)
 
 
 class Mailer(Protocol):
@@ -49,6 +61,8 @@ class SMTPMailer:
     def send(self, mail: Mail) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, mail.to, mail.subject
+        for name, value in mail.headers:
+            message[name] = value
         message.set_content(mail.text)
         smtp_class = smtplib.SMTP_SSL if self.url.scheme == "smtps" else smtplib.SMTP
         with smtp_class(self.url.hostname or "localhost", self.url.port or 25, timeout=10) as smtp:

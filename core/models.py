@@ -1,6 +1,15 @@
 """Import every context's models so metadata is complete (for Alembic and test set-up)."""
 
-from accounts.models import ApiToken, EmailLink, Identity, Organisation, RateLimit, User
+from accounts.models import (
+    ApiToken,
+    EmailLink,
+    Follow,
+    Identity,
+    Notification,
+    Organisation,
+    RateLimit,
+    User,
+)
 from briefs.models import Brief, BriefVersion
 from consultations.models import (
     Comment,
@@ -27,8 +36,10 @@ __all__ = [
     "DraftVersion",
     "EmailLink",
     "Endorsement",
+    "Follow",
     "IdempotencyKey",
     "Identity",
+    "Notification",
     "Organisation",
     "OutboxEvent",
     "Paragraph",

@@ -53,6 +53,7 @@ def _page(context: Context, status_code: int = 200, **extra: Any) -> Response:
         "errors": {},
         "new_token": None,
         "saved": context.request.query_params.get("saved") == "profile",
+        "saved_notify": context.request.query_params.get("saved") == "notify",
         **extra,
     }
     headers = NO_STORE if values["new_token"] else None

@@ -136,7 +136,7 @@ def signup(context: Context) -> Response:
         )
         with context.attempt():
             Registration(context.session, clock=context.clock).register(
-                email, name, form.get("password", "")
+                email, name, form.get("password", ""), i18n.current_language.get()
             )
     except TooManyAttempts as exc:
         values["error"] = exc.message

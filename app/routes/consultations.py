@@ -18,7 +18,7 @@ from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation, Thread
 from consultations.period import period_note
-from consultations.services import NOT_POSTED, ConsultationService
+from consultations.services import NOT_POSTED, ConsultationService, topic_named
 from core.enums import Attribution, Phase, Stance
 from core.errors import DomainError, InvalidInput, NotFound
 from core.i18n import N_
@@ -56,6 +56,7 @@ def listing(context: Context) -> Response:
         "items": items,
         "periods": {c.id: period_note(c, phase, now) for c, phase in items},
         "topic": topic,
+        "topic_row": topic_named(context.session, topic) if topic else None,
         "status": status,
         "phases": LISTED_PHASES,
     }

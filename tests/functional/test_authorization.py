@@ -97,6 +97,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/search.atom"): Call(PUBLIC),
     ("GET", "/account"): Call(SIGNED_IN_PAGE),
     ("GET", "/account/data.json"): Call(SIGNED_IN_PAGE),
+    ("GET", "/notifications"): Call(SIGNED_IN_PAGE),
+    # A signed token authorises unsubscribing, not a session: a made-up one is refused.
+    ("GET", "/unsubscribe/{token}"): Call((400,) * 4),
     ("GET", "/admin"): Call((MOVED, 403, 403, MOVED)),
     ("GET", "/admin/people"): Call(ADMIN_PAGE),
     ("GET", "/admin/organisations"): Call(ADMIN_PAGE),
@@ -183,6 +186,21 @@ MATRIX: dict[tuple[str, str], Call] = {
             "country": "UA",
         },
     ),
+    ("POST", "/account/notifications"): Call(
+        SIGNED_IN_WRITE,
+        {
+            "language": "uk",
+            "timezone": "Europe/Kyiv",
+            "notify_frequency": "daily",
+            "digest_hour": "8",
+            "digest_weekday": "0",
+        },
+    ),
+    ("POST", "/follow/{kind}/{target_id:id}"): Call(
+        SIGNED_IN_WRITE, {"action": "follow", "next": "/consultations/matrix"}
+    ),
+    ("POST", "/notifications/read"): Call(SIGNED_IN_WRITE),
+    ("POST", "/unsubscribe/{token}"): Call((400,) * 4),
     ("POST", "/account/tokens"): Call((401, OK, OK, OK), {"name": "matrix", "scope": "read"}),
     ("POST", "/account/tokens/{token_id:id}/revoke"): Call((401, 404, 404, 404)),
     ("POST", "/account/delete"): Call((401, 422, 422, 422), {"email": "nobody@example.org"}),
@@ -260,6 +278,7 @@ def fill(path: str, world: dict[str, str]) -> str:
     values["comment_id:id"] = world["comment_id"]
     values["token_id:id"] = values["event_id:id"] = "999999"
     values["user_id:id"] = world["participant_id"]
+    values |= {"kind": "thread", "target_id:id": world["thread_id"], "token": "not-a-token"}
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return path

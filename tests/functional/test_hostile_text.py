@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 from bs4 import BeautifulSoup, Tag
 from jinja2 import BaseLoader, Environment
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
+from accounts import following
 from accounts.links import RESET_PASSWORD, EmailLinkService
 from accounts.models import User
 from app.templating import TEMPLATES_DIR
@@ -26,6 +28,7 @@ from briefs.contesting import ContestAnswer, NewContest
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
+from consultations.models import Consultation
 from consultations.services import ConsultationService
 from core import outbox
 from core.clock import FixedClock
@@ -407,6 +410,36 @@ def _signed_out_flows(visit: Visit, session: Session, clock: FixedClock, person:
     visit.post(f"/password/reset/{secret}", {"password": "short", "confirm": HOSTILE})
 
 
+def _following(
+    visit: Visit, session: Session, clock: FixedClock, person: User, thread_id: int
+) -> None:
+    """Follow buttons, the notification list, its settings and the unsubscribe pages."""
+    hostile = session.scalars(select(Consultation).where(Consultation.slug == "hostile")).one()
+    following.fan_out(
+        session,
+        "version",
+        clock.now(),
+        actor_id=None,
+        direct=[person.id],
+        consultation_id=hostile.id,
+        number=HOSTILE,
+    )
+    following.follow(session, person.id, "thread", thread_id, clock.now())
+    session.commit()
+    topic = hostile.topics[0]
+    visit.get("/consultations?topic=hostile-topic")
+    visit.post(f"/follow/topic/{topic.id}", {"action": "follow", "next": HOSTILE}, htmx=True)
+    visit.post(f"/follow/topic/{topic.id}", {"action": HOSTILE, "next": HOSTILE})
+    visit.get("/notifications")
+    visit.post("/notifications/read", {})
+    settings = {"language": HOSTILE, "timezone": HOSTILE, "notify_frequency": HOSTILE}
+    visit.post("/account/notifications", {**settings, "digest_hour": HOSTILE})
+    token = following.unsubscribe_token("test-secret", person.id, "thread", thread_id)
+    visit.get(f"/unsubscribe/{token}")
+    visit.post(f"/unsubscribe/{token}", {})
+    visit.get(f"/unsubscribe/{HOSTILE}")
+
+
 def test_every_template_renders_hostile_text_as_text(
     app: Starlette, browser: Browser, session: Session, clock: FixedClock
 ) -> None:
@@ -431,6 +464,7 @@ def test_every_template_renders_hostile_text_as_text(
     visit.get(f"/consultations/hostile-open/p/{open_key}")
     visit.get(f"/consultations/hostile-open/p/{open_key}", htmx=True)
     visit.post(f"/consultations/hostile-open/p/{open_key}/comments", {"body": HOSTILE_MARKDOWN})
+    _following(visit, session, clock, people[0], comments[0].thread_id)
     browser.cookies.clear()
     browser.sign_in(unverified.email)
     visit.get("/verify")

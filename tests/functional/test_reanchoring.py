@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.models import User
 from consultations.models import Consultation, Thread
 from core.clock import FixedClock
 from core.enums import ThreadState
@@ -179,10 +181,13 @@ def test_with_htmx_the_card_is_swapped_and_participants_are_refused(
     assert moved.status_code == 403
 
 
-def test_commenters_are_told_in_the_consultations_language(
+def test_commenters_are_told_in_their_own_language(
     sessions: sessionmaker[Session], session: Session, clock: FixedClock, tmp_path: Path
 ) -> None:
     _consultation, threads = _world(session, clock, language="uk")
+    for person in session.scalars(select(User).where(User.email != "chief@example.org")):
+        person.language = "uk"  # the commenters read Ukrainian (mail follows the reader)
+    session.commit()
     with smtp_server() as (url, inbox):
         app = mail_app(sessions, clock, tmp_path, url)
         with Browser(app, base_url="https://testserver", follow_redirects=False) as browser:

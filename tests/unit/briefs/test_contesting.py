@@ -71,10 +71,11 @@ def test_each_commenter_is_told_once_per_change(
     assert "https://roundtable.example/consultations/lawful-access/p/" in mail.text
 
 
-def test_the_mail_is_in_the_consultations_language(session: Session, clock: FixedClock) -> None:
+def test_the_mail_is_in_the_recipients_language(session: Session, clock: FixedClock) -> None:
     chief = make_user(session, clock, role=Role.EDITOR)
-    consultation = open_consultation(session, clock, slug="ukrainian", language="uk", by=chief)
+    consultation = open_consultation(session, clock, slug="english", language="en", by=chief)
     author = make_user(session, clock, email="olena@example.org")
+    author.language = "uk"
     comment = comment_on(session, clock, consultation, author=author)
     SynthesisService(session, clock=clock).decide(
         comment.thread_id, editor=chief, decision=Decision.of("accepted", "Так.")
