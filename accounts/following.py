@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from accounts.models import Follow, Notification, User
 from core import outbox
+from core.db import UTCDateTime
 from core.errors import InvalidInput
 from core.i18n import N_
 
@@ -57,13 +58,21 @@ Target = tuple[str, int]
 
 
 def follow(session: Session, user_id: int, kind: str, target_id: int, now: datetime) -> None:
-    """Follow a target; following it again changes nothing."""
+    """Follow a target; following it again changes nothing. One statement, whichever it
+    is (every comment makes its author follow the thread: this is on the comment path)."""
     if kind not in TARGET_KINDS:
         raise InvalidInput(N_("Nothing to follow there."), fields={"kind": N_("unknown")})
-    if is_following(session, user_id, kind, target_id):
-        return
-    session.add(Follow(user_id=user_id, target_kind=kind, target_id=target_id, created_at=now))
-    session.flush()
+    session.execute(
+        _FOLLOW_ONCE, {"user_id": user_id, "kind": kind, "target_id": target_id, "now": now}
+    )
+
+
+# The same text on SQLite and PostgreSQL, built once (the unique constraint makes it idempotent).
+_FOLLOW_ONCE = text(
+    "INSERT INTO follows (user_id, target_kind, target_id, created_at) "
+    "VALUES (:user_id, :kind, :target_id, :now) "
+    "ON CONFLICT (user_id, target_kind, target_id) DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def unfollow(session: Session, user_id: int, kind: str, target_id: int) -> None:

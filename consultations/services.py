@@ -36,6 +36,7 @@ from consultations.paragraphs import (
 from consultations.quotes import locate, normalize, occurs_in
 from core import audit, outbox
 from core.clock import Clock, as_utc
+from core.db import insert_one
 from core.enums import Attribution, ConsultationStatus, Language, Phase, ThreadState
 from core.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 from core.i18n import N_
@@ -437,8 +438,11 @@ class ConsultationService:
         if fields:
             raise InvalidInput(NOT_POSTED, fields=fields)
         thread = self._thread_for(consultation, key, data)
-        comment = Comment(
-            thread=thread,
+        comment = insert_one(
+            self.session,
+            Comment,
+            related={"thread": thread},
+            thread_id=thread.id,
             parent_id=data.parent_id,
             author_id=author.id,
             body=data.body.strip(),
@@ -451,8 +455,6 @@ class ConsultationService:
             verified=author.affiliation_verified_at is not None,
             created_at=self.clock.now(),
         )
-        self.session.add(comment)
-        self.session.flush()
         outbox.emit(self.session, outbox.SEARCH, "comment", self.clock.now(), id=comment.id)
         self._tell_followers(comment, mailed=self._notify_reply(comment))
         return comment
@@ -481,7 +483,9 @@ class ConsultationService:
             version_number = self._current_number_with(consultation, key)
             if version_number is None:
                 raise NotFound(N_("No paragraph “%(key)s” in the current version."), key=key)
-            thread = Thread(
+            return insert_one(
+                self.session,
+                Thread,
                 consultation_id=consultation.id,
                 paragraph_key=key,
                 origin_key=key,
@@ -489,8 +493,6 @@ class ConsultationService:
                 quote=self._checked_quote(consultation, key, data.quote),
                 created_at=self.clock.now(),
             )
-            self.session.add(thread)
-            return thread
         parent = self.session.get(Comment, data.parent_id)
         if parent is None or parent.thread.consultation_id != consultation.id:
             raise NotFound(N_("The comment you reply to does not exist."))
@@ -571,20 +573,22 @@ class ConsultationService:
         return parent.author_id
 
     def _tell_followers(self, comment: Comment, mailed: int | None) -> None:
-        """The thread's followers hear of the comment; then its author follows the thread
-        (who starts a thread or takes part in it wants to hear of its replies)."""
+        """The thread's followers hear of a reply; then its author follows the thread (who
+        starts a thread or takes part in it wants to hear of its replies). A comment that
+        is not a reply has just started its thread, which nobody can follow yet."""
         now = self.clock.now()
-        following.fan_out(
-            self.session,
-            "reply" if comment.parent_id else "comment",
-            now,
-            actor_id=comment.author_id,
-            targets=[(following.THREAD, comment.thread_id)],
-            mailed=[mailed] if mailed else [],
-            consultation_id=comment.thread.consultation_id,
-            thread_id=comment.thread_id,
-            comment_id=comment.id,
-        )
+        if comment.parent_id is not None:
+            following.fan_out(
+                self.session,
+                "reply",
+                now,
+                actor_id=comment.author_id,
+                targets=[(following.THREAD, comment.thread_id)],
+                mailed=[mailed] if mailed else [],
+                consultation_id=comment.thread.consultation_id,
+                thread_id=comment.thread_id,
+                comment_id=comment.id,
+            )
         if comment.author_id is not None:
             following.follow(
                 self.session, comment.author_id, following.THREAD, comment.thread_id, now

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -103,3 +104,25 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error, so nothing is half-written."""
     with factory() as session, session.begin():
         yield session
+
+
+Row = TypeVar("Row", bound=Base)
+
+
+def insert_one(
+    session: Session, model: type[Row], related: Mapping[str, Base] | None = None, **values: Any
+) -> Row:
+    """Write one row now and return it as a persistent object, as if it had been loaded:
+    one Core INSERT … RETURNING, for hot paths where the unit of work's flush costs more
+    than the statement (on the comment path it was a third of the request's CPU). Column
+    defaults apply as in a flush. The object joins the identity map; `related` gives its
+    many-to-one objects, held as if loaded with it (the identity map alone holds objects
+    weakly: one nobody else holds would be read again)."""
+    table = model.__table__
+    row = session.execute(insert(table).returning(*table.c), values).one()
+    instance = model(**row._mapping)
+    make_transient_to_detached(instance)
+    for name, value in (related or {}).items():
+        set_committed_value(instance, name, value)
+    session.add(instance)
+    return instance
