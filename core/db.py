@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, insert
+from sqlalchemy import DateTime, Engine, Enum, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -118,7 +118,7 @@ def insert_one(
     defaults apply as in a flush. The object joins the identity map; `related` gives its
     many-to-one objects, held as if loaded with it (the identity map alone holds objects
     weakly: one nobody else holds would be read again)."""
-    table = model.__table__
+    table = cast(Table, model.__table__)
     row = session.execute(insert(table).returning(*table.c), values).one()
     instance = model(**row._mapping)
     make_transient_to_detached(instance)
