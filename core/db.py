@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar, cast
@@ -12,6 +14,7 @@ from sqlalchemy import DateTime, Engine, Enum, MetaData, Table, create_engine, e
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -119,10 +122,35 @@ def insert_one(
     many-to-one objects, held as if loaded with it (the identity map alone holds objects
     weakly: one nobody else holds would be read again)."""
     table = cast(Table, model.__table__)
-    row = session.execute(insert(table).returning(*table.c), values).one()
-    instance = model(**row._mapping)
+    plan = _insert_plan(table, frozenset(values))
+    returned = session.execute(plan.statement, values).one()
+    instance = model(**values, **plan.defaults, **returned._mapping)
     make_transient_to_detached(instance)
     for name, value in (related or {}).items():
         set_committed_value(instance, name, value)
     session.add(instance)
     return instance
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    statement: Insert  # returning only what the database decides: the key, its defaults
+    defaults: dict[str, Any]  # the other columns not given: their scalar default, or None
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_plan(table: Table, given: frozenset[str]) -> _InsertPlan:
+    """Built once per table and set of columns: building an INSERT and its cache key costs
+    more than running it, and every column returned costs the driver an object."""
+    returning, defaults = [], {}
+    for column in table.columns:
+        if column.key in given:
+            continue
+        default = column.default
+        if column.primary_key or column.server_default is not None:
+            returning.append(column)
+        elif default is not None and not getattr(default, "is_scalar", False):
+            returning.append(column)  # a callable default: computed by SQLAlchemy, read back
+        else:
+            defaults[column.key] = getattr(default, "arg", None)
+    return _InsertPlan(insert(table).returning(*returning), defaults)
