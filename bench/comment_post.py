@@ -9,15 +9,19 @@ Runs the real thing, deployed as the Procfile deploys it: uvicorn serving `app.a
 with `OUTBOX_POLL_SECONDS=0`, and a `roundtable worker` process applying the outbox to the
 search index (`--indexer web` instead runs the outbox worker inside each web process, as
 `roundtable serve` does), on a fresh PostgreSQL schema (dropped at the end). The clients
-post to the JSON API with bearer tokens, over keep-alive connections, for a fixed time, as
+post to the JSON API with bearer tokens for a fixed time, as
 fast as they are answered (or at `--rate` comments per second in all). Afterwards every id
 acknowledged with a 201 must be a row in `comments`, and the row count must equal the number
 of 201s. After the load, one htmx comment POST, one API comment POST and one draft page
 GET are sent in-process and their transactions and SQL statements counted. Also reported:
-CPU per accepted comment by component (the server's includes the
-outbox worker, and the time it takes after the load to index what the load left behind),
-how long after its commit a comment became searchable, and each process's peak RSS. Only
-127.0.0.1 is ever contacted.
+CPU per accepted comment by component (the outbox worker's includes the time it takes
+after the load to index what the load left behind), how long after its commit a comment
+became searchable, and each process's peak RSS. Then the same clients post for as long to
+the floor, `bench/insert_floor.py` (a bare Starlette handler inserting one comment row
+through SQLAlchemy Core), on the same database and processes, and Roundtable's rate is
+printed as a ratio to it, so that figures from a busy machine stay comparable. The clients
+are asyncio coroutines speaking HTTP/1.1 over keep-alive sockets, so that the load
+generator's own CPU stays small beside what it measures. Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
