@@ -24,6 +24,7 @@ from briefs.contesting import ContestJSON, NewContest
 from briefs.dispositions import Decision
 from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
+from consultations.managing import CommentRules, ConsultationState, StatusChange
 from consultations.versions import NewVersion, VersionPublished
 from core.enums import (
     Disposition,
@@ -221,6 +222,9 @@ def model_schemas() -> dict[str, Schema]:
         (CommentPosted, "serialization"),
         (NewVersion, "validation"),
         (VersionPublished, "serialization"),
+        (StatusChange, "validation"),
+        (CommentRules, "validation"),
+        (ConsultationState, "serialization"),
         (Decision, "validation"),
         (NewContest, "validation"),
         (ContestJSON, "serialization"),
@@ -352,6 +356,8 @@ def consultation_paths() -> dict[str, Schema]:
         },
         "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},
         "/consultations/{slug}/versions": {"post": post_version_operation()},
+        "/consultations/{slug}/status": {"put": put_status_operation()},
+        "/consultations/{slug}/rules": {"put": put_rules_operation()},
         "/threads/{thread_id}/disposition": {"put": put_disposition_operation()},
         "/threads/{thread_id}/contest": {"post": post_contest_operation()},
     }
@@ -475,6 +481,44 @@ def post_version_operation() -> Schema:
         },
         "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
     }
+
+
+def _editor_put(operation_id: str, summary: str, description: str, body: str) -> Schema:
+    return {
+        "operationId": operation_id,
+        "tags": ["consultations"],
+        "summary": summary,
+        "description": "Needs a token with the `write` scope of an editor. " + description,
+        "security": [{"bearer": ["write"]}],
+        "parameters": uses("slug"),
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref(body)}},
+        },
+        "responses": ok(ref("ConsultationState")) | errors(400, 401, 403, 404, 409, 413, 415, 422),
+    }
+
+
+def put_status_operation() -> Schema:
+    return _editor_put(
+        "changeStatus",
+        "Move a consultation to its next status (editors).",
+        "Statuses go draft → open → closed → synthesis → published → archived; only a "
+        "closed consultation may go back, to open (409 otherwise). Opening sets the "
+        "opening time to now if there was none; closing ends the period now.",
+        "StatusChange",
+    )
+
+
+def put_rules_operation() -> Schema:
+    return _editor_put(
+        "changeCommentRules",
+        "Set the comment period and whether anonymous comments are accepted (editors).",
+        "Either end of the period may be null (open at once, never close); a time "
+        "without an offset is taken as UTC. Comments already posted keep their "
+        "attribution.",
+        "CommentRules",
+    )
 
 
 def document_path() -> dict[str, Schema]:

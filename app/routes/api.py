@@ -41,9 +41,10 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, versions
+from consultations import commenting, managing, versions
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
+from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
 from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import NOT_POSTED, SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
@@ -262,6 +263,30 @@ def post_version(context: Context, body: Payload) -> Response:
     )
 
 
+@endpoint_reading(_payload(), web=False)
+def put_status(context: Context, body: Payload) -> Response:
+    """Move a consultation along its statuses by an editor's token: the dashboard's form."""
+    user, payload = _authenticated(context, body)
+    editor = require_editor(user)  # before the input: others learn nothing from its problems
+    data = parse(StatusChange, payload, NOT_CHANGED)
+    state = managing.change_status(
+        context.session, context.clock, editor, context.params["slug"], data
+    )
+    return Response(state.model_dump_json(), media_type="application/json")
+
+
+@endpoint_reading(_payload(), web=False)
+def put_comment_rules(context: Context, body: Payload) -> Response:
+    """Set a consultation's comment period and anonymity by an editor's token."""
+    user, payload = _authenticated(context, body)
+    editor = require_editor(user)
+    data = parse(CommentRules, payload, NOT_CHANGED)
+    state = managing.change_comment_rules(
+        context.session, context.clock, editor, context.params["slug"], data
+    )
+    return Response(state.model_dump_json(), media_type="application/json")
+
+
 # -- threads: dispositions and contests ----------------------------------------------------------
 
 
@@ -417,6 +442,8 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
+    ApiRoute("/consultations/{slug}/status", put_status, methods=["PUT"]),
+    ApiRoute("/consultations/{slug}/rules", put_comment_rules, methods=["PUT"]),
     ApiRoute("/threads/{thread_id:id}/disposition", put_disposition, methods=["PUT"]),
     ApiRoute("/threads/{thread_id:id}/contest", post_contest, methods=["POST"]),
     ApiRoute(

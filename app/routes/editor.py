@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -14,34 +13,21 @@ from accounts.policy import require_editor
 from app.forms import read_form
 from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading, redirect, render
-from consultations import versions
+from consultations import managing, versions
 from consultations.consensus import participation, stance_map
 from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
+from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
 from consultations.period import period_note
 from consultations.services import NOT_CREATED, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.enums import ConsultationStatus, Language, ThreadState
 from core.errors import InvalidInput
-from core.i18n import N_
 from core.inputs import parse
 
 
 def _service(context: Context) -> ConsultationService:
     return ConsultationService(context.session, clock=context.clock)
-
-
-def parse_moment(value: str | None, field: str) -> datetime | None:
-    """`datetime-local` inputs and ISO 8601 strings; a time without a zone is taken as UTC."""
-    if not value or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as error:
-        raise InvalidInput(
-            N_("Dates must look like 2026-12-01T18:00."), fields={field: N_("not a date")}
-        ) from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +111,21 @@ def manage(context: Context) -> Response:
 
 
 def change_status(context: Context) -> Response:
-    slug, value = context.params["slug"], context.form.get("status", "")
-    if value not in set(ConsultationStatus):
-        raise InvalidInput(N_("Unknown status."), fields={"status": N_("not a status")})
-    service = _service(context)
-    service.set_status(service.get(slug), ConsultationStatus(value), editor=context.user)
+    slug = context.params["slug"]
+    data = parse(StatusChange, {"status": context.form.get("status", "")}, NOT_CHANGED)
+    managing.change_status(context.session, context.clock, context.user, slug, data)
     return redirect(url_path(context.request, "manage_consultation", slug=slug))
 
 
 def change_period(context: Context) -> Response:
     slug, form = context.params["slug"], context.form
-    service = _service(context)
-    service.set_comment_rules(
-        service.get(slug),
-        editor=context.user,
-        opens_at=parse_moment(form.get("opens_at"), "opens_at"),
-        closes_at=parse_moment(form.get("closes_at"), "closes_at"),
-        allow_anonymous=form.get("allow_anonymous") == "on",
-    )
+    typed = {
+        "opens_at": form.get("opens_at"),
+        "closes_at": form.get("closes_at"),
+        "allow_anonymous": form.get("allow_anonymous") == "on",
+    }
+    data = parse(CommentRules, typed, NOT_CHANGED)
+    managing.change_comment_rules(context.session, context.clock, context.user, slug, data)
     return redirect(url_path(context.request, "manage_consultation", slug=slug))
 
 

@@ -119,6 +119,8 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/briefs"): Call((401,) * 4, {"slug": "x", "title": "x", "body_markdown": "x"}),
     ("PUT", "/api/v1/threads/{thread_id:id}/disposition"): Call((401,) * 4, {"disposition": "x"}),
     ("POST", "/api/v1/threads/{thread_id:id}/contest"): Call((401,) * 4, {"reason": "x"}),
+    ("PUT", "/api/v1/consultations/{slug}/status"): Call((401,) * 4, {"status": "closed"}),
+    ("PUT", "/api/v1/consultations/{slug}/rules"): Call((401,) * 4, {"closes_at": "x"}),
     ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
         SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
     ),

@@ -44,6 +44,8 @@ EDITORS_ONLY = {
     "POST /consultations/{slug}/versions",
     "POST /briefs",
     "PUT /threads/{thread_id}/disposition",
+    "PUT /consultations/{slug}/status",
+    "PUT /consultations/{slug}/rules",
 }
 OPERATIONS = {
     "GET /openapi.json",
@@ -58,6 +60,8 @@ OPERATIONS = {
     "GET /search",
     "PUT /threads/{thread_id}/disposition",
     "POST /threads/{thread_id}/contest",
+    "PUT /consultations/{slug}/status",
+    "PUT /consultations/{slug}/rules",
 }
 
 
