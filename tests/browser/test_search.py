@@ -45,6 +45,17 @@ def test_results_appear_as_you_type_without_a_reload(page: Page, archive: Archiv
     assert page.evaluate("window.__cspViolations") == []
 
 
+def test_a_filter_searches_in_place_when_changed(page: Page, archive: Archive) -> None:
+    """Only the filters' changes search: the query box's own change event, fired when it
+    loses focus to a facet link, would push its URL over the link's navigation."""
+    page.goto("/search?q=lawful+access")
+    page.evaluate("window.__marker = 'still here'")
+    page.locator("#search-sort").select_option("date")
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("sort") == ["date"])
+    expect(page.locator("ol.search-hits > li")).to_have_count(9)
+    assert page.evaluate("window.__marker") == "still here", "a filter searches in place"
+
+
 def test_the_same_search_without_javascript(page_without_js: Page, archive: Archive) -> None:
     page = page_without_js
     page.goto("/search")
