@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Follow, Notification, User
 from core import outbox
+from core.clock import as_utc
 from core.db import UTCDateTime
 from core.errors import InvalidInput
 from core.i18n import N_
@@ -249,13 +250,24 @@ def _timezones() -> set[str]:
 # -- digests -----------------------------------------------------------------------------
 
 
+def zone_of(user: User) -> ZoneInfo:
+    """The person's timezone (the default if theirs is no longer known)."""
+    try:
+        return ZoneInfo(user.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def local_time(user: User, moment: datetime) -> str:
+    """A moment as the person reads it in mail: their clock, and which clock it is."""
+    zone = zone_of(user)
+    return f"{as_utc(moment).astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+
+
 def last_due(user: User, now: datetime) -> datetime:
     """The latest moment ≤ now when `user`'s digest was due: their hour, in their timezone,
     today or before (on their weekday, when weekly). A digest carries what came before it."""
-    try:
-        zone = ZoneInfo(user.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    zone = zone_of(user)
     local = now.astimezone(zone)
     due = local.replace(hour=user.digest_hour, minute=0, second=0, microsecond=0)
     if due > local:

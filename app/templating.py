@@ -19,6 +19,7 @@ from app import i18n
 from app.urls import url_for
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
 from consultations.diff import STATUS_LABELS, diff_html
+from consultations.receipts import receipt_number
 from core import markdown
 from core.enums import LABELS, StakeholderGroup
 from core.urls import with_query
@@ -127,6 +128,7 @@ def make_templates() -> Jinja2Templates:
         query=with_query,
         demote_headings=demote_headings,
         table_row_cells=table_row_cells,
+        receipt=receipt_number,
     )
     env.globals.update(
         languages=i18n.LANGUAGES,

@@ -17,6 +17,7 @@ from accounts.models import User
 from consultations import policy
 from consultations.attribution import public_author
 from consultations.models import Comment
+from consultations.receipts import receipt_number
 from consultations.services import SLUG_PATTERN, ConsultationService
 from core.clock import Clock, as_utc
 from core.enums import Attribution, StakeholderGroup, Stance
@@ -137,12 +138,18 @@ class CommentPosted(PublicComment):
 
     thread_id: int
     paragraph_key: str
+    receipt: str = Field(
+        description="The receipt number the author is shown and emailed, e.g. RT-000123-20."
+    )
 
     @classmethod
     def of(cls, comment: Comment) -> Self:
         fields = PublicComment.of(comment).model_dump()
         return cls(
-            **fields, thread_id=comment.thread_id, paragraph_key=comment.thread.paragraph_key
+            **fields,
+            thread_id=comment.thread_id,
+            paragraph_key=comment.thread.paragraph_key,
+            receipt=receipt_number(comment.id),
         )
 
 

@@ -17,6 +17,7 @@ from accounts.identities import is_placeholder_email
 from accounts.models import Notification, User
 from consultations.attribution import public_author
 from consultations.models import Comment, Consultation, DraftVersion, Paragraph, Thread
+from consultations.receipts import receipt_number
 from core.enums import ThreadState
 from core.i18n import N_
 from core.mail import Mail
@@ -25,7 +26,7 @@ from core.urls import PathFor, Urls
 
 #: language → gettext of that language (the worker's catalogs); English is the source.
 Translate = Callable[[str], Callable[[str], str]]
-KINDS = frozenset({"reply", "orphaned", "reanchored"})
+KINDS = frozenset({"reply", "orphaned", "reanchored", "receipt"})
 
 ORPHANED_SUBJECT = N_("Your thread on “%(title)s” waits to be re-anchored")
 ORPHANED_TEXT = N_(
@@ -86,6 +87,42 @@ def compose_reply(
     return Mail(to=recipient.email, subject=_(REPLY_SUBJECT) % values, text=_(REPLY_TEXT) % values)
 
 
+RECEIPT_SUBJECT = N_("Receipt %(receipt)s: your comment on “%(title)s”")
+RECEIPT_TEXT = N_(
+    "Hello %(name)s,\n\nyour comment on paragraph %(ordinal)s of “%(title)s” was received on "
+    "%(date)s, shown as: %(shown_as)s.\n\nReceipt number: %(receipt)s\n\n"
+    "%(body)s\n\nRead it in its thread: %(url)s\nAll your comments, with what became of "
+    "them: %(mine)s\n\nQuote the receipt number to the editors if you have a question "
+    "about this comment.\n"
+)
+
+
+def compose_receipt(
+    session: Session, event: OutboxEvent, urls: Urls, translate: Translate = _english
+) -> Mail | None:
+    """The author's copy of what they posted, with its receipt number: sent whatever their
+    notification settings (it answers their own action, as a shop's receipt does)."""
+    comment = session.get(Comment, event.payload["comment_id"])
+    author = session.get(User, comment.author_id) if comment and comment.author_id else None
+    if comment is None or author is None or not author.is_active:
+        return None
+    if is_placeholder_email(author.email):
+        return None
+    _ = translate(author.language)
+    values = {
+        "name": author.name,
+        "title": comment.thread.consultation.title,
+        "ordinal": _ordinal(session, comment.thread, comment.thread.version_number),
+        "date": following.local_time(author, comment.created_at),
+        "shown_as": public_author(comment).label,
+        "receipt": receipt_number(comment.id),
+        "body": comment.body,
+        "url": f"{thread_url(urls, comment).rsplit('#', 1)[0]}#c-{comment.id}",
+        "mine": urls("my_comments"),
+    }
+    return Mail(to=author.email, subject=_(RECEIPT_SUBJECT) % values, text=_(RECEIPT_TEXT) % values)
+
+
 def compose_anchoring(
     session: Session, event: OutboxEvent, urls: Urls, translate: Translate
 ) -> Mail | None:
@@ -115,7 +152,10 @@ def compose_anchoring(
         }
         subject, text = ORPHANED_SUBJECT, ORPHANED_TEXT
     elif thread.state == ThreadState.MOVED:
-        values |= {"number": thread.moved_in_version, "ordinal": _ordinal(session, thread)}
+        values |= {
+            "number": thread.moved_in_version,
+            "ordinal": _ordinal(session, thread, thread.moved_in_version),
+        }
         subject, text = MOVED_SUBJECT, MOVED_TEXT
     elif thread.state == ThreadState.CLOSED:
         values["reason"] = thread.closed_reason or ""
@@ -132,14 +172,15 @@ def _current_number(session: Session, consultation: Consultation) -> int:
     return session.scalar(query) or 1
 
 
-def _ordinal(session: Session, thread: Thread) -> int | str:
-    """The ordinal of the paragraph the thread was moved to, in the version it was moved in."""
+def _ordinal(session: Session, thread: Thread, number: int | None) -> int | str:
+    """The ordinal of the thread's paragraph in version `number` (the one it was written
+    on, or the one it was moved to)."""
     query = (
         select(Paragraph.ordinal)
         .join(DraftVersion)
         .where(
             DraftVersion.consultation_id == thread.consultation_id,
-            DraftVersion.number == thread.moved_in_version,
+            DraftVersion.number == number,
             Paragraph.key == thread.paragraph_key,
         )
     )
@@ -153,6 +194,8 @@ def compose(
         return compose_reply(session, event, urls, translate)
     if event.kind in ("orphaned", "reanchored"):
         return compose_anchoring(session, event, urls, translate)
+    if event.kind == "receipt":
+        return compose_receipt(session, event, urls, translate)
     return None
 
 

@@ -455,7 +455,13 @@ class ConsultationService:
             verified=author.affiliation_verified_at is not None,
             created_at=self.clock.now(),
         )
-        outbox.emit(self.session, outbox.SEARCH, "comment", self.clock.now(), id=comment.id)
+        # Indexed for search, and its receipt mailed to the author, in one statement.
+        outbox.emit_all(
+            self.session,
+            self.clock.now(),
+            (outbox.SEARCH, "comment", {"id": comment.id}),
+            (outbox.MAIL, "receipt", {"comment_id": comment.id}),
+        )
         self._tell_followers(comment, mailed=self._notify_reply(comment))
         return comment
 

@@ -55,10 +55,16 @@ def emit(session: Session, topic: str, kind: str, now: datetime, **payload: Any)
 
     A plain INSERT in the session's transaction, sent now: nobody reads the event back as an
     object, and going through the unit of work would cost the comment hot path a flush."""
-    session.execute(
-        _INSERT_EVENT,
-        {"topic": topic, "kind": kind, "payload": payload, "created_at": now, "attempts": 0},
-    )
+    emit_all(session, now, (topic, kind, payload))
+
+
+def emit_all(session: Session, now: datetime, *events: tuple[str, str, dict[str, Any]]) -> None:
+    """Several (topic, kind, payload) intents in one statement (an executemany)."""
+    rows = [
+        {"topic": topic, "kind": kind, "payload": payload, "created_at": now, "attempts": 0}
+        for topic, kind, payload in events
+    ]
+    session.execute(_INSERT_EVENT, rows)
 
 
 _INSERT_EVENT = insert(OutboxEvent.__table__)  # type: ignore[arg-type]

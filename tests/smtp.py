@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +12,19 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+#: A comment's receipt mail names its receipt number in the subject, in any language.
+RECEIPT_SUBJECT = re.compile(r"\bRT-\d{6,}-\d{2}\b")
+
 
 class Inbox:
     """Collects what arrives; while `refusing` is set, refuses every message with it (an
-    SMTP reply such as "451 4.3.0 Try again later")."""
+    SMTP reply such as "451 4.3.0 Try again later"). With `receipts_apart`, comment receipts
+    go to `receipts`, for tests about the other mail a comment causes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, receipts_apart: bool = False) -> None:
         self.messages: list[EmailMessage] = []
+        self.receipts: list[EmailMessage] = []
+        self.receipts_apart = receipts_apart
         self.refusing: str | None = None
         self.refused = 0
 
@@ -27,7 +34,8 @@ class Inbox:
             return self.refusing
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        self.messages.append(message)
+        is_receipt = RECEIPT_SUBJECT.search(str(message["Subject"])) is not None
+        (self.receipts if is_receipt and self.receipts_apart else self.messages).append(message)
         return "250 Message accepted for delivery"
 
 
@@ -38,9 +46,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[str, Inbox]]:
+def smtp_server(*, receipts_apart: bool = False) -> Iterator[tuple[str, Inbox]]:
     """Yields the SMTP_URL to configure and the inbox that fills as mail arrives."""
-    inbox = Inbox()
+    inbox = Inbox(receipts_apart=receipts_apart)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -15,9 +15,11 @@ from accounts.tokens import TokenService
 from app import i18n
 from app.urls import request_paths, url_path
 from app.web import Context, endpoint, redirect, render
+from consultations.my_comments import THREAD_STATES, my_comments
 from core.enums import StakeholderGroup
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.ids import parse_id
 from core.urls import with_query
 
 PROFILE_FIELDS = ("name", "stakeholder_group", "organisation", "country")
@@ -64,6 +66,14 @@ def _page(context: Context, status_code: int = 200, **extra: Any) -> Response:
 
 def account_page(context: Context) -> Response:
     return _page(context)
+
+
+def my_comments_page(context: Context) -> Response:
+    """Everything the person posted, with receipts, thread states and dispositions."""
+    page = parse_id(context.request.query_params.get("page")) or 1
+    listing = my_comments(context.session, context.require_user(), page)
+    values = {"listing": listing, "thread_states": THREAD_STATES}
+    return render(context.request, "account/comments.html", values, headers=NO_STORE)
 
 
 def update_profile(context: Context) -> Response:
@@ -123,6 +133,7 @@ def delete_my_account(context: Context) -> Response:
 
 routes = [
     Route("/account", endpoint(account_page), name="account"),
+    Route("/account/comments", endpoint(my_comments_page), name="my_comments"),
     Route("/account/profile", endpoint(update_profile), methods=["POST"], name="account_profile"),
     Route("/account/tokens", endpoint(create_token), methods=["POST"], name="account_tokens"),
     Route(

@@ -25,6 +25,7 @@ from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
 from core.ids import parse_id
 from core.inputs import parse
+from core.urls import with_query
 
 #: The listing's status filter: the phases anyone may see.
 LISTED_PHASES = [phase for phase in Phase if phase != Phase.DRAFT]
@@ -105,7 +106,8 @@ def diff(context: Context) -> Response:
 def paragraph(context: Context) -> Response:
     """A paragraph's threads: the full page, or the fragment htmx puts in the margin."""
     service = _service(context)
-    return _paragraph_page(context, service, _visible(context, service))
+    posted = parse_id(context.request.query_params.get("posted"))
+    return _paragraph_page(context, service, _visible(context, service), posted=posted)
 
 
 def post_comment(context: Context) -> Response:
@@ -119,9 +121,9 @@ def post_comment(context: Context) -> Response:
     except (InvalidInput, TooManyAttempts) as error:
         return _paragraph_page(context, service, consultation, form=form, error=error)
     if is_htmx(context.request):
-        return _paragraph_page(context, service, consultation)
+        return _paragraph_page(context, service, consultation, posted=comment_id)
     paragraph = url_path(context.request, "paragraph", slug=consultation.slug, key=key)
-    return redirect(f"{paragraph}#c-{comment_id}")
+    return redirect(f"{with_query(paragraph, posted=comment_id)}#c-{comment_id}")
 
 
 def _store_comment(
@@ -187,7 +189,10 @@ def _paragraph_page(
     *,
     form: dict[str, str] | None = None,
     error: DomainError | None = None,
+    posted: int | None = None,
 ) -> Response:
+    """The paragraph and its threads; `posted`: the comment whose receipt its author is
+    shown (to anyone else the page is the same as without it)."""
     key = context.params["key"]
     threads = service.threads(consultation, key)
     paragraph = service.paragraph(consultation, key)
@@ -213,6 +218,7 @@ def _paragraph_page(
         "can_moderate": policy.can_moderate(context.user, consultation),
         "form": form or {},
         "error": error,
+        "posted": posted,
     }
     return render(
         context.request,

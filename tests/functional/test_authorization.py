@@ -56,6 +56,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/signin/{provider}"): Call((404,) * 4),
     ("GET", "/auth/{provider}/callback"): Call((404,) * 4),
     ("GET", "/language/{code}"): Call((MOVED,) * 4),
+    ("GET", "/account/comments"): Call(SIGNED_IN_PAGE),
     ("GET", "/consultations"): Call(PUBLIC),
     ("GET", "/consultations/new"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}"): Call(PUBLIC),

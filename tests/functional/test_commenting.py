@@ -79,7 +79,7 @@ def test_comment_without_javascript_redirects_back_to_the_paragraph(
 
     assert response.status_code == 303
     location = response.headers["location"]
-    assert location.startswith(f"/consultations/end-users/p/{key}#c-")
+    assert location.startswith(f"/consultations/end-users/p/{key}?posted=")
     thread_page = page(browser.get(location.split("#")[0]))
     comment = thread_page.select_one(".comment")
     assert comment is not None

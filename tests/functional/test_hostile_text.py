@@ -355,6 +355,8 @@ def _editor_pages(visit: Visit, key: str) -> None:
     visit.post("/account/tokens", {"name": HOSTILE, "scope": "read"})
     visit.get("/account")
     _forms(visit, key)
+    visit.get("/account/comments")  # the hostile comments the forms above posted
+    visit.get(f"/account/comments?page={HOSTILE}")
 
 
 def _reanchoring(visit: Visit, key: str, orphans: list[tuple[int, str]]) -> None:

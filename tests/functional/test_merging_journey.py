@@ -36,7 +36,7 @@ ADDED = " Operators should publish how they do this."
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[str, Inbox]]:
-    with smtp_server() as server:
+    with smtp_server(receipts_apart=True) as server:
         yield server
 
 

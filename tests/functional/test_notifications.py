@@ -30,7 +30,8 @@ BASE = "https://roundtable.example"
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[str, Inbox]]:
-    with smtp_server() as server:
+    """Notification mail only: the receipts of the comments posted here are set apart."""
+    with smtp_server(receipts_apart=True) as server:
         yield server
 
 

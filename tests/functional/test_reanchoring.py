@@ -188,7 +188,7 @@ def test_commenters_are_told_in_their_own_language(
     for person in session.scalars(select(User).where(User.email != "chief@example.org")):
         person.language = "uk"  # the commenters read Ukrainian (mail follows the reader)
     session.commit()
-    with smtp_server() as (url, inbox):
+    with smtp_server(receipts_apart=True) as (url, inbox):
         app = mail_app(sessions, clock, tmp_path, url)
         with Browser(app, base_url="https://testserver", follow_redirects=False) as browser:
             browser.sign_in("chief@example.org")

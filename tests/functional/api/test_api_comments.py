@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from accounts.services import AccountService
+from consultations.receipts import receipt_number
 from core.clock import FixedClock
 from tests.factories import comment_on, make_user
 from tests.functional.api.conftest import NAME, ORGANISATION, World
@@ -53,6 +54,7 @@ def test_a_comment_is_created_and_found_at_its_location(
     assert created["author_label"] == "Government"
     assert NAME not in response.text and ORGANISATION not in response.text
     assert_aware(created["created_at"])
+    assert created["receipt"] == receipt_number(created["id"]), "the same receipt as on screen"
     assert written(session) == (1, 1)
 
     listed = browser.get(response.headers["location"])
