@@ -156,7 +156,7 @@ def test_stakeholder_comments_without_javascript(
     expect(page.get_by_role("heading", level=1)).to_have_text("Paragraph 7")
     fill_comment(page.locator("form.comment-form"))
 
-    page.wait_for_url(re.compile(rf"{re.escape(scene.path)}/p/{key}#c-\d+$"))
+    page.wait_for_url(re.compile(rf"{re.escape(scene.path)}/p/{key}\?posted=\d+#c-\d+$"))
     expect_group_only(page.locator(".comment").filter(has_text=BODY))
     page.goto(scene.path)
     expect(page.locator(f"#p-{key} .margin-count")).to_contain_text("1 comment")

@@ -127,7 +127,7 @@ def test_without_javascript_the_form_takes_a_quote(
     form.get_by_label("Show my comment as").select_option("group")
     form.get_by_role("button", name="Post comment").click()
 
-    page.wait_for_url(re.compile(rf"{re.escape(scene.path)}/p/{key}#c-\d+$"))
+    page.wait_for_url(re.compile(rf"{re.escape(scene.path)}/p/{key}\?posted=\d+#c-\d+$"))
     expect(page.locator(".thread blockquote.quote")).to_have_text(WORDS)
 
 
