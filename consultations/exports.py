@@ -103,7 +103,7 @@ def public_comments(
     return rows
 
 
-def _cell(value: object) -> object:
+def cell(value: object) -> object:
     """A text cell a spreadsheet will show as text, never run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -120,7 +120,7 @@ def as_csv(rows: Sequence[CommentRow]) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(getattr(row, name)) for name in COLUMNS])
+        writer.writerow([cell(getattr(row, name)) for name in COLUMNS])
     return out.getvalue()
 
 

@@ -114,7 +114,8 @@ class Flagged:
     reasons: tuple[tuple[FlagReason, int], ...]
 
 
-def _comment(session: Session, actor: User | None, comment_id: int) -> Comment:
+def visible_comment(session: Session, actor: User | None, comment_id: int) -> Comment:
+    """Comment `comment_id`, if `actor` may see its consultation (else 404)."""
     comment = session.get(Comment, comment_id)
     if comment is None or not policy.can_view(actor, comment.thread.consultation):
         raise NotFound(N_("No comment %(id)s."), id=comment_id)
@@ -127,7 +128,7 @@ def flag_comment(
     """`actor` flags comment `comment_id` for the moderators: one open flag per person and
     comment (409 for a second, even in a race: a partial unique index keeps one)."""
     person = require_signed_in(actor)
-    comment = _comment(session, person, comment_id)
+    comment = visible_comment(session, person, comment_id)
     if comment.hidden:
         raise Conflict(N_("A moderator has hidden this comment already."))
     open_flag = select(Flag.id).where(
@@ -166,7 +167,7 @@ def hide_comment(
 ) -> Comment:
     """Hide a comment, as an editor, saying why: it stays in place, its replies stay."""
     editor = require_editor(actor)
-    comment = _comment(session, editor, comment_id)
+    comment = visible_comment(session, editor, comment_id)
     if comment.hidden:
         raise Conflict(N_("This comment is hidden already."))
     reason = data.reason.strip()
@@ -180,7 +181,7 @@ def restore_comment(
 ) -> Comment:
     """Show a hidden comment again, as an editor, saying why."""
     editor = require_editor(actor)
-    comment = _comment(session, editor, comment_id)
+    comment = visible_comment(session, editor, comment_id)
     if not comment.hidden:
         raise Conflict(N_("This comment is not hidden."))
     comment.hidden_at, comment.hidden_reason, comment.hidden_by_id = None, None, None
@@ -193,7 +194,7 @@ def keep_comment(
 ) -> Comment:
     """Leave a flagged comment visible, as an editor, saying why: its flags are resolved."""
     editor = require_editor(actor)
-    comment = _comment(session, editor, comment_id)
+    comment = visible_comment(session, editor, comment_id)
     if comment.hidden:
         raise Conflict(N_("This comment is hidden: restore it instead."))
     _decide(session, clock, editor, comment, "comment.keep", KEPT, data.reason.strip())
