@@ -52,7 +52,7 @@ def test_flag_hide_restore_journey(
     smtp: tuple[str, Inbox],
 ) -> None:
     url, inbox = smtp
-    consultation, comment, reply = _world(session, clock)
+    _consultation, comment, reply = _world(session, clock)
     flagger = make_user(session, clock, email="flagger@example.org")
     chief = editor(session, clock, name="Ivanna Editor", email="chief@example.org")
     session.commit()
