@@ -37,6 +37,7 @@ from briefs import contesting, suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
+from consultations import moderating
 from consultations.attribution import GROUP_LABELS
 from consultations.commenting import NewComment
 from consultations.creating import NewConsultation, create_consultation
@@ -44,7 +45,7 @@ from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
-from core.enums import Attribution, ConsultationStatus, Disposition, Language
+from core.enums import Attribution, ConsultationStatus, Disposition, FlagReason, Language
 from core.errors import InvalidInput
 from core.markdown import strip_front_matter
 
@@ -394,6 +395,11 @@ class DemoLoader:
         contesting.answer_contest(
             self.session, self.clock, self.editor, refused.consultation.slug, refused.id,
             contesting.ContestAnswer(answer=CONTEST_ANSWER),
+        )  # fmt: skip
+        # The editor flags a comment as off-topic, so the moderation queue shows one.
+        moderating.flag_comment(
+            self.session, self.clock, self.editor, refused.comments[0].id,
+            moderating.NewFlag(reason=FlagReason.OFF_TOPIC),
         )  # fmt: skip
 
     def publish_briefs(self, consultation: Consultation, threads: dict[str, Thread]) -> None:

@@ -25,6 +25,7 @@ from briefs.dispositions import Decision
 from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
 from consultations.managing import CommentRules, ConsultationState, StatusChange
+from consultations.moderating import FlagJSON, NewFlag
 from consultations.versions import NewVersion, VersionPublished
 from core.enums import (
     Disposition,
@@ -204,6 +205,7 @@ class _ModelSchemas(GenerateJsonSchema):
         "PublicComment": "Comment",
         "CommentPosted": "CreatedComment",
         "ContestJSON": "Contest",
+        "FlagJSON": "Flag",
     }
 
     def normalize_name(self, name: str) -> str:
@@ -228,6 +230,8 @@ def model_schemas() -> dict[str, Schema]:
         (Decision, "validation"),
         (NewContest, "validation"),
         (ContestJSON, "serialization"),
+        (NewFlag, "validation"),
+        (FlagJSON, "serialization"),
     ]
     _, schemas = models_json_schema(
         models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
@@ -360,6 +364,7 @@ def consultation_paths() -> dict[str, Schema]:
         "/consultations/{slug}/rules": {"put": put_rules_operation()},
         "/threads/{thread_id}/disposition": {"put": put_disposition_operation()},
         "/threads/{thread_id}/contest": {"post": post_contest_operation()},
+        "/comments/{comment_id}/flags": {"post": post_flag_operation()},
     }
 
 
@@ -384,6 +389,34 @@ def put_disposition_operation() -> Schema:
             "content": {"application/json": {"schema": ref("Decision")}},
         },
         "responses": ok(ref("Thread")) | errors(400, 401, 403, 404, 413, 415, 422),
+    }
+
+
+COMMENT_ID = param("comment_id", "path", integer(minimum=1, maximum=MAX_ID), "A comment's id.")
+
+
+def post_flag_operation() -> Schema:
+    created = {
+        "description": "Flagged. `Location` is the comment on its paragraph's page.",
+        "headers": {"Location": {"schema": string(), "description": "The comment."}},
+        "content": {"application/json": {"schema": ref("Flag")}},
+    }
+    return {
+        "operationId": "flagComment",
+        "tags": ["consultations"],
+        "summary": "Flag a comment for the moderators.",
+        "description": (
+            "Needs a token with the `write` scope. One open flag per person and comment (409 "
+            "for a second until a moderator decides); a hidden comment cannot be flagged "
+            "(409). With `other`, `note` says what is wrong. Only the moderators read flags."
+        ),
+        "security": [{"bearer": ["write"]}],
+        "parameters": [COMMENT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("NewFlag")}},
+        },
+        "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
     }
 
 

@@ -29,6 +29,7 @@ class Throttles:
 
     comment: tuple[Limit, ...]
     comment_per_ip: tuple[Limit, ...]
+    flag: tuple[Limit, ...]
     search_per_ip: tuple[Limit, ...]
 
     @classmethod
@@ -38,6 +39,8 @@ class Throttles:
             comment_per_ip=configured(
                 "comment:ip", settings.comment_rate_limit, shards=ADDRESS_SHARDS
             ),
+            # Flags are writes like comments: one person flags at most as often as they post.
+            flag=configured("flag:user", settings.comment_rate_limit),
             search_per_ip=configured(
                 "search:ip", settings.search_rate_limit, shards=ADDRESS_SHARDS
             ),
@@ -62,6 +65,12 @@ def count_comment(request: Request, session: Session, author: User) -> None:
     checks = [(limit, str(author.id)) for limit in throttles.comment]
     checks += [(limit, ip) for limit in throttles.comment_per_ip]
     RateLimiter(session, clock=clock(request)).check_all(checks, spread=author.id)
+
+
+def count_flag(request: Request, session: Session, flagger: User) -> None:
+    """Count a flag against its author's limit, in the flag's own transaction."""
+    checks = [(limit, str(flagger.id)) for limit in _throttles(request).flag]
+    RateLimiter(session, clock=clock(request)).check_all(checks, spread=flagger.id)
 
 
 def count_search(request: Request, session: Session) -> None:

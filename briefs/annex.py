@@ -56,7 +56,7 @@ def _thread_entry(
         "thread_id": thread.id,
         "paragraph_key": thread.paragraph_key,
         "paragraph_ordinal": ordinals.get(thread.paragraph_key),
-        "excerpt": excerpt(opening.body) if opening else "",
+        "excerpt": excerpt(opening.body) if opening and not opening.hidden else "",
         "author_label": author.label if author else "",
         "stakeholder_group": author.group.value if author and author.group else None,
         "stance": opening.stance.value if opening and opening.stance else None,

@@ -117,6 +117,11 @@ class PublicComment(BaseModel):
     )
     author_label: str = Field(description="All the public may know of the author, as they chose.")
     created_at: AwareDatetime = Field(description="ISO 8601 with a UTC offset.")
+    hidden_by_moderator: str | None = Field(
+        default=None,
+        description="The moderator's reason when a moderator hid it: `body` is then empty "
+        "and `suggestion` null; it keeps its place, and its replies stay.",
+    )
 
     @classmethod
     def of(cls, comment: Comment) -> Self:
@@ -124,12 +129,13 @@ class PublicComment(BaseModel):
         return cls(
             id=comment.id,
             parent_id=comment.parent_id,
-            body=comment.body,
+            body="" if comment.hidden else comment.body,
             stance=comment.stance,
-            suggestion=comment.suggestion,
+            suggestion=None if comment.hidden else comment.suggestion,
             stakeholder_group=author.group,
             author_label=author.label,
             created_at=as_utc(comment.created_at),
+            hidden_by_moderator=comment.hidden_reason if comment.hidden else None,
         )
 
 

@@ -48,6 +48,7 @@ class CommentRow:
     suggestion: str | None
     disposition: str | None
     url: str
+    hidden_by_moderator: str | None  # the moderator's reason; then no body nor suggestion
 
 
 def _numbers(session: Session, consultation: Consultation) -> dict[tuple[int, str], int]:
@@ -73,10 +74,11 @@ def _row(comment: Comment, thread: Thread, number: int | None, url: str) -> Comm
         stance=comment.stance.value if comment.stance else None,
         stakeholder_group=author.group.value if author.group else None,
         author=author.label,
-        body=comment.body,
-        suggestion=comment.suggestion,
+        body="" if comment.hidden else comment.body,
+        suggestion=None if comment.hidden else comment.suggestion,
         disposition=thread.disposition.value if thread.disposition else None,
         url=url,
+        hidden_by_moderator=comment.hidden_reason if comment.hidden else None,
     )
 
 
@@ -101,7 +103,7 @@ def public_comments(
     return rows
 
 
-def _cell(value: object) -> object:
+def cell(value: object) -> object:
     """A text cell a spreadsheet will show as text, never run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -118,7 +120,7 @@ def as_csv(rows: Sequence[CommentRow]) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(getattr(row, name)) for name in COLUMNS])
+        writer.writerow([cell(getattr(row, name)) for name in COLUMNS])
     return out.getvalue()
 
 

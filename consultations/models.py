@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
@@ -12,6 +22,7 @@ from core.enums import (
     Attribution,
     ConsultationStatus,
     Disposition,
+    FlagReason,
     Language,
     StakeholderGroup,
     Stance,
@@ -156,8 +167,17 @@ class Comment(Base):
     # Snapshot: was the author's affiliation verified when they posted?
     verified: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
+    # Set while a moderator hides it (consultations/moderating.py): it keeps its place in
+    # the thread, its replies stay, and everyone reads the reason instead of its text.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     thread: Mapped[Thread] = relationship(back_populates="comments")
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Endorsement(Base):
@@ -190,3 +210,34 @@ class AppliedSuggestion(Base):
     resolved_conflict: Mapped[bool] = mapped_column(default=False)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied_at: Mapped[datetime]
+
+
+class Flag(Base):
+    """A participant's report of a comment to the moderators: one open flag per person and
+    comment; a moderator's decision (hide, or keep it visible) resolves the open ones."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        Index(
+            "uq_flags_open",
+            "comment_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[FlagReason] = mapped_column(enum_column(FlagReason))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(20))  # "hidden" or "kept"
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    comment: Mapped[Comment] = relationship()

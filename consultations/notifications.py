@@ -26,7 +26,9 @@ from core.urls import PathFor, Urls
 
 #: language → gettext of that language (the worker's catalogs); English is the source.
 Translate = Callable[[str], Callable[[str], str]]
-KINDS = frozenset({"reply", "orphaned", "reanchored", "receipt"})
+KINDS = frozenset(
+    {"reply", "orphaned", "reanchored", "receipt", "comment_hidden", "comment_restored"}
+)
 
 ORPHANED_SUBJECT = N_("Your thread on “%(title)s” waits to be re-anchored")
 ORPHANED_TEXT = N_(
@@ -71,7 +73,7 @@ def compose_reply(
     """“Someone replied to your comment”, attributed as the replier chose, in the
     recipient's language."""
     reply = session.get(Comment, event.payload["comment_id"])
-    if reply is None or reply.parent_id is None:
+    if reply is None or reply.parent_id is None or reply.hidden:
         return None
     parent = session.get(Comment, reply.parent_id)
     recipient = session.get(User, parent.author_id) if parent and parent.author_id else None
@@ -187,9 +189,46 @@ def _ordinal(session: Session, thread: Thread, number: int | None) -> int | str:
     return session.scalar(query) or "?"
 
 
+HIDDEN_SUBJECT = N_("A moderator hid your comment on “%(title)s”")
+HIDDEN_TEXT = N_(
+    "Hello %(name)s,\n\na moderator hid your comment on “%(title)s” for this reason:\n\n"
+    "%(reason)s\n\nIt keeps its place in the thread, and its replies stay; everyone reads "
+    "“hidden by a moderator” and the reason instead of your text:\n\n%(url)s\n"
+)
+RESTORED_SUBJECT = N_("A moderator restored your comment on “%(title)s”")
+RESTORED_TEXT = N_(
+    "Hello %(name)s,\n\na moderator restored your comment on “%(title)s”, which everyone "
+    "can read again, for this reason:\n\n%(reason)s\n\n%(url)s\n"
+)
+
+
+def compose_moderation(
+    session: Session, event: OutboxEvent, urls: Urls, translate: Translate
+) -> Mail | None:
+    """To the author: a moderator hid or restored their comment, and why."""
+    comment = session.get(Comment, event.payload.get("comment_id"))
+    recipient = session.get(User, comment.author_id) if comment and comment.author_id else None
+    if comment is None or recipient is None or not _reachable(recipient):
+        return None
+    if not following.wants_mail(recipient):
+        return None
+    _ = translate(recipient.language)
+    values = {
+        "name": recipient.name,
+        "title": comment.thread.consultation.title,
+        "reason": event.payload.get("reason", ""),
+        "url": f"{thread_url(urls, comment).split('#')[0]}#c-{comment.id}",
+    }
+    hidden = event.kind == "comment_hidden"
+    subject, text = (HIDDEN_SUBJECT, HIDDEN_TEXT) if hidden else (RESTORED_SUBJECT, RESTORED_TEXT)
+    return Mail(to=recipient.email, subject=_(subject) % values, text=_(text) % values)
+
+
 def compose(
     session: Session, event: OutboxEvent, urls: Urls, translate: Translate = _english
 ) -> Mail | None:
+    if event.kind in ("comment_hidden", "comment_restored"):
+        return compose_moderation(session, event, urls, translate)
     if event.kind == "reply":
         return compose_reply(session, event, urls, translate)
     if event.kind in ("orphaned", "reanchored"):

@@ -81,6 +81,16 @@ class Disposition(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
 
 
+class FlagReason(StrEnum):
+    """Why a participant flags a comment for the moderators."""
+
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_DATA = "personal_data"
+    OTHER = "other"
+
+
 class Language(StrEnum):
     EN = "en"
     UK = "uk"
@@ -106,4 +116,9 @@ LABELS: dict[str, str] = {
     Disposition.NOT_ACCEPTED: N_("Not accepted"),
     Disposition.NOTED: N_("Noted"),
     Disposition.OUT_OF_SCOPE: N_("Out of scope"),
+    FlagReason.SPAM: N_("Spam"),
+    FlagReason.ABUSE: N_("Abuse"),
+    FlagReason.OFF_TOPIC: N_("Off-topic"),
+    FlagReason.PERSONAL_DATA: N_("Personal data"),
+    FlagReason.OTHER: N_("Other"),
 }

@@ -309,7 +309,7 @@ def _comment_documents(session: Session, sources: dict[int, _Source]) -> dict[in
     query = (
         select(Thread.consultation_id, Thread.paragraph_key, Comment)
         .join(Comment.thread)
-        .where(Thread.consultation_id.in_(list(sources)))
+        .where(Thread.consultation_id.in_(list(sources)), Comment.hidden_at.is_(None))
         .order_by(Thread.id, Comment.id)
     )
     documents: defaultdict[int, list[Document]] = defaultdict(list)
@@ -346,7 +346,7 @@ def consultation_of_comment(session: Session, comment_id: int) -> int | None:
 def comment_document(session: Session, comment_id: int) -> Document | None:
     """The comment's document, or None when it is gone or not (or no longer) public."""
     comment = session.get(Comment, comment_id)
-    if comment is None:
+    if comment is None or comment.hidden:  # a moderator hid it: out of the index
         return None
     thread = comment.thread
     consultation = session.get(

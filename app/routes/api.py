@@ -31,7 +31,7 @@ from app.api_protocol import (
     read_json_object,
     unknown_endpoint,
 )
-from app.throttle import count_comment, count_search
+from app.throttle import count_comment, count_flag, count_search
 from app.urls import request_paths, url_path
 from app.web import Context, endpoint, endpoint_reading
 from briefs import contesting, dispositions, exports, publishing
@@ -41,11 +41,12 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, managing, versions
+from consultations import commenting, managing, moderating, versions
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
 from consultations.models import Consultation, Paragraph, Thread
+from consultations.moderating import NOT_FLAGGED, FlagJSON, NewFlag
 from consultations.services import NOT_POSTED, SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
@@ -326,6 +327,29 @@ def post_contest(context: Context, body: Payload) -> Response:
     )
 
 
+# -- moderation --------------------------------------------------------------------------------
+
+
+@endpoint_reading(_payload(), web=False)
+def post_flag(context: Context, body: Payload) -> Response:
+    """Flag a comment for the moderators, by the token's user: the page's flag form, as JSON."""
+    flagger, payload = _authenticated(context, body)
+    data = parse(NewFlag, payload, NOT_FLAGGED)
+    comment_id = context.params["comment_id"]
+    flag = moderating.flag_comment(context.session, context.clock, flagger, comment_id, data)
+    count_flag(context.request, context.session, flagger)
+    thread = flag.comment.thread
+    paragraph = url_path(
+        context.request, "paragraph", slug=thread.consultation.slug, key=thread.paragraph_key
+    )
+    return Response(
+        FlagJSON.of(flag).model_dump_json(),
+        201,
+        {"Location": f"{paragraph}#c-{comment_id}"},
+        media_type="application/json",
+    )
+
+
 # -- briefs ------------------------------------------------------------------------------------
 
 
@@ -446,6 +470,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations/{slug}/rules", put_comment_rules, methods=["PUT"]),
     ApiRoute("/threads/{thread_id:id}/disposition", put_disposition, methods=["PUT"]),
     ApiRoute("/threads/{thread_id:id}/contest", post_contest, methods=["POST"]),
+    ApiRoute("/comments/{comment_id:id}/flags", post_flag, methods=["POST"]),
     ApiRoute(
         "/briefs",
         by_method(GET=endpoint(list_briefs, web=False), POST=post_brief),

@@ -13,13 +13,13 @@ from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
-from consultations import commenting, exports, policy, reanchoring
+from consultations import commenting, exports, moderating, policy, reanchoring
 from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Consultation, Thread
 from consultations.period import period_note
 from consultations.services import NOT_POSTED, ConsultationService, topic_named
-from core.enums import Attribution, Phase, Stance
+from core.enums import Attribution, FlagReason, Phase, Stance
 from core.errors import DomainError, InvalidInput, NotFound
 from core.i18n import N_
 from core.idempotency import AlreadyAnswered, Answer, IdempotencyStore, KeyReused, fingerprint
@@ -216,6 +216,12 @@ def _paragraph_page(
             a for a in Attribution if a != Attribution.ANONYMOUS or consultation.allow_anonymous
         ],
         "can_moderate": policy.can_moderate(context.user, consultation),
+        "flag_reasons": list(FlagReason),
+        "flagged": moderating.flagged_by(
+            context.session, context.user, [c.id for t in threads for c in t.comments]
+        ),
+        "flag_error": None,
+        "flag_form": {},
         "form": form or {},
         "error": error,
         "posted": posted,

@@ -68,6 +68,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/consultations/{slug}/manage"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/synthesis"): Call(EDITOR_PAGE),
     ("GET", "/consultations/{slug}/reanchor"): Call(EDITOR_PAGE),
+    ("GET", "/moderation"): Call(EDITOR_PAGE),
+    ("GET", "/audit"): Call(EDITOR_PAGE),
+    ("GET", "/audit.csv"): Call(EDITOR_PAGE),
     # Without `comment` (the matrix sends no query): the editor learns that one is needed.
     ("GET", "/consultations/{slug}/suggestions/merge"): Call((MOVED, 403, 422, 422)),
     ("GET", "/briefs"): Call(PUBLIC),
@@ -207,6 +210,14 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/account/tokens"): Call((401, OK, OK, OK), {"name": "matrix", "scope": "read"}),
     ("POST", "/account/tokens/{token_id:id}/revoke"): Call((401, 404, 404, 404)),
     ("POST", "/account/delete"): Call((401, 422, 422, 422), {"email": "nobody@example.org"}),
+    # Flag first (a hidden comment cannot be flagged), then keep, hide and restore it.
+    ("POST", "/comments/{comment_id:id}/flags"): Call(SIGNED_IN_WRITE, {"reason": "spam"}),
+    ("POST", "/api/v1/comments/{comment_id:id}/flags"): Call((401,) * 4, {"reason": "spam"}),
+    ("POST", "/moderation/comments/{comment_id:id}/keep"): Call(EDITOR_WRITE, {"reason": "Fine."}),
+    ("POST", "/moderation/comments/{comment_id:id}/hide"): Call(EDITOR_WRITE, {"reason": "Spam."}),
+    ("POST", "/moderation/comments/{comment_id:id}/restore"): Call(
+        EDITOR_WRITE, {"reason": "Not spam."}
+    ),
     ("POST", "/admin/people/{user_id:id}/verify"): Call(ADMIN_WRITE),
     ("POST", "/admin/people/{user_id:id}/revoke"): Call(ADMIN_WRITE),
     ("POST", "/admin/mail/{event_id:id}/retry"): Call((401, 403, 403, 404)),  # none failed

@@ -374,6 +374,30 @@ def _reanchoring(visit: Visit, key: str, orphans: list[tuple[int, str]]) -> None
     visit.get(f"/consultations/hostile/p/{key}", htmx=True)
 
 
+def _flagging(visit: Visit, comment_id: int) -> None:
+    """The flag form refused (the page and the htmx fragment), then a hostile note sent."""
+    flags = f"/comments/{comment_id}/flags"
+    for htmx in (False, True):
+        visit.post(flags, {"reason": HOSTILE, "note": HOSTILE}, htmx=htmx)
+    assert visit.post(flags, {"reason": "other", "note": HOSTILE}).status_code == 303
+
+
+def _moderating(visit: Visit, comment_id: int, key: str) -> None:
+    """The queue with a hostile note, a refused and a hostile reason, the hidden comment, and
+    the audit log with hostile filters."""
+    visit.get("/moderation")
+    visit.post(f"/moderation/comments/{comment_id}/hide", {"reason": " "})
+    assert (
+        visit.post(f"/moderation/comments/{comment_id}/hide", {"reason": HOSTILE}).status_code
+        == 303
+    )
+    visit.get("/moderation")
+    visit.get(f"/consultations/hostile/p/{key}")
+    visit.get("/audit")
+    visit.get(f"/audit?action={HOSTILE}&actor={HOSTILE}&consultation={HOSTILE}&from={HOSTILE}")
+    visit.get("/audit?consultation=hostile")
+
+
 def _merging(visit: Visit, seeded: dict[str, object], key: str) -> None:
     """The preview of a conflicting batch, the workspace filtered, and bad confirmations."""
     rivals = seeded["rivals"]
@@ -467,6 +491,7 @@ def test_every_template_renders_hostile_text_as_text(
     visit.get(f"/consultations/hostile-open/p/{open_key}", htmx=True)
     visit.post(f"/consultations/hostile-open/p/{open_key}/comments", {"body": HOSTILE_MARKDOWN})
     _following(visit, session, clock, people[0], comments[0].thread_id)
+    _flagging(visit, comments[0].id)
     browser.cookies.clear()
     browser.sign_in(unverified.email)
     visit.get("/verify")
@@ -482,6 +507,7 @@ def test_every_template_renders_hostile_text_as_text(
     assert isinstance(orphans, list)
     _reanchoring(visit, key, orphans)
     _merging(visit, seeded, key)
+    _moderating(visit, comments[0].id, key)
     visit.post("/account/delete", {"email": chief.email})
 
     templates = {path.relative_to(TEMPLATES_DIR).as_posix() for path in _templates()}
