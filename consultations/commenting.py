@@ -116,9 +116,14 @@ class PublicComment(BaseModel):
     )
     author_label: str = Field(description="All the public may know of the author, as they chose.")
     created_at: AwareDatetime = Field(description="ISO 8601 with a UTC offset.")
+    endorsements: dict[StakeholderGroup, int] = Field(
+        description="Endorsements of the comment (and its suggestion) by the endorsers' "
+        "stakeholder group when they endorsed; groups with none are left out."
+    )
 
     @classmethod
-    def of(cls, comment: Comment) -> Self:
+    def of(cls, comment: Comment, endorsements: dict[StakeholderGroup, int] | None = None) -> Self:
+        """`endorsements`: the comment's, from `endorsing.counts_by_group` (a new one has none)."""
         author = public_author(comment)
         return cls(
             id=comment.id,
@@ -129,6 +134,7 @@ class PublicComment(BaseModel):
             stakeholder_group=author.group,
             author_label=author.label,
             created_at=as_utc(comment.created_at),
+            endorsements=endorsements or {},
         )
 
 
@@ -139,8 +145,8 @@ class CommentPosted(PublicComment):
     paragraph_key: str
 
     @classmethod
-    def of(cls, comment: Comment) -> Self:
-        fields = PublicComment.of(comment).model_dump()
+    def of(cls, comment: Comment, endorsements: dict[StakeholderGroup, int] | None = None) -> Self:
+        fields = PublicComment.of(comment, endorsements).model_dump()
         return cls(
             **fields, thread_id=comment.thread_id, paragraph_key=comment.thread.paragraph_key
         )

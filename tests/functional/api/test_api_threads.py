@@ -21,6 +21,7 @@ COMMENT_FIELDS = {
     "stakeholder_group",
     "author_label",
     "created_at",
+    "endorsements",
 }
 
 
