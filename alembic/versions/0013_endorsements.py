@@ -49,4 +49,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("endorsements") as batch:
+        batch.drop_constraint(op.f("ck_endorsements_stakeholdergroup"), type_="check")
         batch.drop_column("stakeholder_group")
