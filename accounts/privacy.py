@@ -154,6 +154,7 @@ def _endorsements(session: Session, user: User, paths: PathFor) -> list[dict[str
         {
             "comment_id": endorsement.comment_id,
             "url": _comment_url(paths, slug, key, endorsement.comment_id),
+            "stakeholder_group": endorsement.stakeholder_group.value,
             "created_at": _when(endorsement.created_at),
         }
         for endorsement, key, slug in session.execute(query)

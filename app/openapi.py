@@ -24,6 +24,7 @@ from briefs.contesting import ContestJSON, NewContest
 from briefs.dispositions import Decision
 from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
+from consultations.endorsing import EndorsementState
 from consultations.managing import CommentRules, ConsultationState, StatusChange
 from consultations.moderating import FlagJSON, NewFlag
 from consultations.versions import NewVersion, VersionPublished
@@ -232,6 +233,7 @@ def model_schemas() -> dict[str, Schema]:
         (ContestJSON, "serialization"),
         (NewFlag, "validation"),
         (FlagJSON, "serialization"),
+        (EndorsementState, "serialization"),
     ]
     _, schemas = models_json_schema(
         models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
@@ -365,6 +367,7 @@ def consultation_paths() -> dict[str, Schema]:
         "/threads/{thread_id}/disposition": {"put": put_disposition_operation()},
         "/threads/{thread_id}/contest": {"post": post_contest_operation()},
         "/comments/{comment_id}/flags": {"post": post_flag_operation()},
+        "/comments/{comment_id}/endorsement": endorsement_operations(),
     }
 
 
@@ -443,6 +446,45 @@ def post_contest_operation() -> Schema:
             "content": {"application/json": {"schema": ref("NewContest")}},
         },
         "responses": {"201": created} | errors(400, 401, 403, 404, 409, 413, 415, 422),
+    }
+
+
+COMMENT_ID = param("comment_id", "path", integer(minimum=1, maximum=MAX_ID), "A comment's id.")
+ENDORSING_RULES = (
+    "Needs a token with the `write` scope of someone with a confirmed email address and a "
+    "stakeholder group (recorded with the endorsement), not the comment's author (403). "
+    "Only while the consultation accepts comments (409): the counts then stand still."
+)
+
+
+def endorsement_operations() -> Schema:
+    state = {"application/json": {"schema": ref("EndorsementState")}}
+    return {
+        "post": {
+            "operationId": "endorseComment",
+            "tags": ["consultations"],
+            "summary": "Endorse a comment (and its suggestion, if it carries one), once.",
+            "description": ENDORSING_RULES
+            + " Idempotent: endorsing again changes nothing and answers 200.",
+            "security": [{"bearer": ["write"]}],
+            "parameters": [COMMENT_ID],
+            "responses": {
+                "201": {"description": "Endorsed.", "content": state},
+                "200": {"description": "Already endorsed; nothing changed.", "content": state},
+            }
+            | errors(401, 403, 404, 409, 422),
+        },
+        "delete": {
+            "operationId": "withdrawEndorsement",
+            "tags": ["consultations"],
+            "summary": "Withdraw your endorsement of a comment.",
+            "description": ENDORSING_RULES
+            + " Idempotent: 204 whether or not there was an endorsement.",
+            "security": [{"bearer": ["write"]}],
+            "parameters": [COMMENT_ID],
+            "responses": {"204": {"description": "Not endorsed (any more)."}}
+            | errors(401, 403, 404, 409),
+        },
     }
 
 

@@ -122,9 +122,14 @@ class PublicComment(BaseModel):
         description="The moderator's reason when a moderator hid it: `body` is then empty "
         "and `suggestion` null; it keeps its place, and its replies stay.",
     )
+    endorsements: dict[StakeholderGroup, int] = Field(
+        description="Endorsements of the comment (and its suggestion) by the endorsers' "
+        "stakeholder group when they endorsed; groups with none are left out."
+    )
 
     @classmethod
-    def of(cls, comment: Comment) -> Self:
+    def of(cls, comment: Comment, endorsements: dict[StakeholderGroup, int] | None = None) -> Self:
+        """`endorsements`: the comment's, from `endorsing.counts_by_group` (a new one has none)."""
         author = public_author(comment)
         return cls(
             id=comment.id,
@@ -136,6 +141,7 @@ class PublicComment(BaseModel):
             author_label=author.label,
             created_at=as_utc(comment.created_at),
             hidden_by_moderator=comment.hidden_reason if comment.hidden else None,
+            endorsements=endorsements or {},
         )
 
 
@@ -149,8 +155,8 @@ class CommentPosted(PublicComment):
     )
 
     @classmethod
-    def of(cls, comment: Comment) -> Self:
-        fields = PublicComment.of(comment).model_dump()
+    def of(cls, comment: Comment, endorsements: dict[StakeholderGroup, int] | None = None) -> Self:
+        fields = PublicComment.of(comment, endorsements).model_dump()
         return cls(
             **fields,
             thread_id=comment.thread_id,

@@ -181,7 +181,9 @@ class Comment(Base):
 
 
 class Endorsement(Base):
-    """A participant's +1 on a comment; one per person and comment."""
+    """A participant's +1 on a comment (or its suggestion); one per person and comment.
+    The endorser's stakeholder group is snapshotted, as a comment's author's is: counts by
+    group (and the bridging scores built on them) do not change when a profile does."""
 
     __tablename__ = "endorsements"
 
@@ -191,6 +193,7 @@ class Endorsement(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    stakeholder_group: Mapped[StakeholderGroup] = mapped_column(enum_column(StakeholderGroup))
     created_at: Mapped[datetime]
 
 

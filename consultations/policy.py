@@ -80,3 +80,15 @@ def can_moderate(person: Person | None, consultation: Consultation) -> bool:
 def accepts_comments(consultation: Consultation, now: datetime) -> bool:
     """In its open phase (deadlines are enforced on the server)."""
     return phase(consultation, now) == Phase.OPEN
+
+
+def accepts_endorsements(consultation: Consultation, now: datetime) -> bool:
+    """Endorsing is taking part, as commenting is: in the open phase only. Withdrawing too,
+    so the counts are frozen when the comment period ends, for synthesis and the brief."""
+    return accepts_comments(consultation, now)
+
+
+def endorses_own(user_id: int, author_id: int | None) -> bool:
+    """Whether this would be an endorsement of one's own comment, which is refused: a
+    person's comment speaks for them already, and bridging counts would double it."""
+    return author_id is not None and user_id == author_id

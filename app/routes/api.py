@@ -41,7 +41,7 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, managing, moderating, versions
+from consultations import commenting, endorsing, managing, moderating, versions
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
@@ -50,7 +50,7 @@ from consultations.moderating import NOT_FLAGGED, FlagJSON, NewFlag
 from consultations.services import NOT_POSTED, SLUG_PATTERN, ConsultationService
 from consultations.versions import NOT_PUBLISHED, NewVersion
 from core.clock import as_utc
-from core.enums import Phase, ThreadState
+from core.enums import Phase, StakeholderGroup, ThreadState
 from core.errors import NotFound
 from core.idempotency import MAX_KEY_CHARS, AlreadyAnswered, Answer, IdempotencyStore, fingerprint
 from core.ids import MAX_ID
@@ -103,7 +103,13 @@ def paragraph_json(paragraph: Paragraph, counts: dict[str, int]) -> dict[str, An
     }
 
 
-def thread_json(thread: Thread, contest: DispositionContest | None = None) -> dict[str, Any]:
+def thread_json(
+    thread: Thread,
+    contest: DispositionContest | None = None,
+    endorsements: Mapping[int, dict[StakeholderGroup, int]] | None = None,
+) -> dict[str, Any]:
+    """`endorsements`: comment id → counts by group (`endorsing.counts_by_group`)."""
+    counts = endorsements or {}
     return {
         "id": thread.id,
         "paragraph_key": thread.paragraph_key,
@@ -114,7 +120,9 @@ def thread_json(thread: Thread, contest: DispositionContest | None = None) -> di
         "status": thread.status.value,
         "disposition": thread.disposition.value if thread.disposition else None,
         "rationale": thread.rationale,
-        "comments": [PublicComment.of(c).model_dump(mode="json") for c in thread.comments],
+        "comments": [
+            PublicComment.of(c, counts.get(c.id)).model_dump(mode="json") for c in thread.comments
+        ],
         "contest": ContestJSON.of(contest).model_dump() if contest else None,
     }
 
@@ -161,8 +169,16 @@ def list_threads(context: Context) -> Response:
     # A key of the wrong shape names no paragraph: no thread, and no query with odd bytes.
     threads = [] if key and not KEY_PATTERN.match(key) else service.threads(consultation, key)
     contests = contests_for(context.session, [thread.id for thread in threads])
-    items = [thread_json(thread, contests.get(thread.id)) for thread in threads]
+    endorsements = _endorsements(context, threads)
+    items = [thread_json(thread, contests.get(thread.id), endorsements) for thread in threads]
     return JSONResponse({"items": items})
+
+
+def _endorsements(
+    context: Context, threads: list[Thread]
+) -> dict[int, dict[StakeholderGroup, int]]:
+    ids = [comment.id for thread in threads for comment in thread.comments]
+    return endorsing.counts_by_group(context.session, ids)
 
 
 def _payload(limit: int = MAX_BODY_BYTES) -> Callable[[Request], Awaitable[Payload]]:
@@ -303,7 +319,7 @@ def put_disposition(context: Context, body: Payload) -> Response:
         context.session, context.clock, editor, thread_id, data
     )
     contest = contests_for(context.session, [thread.id]).get(thread.id)
-    return JSONResponse(thread_json(thread, contest))
+    return JSONResponse(thread_json(thread, contest, _endorsements(context, [thread])))
 
 
 @endpoint_reading(_payload(), web=False)
@@ -348,6 +364,26 @@ def post_flag(context: Context, body: Payload) -> Response:
         {"Location": f"{paragraph}#c-{comment_id}"},
         media_type="application/json",
     )
+
+
+# -- endorsements -------------------------------------------------------------------------------
+
+
+def endorse_comment(context: Context) -> Response:
+    """The token's user endorses a comment: 201 when this endorsed it, 200 when they had
+    already (nothing changes: a retry is safe). Either way the body is the comment's counts."""
+    user = authenticate(context.request, context.session, "write")
+    comment_id = context.params["comment_id"]
+    created = endorsing.endorse(context.session, context.clock, user, comment_id)
+    state = endorsing.state(context.session, user, comment_id)
+    return Response(state.model_dump_json(), 201 if created else 200, media_type="application/json")
+
+
+def withdraw_endorsement(context: Context) -> Response:
+    """204 whether or not there was an endorsement to withdraw (a retry is safe)."""
+    user = authenticate(context.request, context.session, "write")
+    endorsing.withdraw(context.session, context.clock, user, context.params["comment_id"])
+    return Response(status_code=204)
 
 
 # -- briefs ------------------------------------------------------------------------------------
@@ -471,6 +507,15 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/threads/{thread_id:id}/disposition", put_disposition, methods=["PUT"]),
     ApiRoute("/threads/{thread_id:id}/contest", post_contest, methods=["POST"]),
     ApiRoute("/comments/{comment_id:id}/flags", post_flag, methods=["POST"]),
+    ApiRoute(
+        "/comments/{comment_id:id}/endorsement",
+        by_method(
+            POST=endpoint(endorse_comment, web=False),
+            DELETE=endpoint(withdraw_endorsement, web=False),
+        ),
+        methods=["POST", "DELETE"],
+        name="endorsement",
+    ),
     ApiRoute(
         "/briefs",
         by_method(GET=endpoint(list_briefs, web=False), POST=post_brief),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -13,10 +15,10 @@ from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
-from consultations import commenting, exports, moderating, policy, reanchoring
+from consultations import commenting, endorsing, exports, moderating, policy, reanchoring
 from consultations.commenting import NewComment
 from consultations.diff import diff_versions
-from consultations.models import Consultation, Thread
+from consultations.models import Comment, Consultation, Thread
 from consultations.period import period_note
 from consultations.services import NOT_POSTED, ConsultationService, topic_named
 from core.enums import Attribution, FlagReason, Phase, Stance
@@ -196,6 +198,7 @@ def _paragraph_page(
     key = context.params["key"]
     threads = service.threads(consultation, key)
     paragraph = service.paragraph(consultation, key)
+    comment_ids = [comment.id for thread in threads for comment in thread.comments]
     briefs = BriefService(context.session, clock=context.clock)
     values = {
         "consultation": consultation,
@@ -217,11 +220,10 @@ def _paragraph_page(
         ],
         "can_moderate": policy.can_moderate(context.user, consultation),
         "flag_reasons": list(FlagReason),
-        "flagged": moderating.flagged_by(
-            context.session, context.user, [c.id for t in threads for c in t.comments]
-        ),
+        "flagged": moderating.flagged_by(context.session, context.user, comment_ids),
         "flag_error": None,
         "flag_form": {},
+        **_endorsement_values(context, comment_ids),
         "form": form or {},
         "error": error,
         "posted": posted,
@@ -234,6 +236,41 @@ def _paragraph_page(
         status_code=429 if isinstance(error, TooManyAttempts) else 422 if error else 200,
         headers=too_many_headers(error),
     )
+
+
+def _endorsement_values(context: Context, comment_ids: list[int]) -> dict[str, Any]:
+    """What `_endorsement.html` needs for these comments: two queries for the whole page."""
+    user = context.user
+    return {
+        "endorsements": endorsing.counts_by_group(context.session, comment_ids),
+        "endorsed": endorsing.endorsed_by(context.session, user.id, comment_ids)
+        if user
+        else frozenset(),
+        "endorse_buttons": True,
+    }
+
+
+def endorse(context: Context) -> Response:
+    """Endorse a comment or withdraw the endorsement (form field `action`); htmx swaps the
+    comment's endorsement block, without JS the paragraph's page comes back at the comment."""
+    comment_id = context.params["comment_id"]
+    if context.form.get("action") == "withdraw":
+        endorsing.withdraw(context.session, context.clock, context.user, comment_id)
+    else:
+        endorsing.endorse(context.session, context.clock, context.user, comment_id)
+    comment = context.session.get(Comment, comment_id)
+    assert comment is not None  # both use cases refuse a comment that is not there
+    consultation = comment.thread.consultation
+    if is_htmx(context.request):
+        values = {
+            "comment": comment,
+            "accepting": _service(context).is_accepting_comments(consultation),
+            **_endorsement_values(context, [comment_id]),
+        }
+        return render(context.request, "consultations/_endorsement.html", values)
+    key = comment.thread.paragraph_key
+    paragraph = url_path(context.request, "paragraph", slug=consultation.slug, key=key)
+    return redirect(f"{paragraph}#c-{comment_id}")
 
 
 def _download(slug: str, extension: str) -> dict[str, str]:
@@ -298,6 +335,12 @@ routes = [
         endpoint(post_comment),
         methods=["POST"],
         name="post_comment",
+    ),
+    Route(
+        "/comments/{comment_id:id}/endorsement",
+        endpoint(endorse),
+        methods=["POST"],
+        name="endorse_comment",
     ),
     Route(
         "/consultations/{slug}/threads/{thread_id:id}/contest",

@@ -22,6 +22,7 @@ from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.suggestions import ApplySuggestions, Batch
 from briefs.synthesis import QueueFilter, QueueItem, SynthesisService
+from consultations import endorsing
 from consultations.diff import diff_html
 from consultations.models import Consultation
 from core.enums import Disposition, StakeholderGroup, Stance
@@ -51,10 +52,21 @@ def _card_context(
         "dispositions": list(Disposition),
         "cited_in": landed,
         "applied": suggestions.applied_to(service.session, [c.id for c in item.thread.comments]),
+        **_endorsements(service, [c.id for c in item.thread.comments]),
         "contests": contests_for(service.session, [item.thread.id]),
         "applicable": suggestions.APPLICABLE,
         "errors": {item.thread.id: error} if error else {},
         "form": {},
+    }
+
+
+def _endorsements(service: SynthesisService, comment_ids: list[int]) -> dict[str, Any]:
+    """Each comment's and suggestion's endorsements by group, shown on its card (one query;
+    the editor weighs them, and does not endorse from here)."""
+    return {
+        "endorsements": endorsing.counts_by_group(service.session, comment_ids),
+        "endorsed": frozenset(),
+        "endorse_buttons": False,
     }
 
 
@@ -93,6 +105,7 @@ def _workspace_context(
         "dispositions": list(Disposition),
         "cited_in": briefs.citations_for_threads([item.thread.id for item in items]),
         "applied": suggestions.applied_to(service.session, comment_ids),
+        **_endorsements(service, comment_ids),
         "contests": contests_for(service.session, [item.thread.id for item in items]),
         "applicable": suggestions.APPLICABLE,
         "errors": errors or {},

@@ -125,6 +125,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/threads/{thread_id:id}/contest"): Call((401,) * 4, {"reason": "x"}),
     ("PUT", "/api/v1/consultations/{slug}/status"): Call((401,) * 4, {"status": "closed"}),
     ("PUT", "/api/v1/consultations/{slug}/rules"): Call((401,) * 4, {"closes_at": "x"}),
+    ("POST", "/api/v1/comments/{comment_id:id}/endorsement"): Call((401,) * 4),
+    ("DELETE", "/api/v1/comments/{comment_id:id}/endorsement"): Call((401,) * 4),
+    # Nobody here wrote the world's comment, so everyone signed in may endorse it.
+    ("POST", "/comments/{comment_id:id}/endorsement"): Call(SIGNED_IN_WRITE, {"action": "endorse"}),
     ("POST", "/consultations/{slug}/p/{key}/comments"): Call(
         SIGNED_IN_WRITE, {"body": "A comment.", "stance": "support", "attribution": "group"}
     ),
@@ -310,6 +314,8 @@ def test_authorization_matrix(browser: Browser, world: dict[str, str], role: str
             status = browser.get(url).status_code
         elif method == "PUT":  # the API's only PUT: JSON, never a form
             status = browser.put(url, json=call.data).status_code
+        elif method == "DELETE":  # the API's only DELETE: no body
+            status = browser.delete(url).status_code
         else:
             data = {k: v.format(role=role, **world) for k, v in call.data.items()}
             status = browser.form(url, data).status_code

@@ -34,7 +34,7 @@ from briefs.synthesis import SynthesisService
 from consultations.services import ConsultationService
 from core.clock import FixedClock
 from core.idempotency import MAX_KEY_CHARS
-from tests.factories import comment_on, editor
+from tests.factories import comment_on, editor, make_user
 from tests.functional.api.conftest import World
 from tests.functional.api.support import API
 from tests.functional.api.test_api_briefs import publish_brief
@@ -62,6 +62,8 @@ OPERATIONS = {
     "POST /threads/{thread_id}/contest",
     "PUT /consultations/{slug}/status",
     "PUT /consultations/{slug}/rules",
+    "POST /comments/{comment_id}/endorsement",
+    "DELETE /comments/{comment_id}/endorsement",
 }
 
 
@@ -87,6 +89,8 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
         comment.thread_id, editor=chief, decision=Decision.of("noted")
     )
     publish_brief(session, clock, world.slug, by=chief, consultation_slug=world.slug)
+    # Someone else's, so the token's user may endorse it (their own is refused with a 403).
+    endorsable = comment_on(session, clock, world.consultation, author=make_user(session, clock))
     editor_token = AccountService(session, clock=clock).create_token(chief, "write")
     session.commit()
     config = SchemathesisConfig.from_dict(
@@ -103,6 +107,7 @@ def target(app: Starlette, world: World, session: Session, clock: FixedClock) ->
         "slug": world.slug,
         "key": comment.thread.paragraph_key,
         "thread_id": str(comment.thread_id),
+        "comment_id": str(endorsable.id),
     }
     return Target(schema, path, editor_token)
 

@@ -22,6 +22,7 @@ COMMENT_FIELDS = {
     "author_label",
     "created_at",
     "hidden_by_moderator",
+    "endorsements",
 }
 
 

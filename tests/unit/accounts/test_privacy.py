@@ -17,7 +17,7 @@ from app.urls import app_paths
 from consultations.models import Comment, Consultation, Endorsement
 from core.audit import AuditEvent
 from core.clock import FixedClock
-from core.enums import Attribution, Role
+from core.enums import Attribution, Role, StakeholderGroup
 from core.outbox import SEARCH, OutboxEvent
 from tests.factories import comment_on, make_user, open_consultation
 
@@ -46,7 +46,14 @@ def test_the_export_holds_their_data_and_no_secret(
     secret = TokenService(session, clock=clock).create(person, "Script", "write")
     comment = comment_on(session, clock, consultation, author=person, attribution="group")
     other = comment_on(session, clock, consultation, author=make_user(session, clock), ordinal=2)
-    session.add(Endorsement(comment_id=other.id, user_id=person.id, created_at=clock.now()))
+    session.add(
+        Endorsement(
+            comment_id=other.id,
+            user_id=person.id,
+            stakeholder_group=StakeholderGroup.GOVERNMENT,
+            created_at=clock.now(),
+        )
+    )
     session.flush()
 
     data = export_my_data(session, person, app_paths())
@@ -60,6 +67,7 @@ def test_the_export_holds_their_data_and_no_secret(
     assert exported["paragraph_key"] == comment.thread.paragraph_key
     assert exported["attribution"] == "group" and exported["public_author_label"] == "Government"
     assert [e["comment_id"] for e in data["endorsements"]] == [other.id]
+    assert data["endorsements"][0]["stakeholder_group"] == "government"
     assert [t["name"] for t in data["api_tokens"]] == ["Script"]
     assert data["sign_in_identities"][0]["provider"] == "google"
     [token] = session.scalars(select(ApiToken)).all()
@@ -78,7 +86,14 @@ def test_deleting_keeps_comments_attributed_to_the_group_only(
     someone = make_user(session, clock, name="Taras Shevchenko")
     theirs = comment_on(session, clock, consultation, author=someone, ordinal=3)
     TokenService(session, clock=clock).create(person, "Script", "write")
-    session.add(Endorsement(comment_id=theirs.id, user_id=person.id, created_at=clock.now()))
+    session.add(
+        Endorsement(
+            comment_id=theirs.id,
+            user_id=person.id,
+            stakeholder_group=StakeholderGroup.CIVIL_SOCIETY,
+            created_at=clock.now(),
+        )
+    )
     session.flush()
     person_id = person.id
     events_before = session.scalar(select(func.max(OutboxEvent.id))) or 0

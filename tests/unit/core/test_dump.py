@@ -108,7 +108,12 @@ def test_the_demo_round_trips_into_an_empty_database(
         people = session.scalars(select(User).order_by(User.id)).all()
         comments = session.scalars(select(Comment).order_by(Comment.id).limit(3)).all()
         session.add_all(
-            Endorsement(comment_id=comment.id, user_id=person.id, created_at=comment.created_at)
+            Endorsement(
+                comment_id=comment.id,
+                user_id=person.id,
+                stakeholder_group=StakeholderGroup.ACADEMIA,
+                created_at=comment.created_at,
+            )
             for comment in comments
             for person in people[-2:]
         )
