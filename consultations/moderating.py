@@ -39,9 +39,20 @@ QUEUE_SIZE = 100
 
 
 class NewFlag(BaseModel):
-    """Why a participant flags a comment; with `other`, the note says it."""
+    """Why a participant flags a comment; with `other`, the note says it (the schema says so
+    too, so that API clients and schemathesis know a bare `other` is refused)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+            "then": {
+                "properties": {"note": {"type": "string", "pattern": r"\S"}},
+                "required": ["note"],
+            },
+        },
+    )
 
     reason: Annotated[
         FlagReason,

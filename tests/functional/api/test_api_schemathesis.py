@@ -64,6 +64,7 @@ OPERATIONS = {
     "PUT /consultations/{slug}/rules",
     "POST /comments/{comment_id}/endorsement",
     "DELETE /comments/{comment_id}/endorsement",
+    "POST /comments/{comment_id}/flags",
 }
 
 
