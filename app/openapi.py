@@ -24,6 +24,8 @@ from briefs.contesting import ContestJSON, NewContest
 from briefs.dispositions import Decision
 from briefs.publishing import BriefCreated, NewBrief
 from consultations.commenting import CommentPosted, NewComment, PublicComment
+from consultations.consensus import SORTS as CONSENSUS_SORTS
+from consultations.consensus import ConsensusJSON
 from consultations.endorsing import EndorsementState
 from consultations.managing import CommentRules, ConsultationState, StatusChange
 from consultations.moderating import FlagJSON, NewFlag
@@ -234,6 +236,7 @@ def model_schemas() -> dict[str, Schema]:
         (NewFlag, "validation"),
         (FlagJSON, "serialization"),
         (EndorsementState, "serialization"),
+        (ConsensusJSON, "serialization"),
     ]
     _, schemas = models_json_schema(
         models, ref_template="#/components/schemas/{model}", schema_generator=_ModelSchemas
@@ -358,6 +361,25 @@ def consultation_paths() -> dict[str, Schema]:
                 "summary": "Every thread with its comments, attribution honoured.",
                 "parameters": [*uses("slug"), paragraph_filter],
                 "responses": ok(ref("ThreadList")) | errors(404),
+            }
+        },
+        "/consultations/{slug}/consensus": {
+            "get": {
+                "operationId": "getConsensus",
+                "tags": ["consultations"],
+                "summary": "Stances by stakeholder group and the agreement scores, paragraph "
+                "by paragraph (counts only; anonymous comments in no group).",
+                "parameters": [
+                    *uses("slug"),
+                    param(
+                        "sort",
+                        "query",
+                        enum(CONSENSUS_SORTS),
+                        "`paragraph` (document order, the default), `contention` (most "
+                        "contested first) or `agreement` (most agreed first).",
+                    ),
+                ],
+                "responses": ok(ref("ConsensusJSON")) | errors(400, 404),
             }
         },
         "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},

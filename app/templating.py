@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from accounts import following
 from accounts.registration import needs_verification
-from app import i18n
+from app import charts, i18n
 from app.urls import url_for
 from consultations.attribution import GROUP_LABELS, PublicAuthor, public_author
 from consultations.diff import STATUS_LABELS, diff_html
@@ -138,6 +138,9 @@ def make_templates() -> Jinja2Templates:
         one_time_token=lambda: secrets.token_urlsafe(16),
         # Before Jinja2Templates installs its own, which makes absolute URLs (app/urls.py).
         url_for=url_for,
+        stance_segments=charts.stance_segments,
+        largest=charts.largest,
+        stance_order=charts.STANCE_ORDER,
     )
     return Jinja2Templates(env=env, context_processors=[csrf_context, follow_context])
 

@@ -41,8 +41,9 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, endorsing, managing, moderating, versions
+from consultations import commenting, consensus, endorsing, managing, moderating, versions
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
+from consultations.consensus import ConsensusJSON
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
 from consultations.models import Consultation, Paragraph, Thread
@@ -172,6 +173,22 @@ def list_threads(context: Context) -> Response:
     endorsements = _endorsements(context, threads)
     items = [thread_json(thread, contests.get(thread.id), endorsements) for thread in threads]
     return JSONResponse({"items": items})
+
+
+def consensus_json(context: Context) -> Response:
+    """The consensus page's map as JSON: counts and scores, never who."""
+    service = _service(context)
+    consultation = _public_consultation(context, service)
+    sort = context.request.query_params.get("sort", "paragraph")
+    if sort not in consensus.SORTS:
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            "Unknown order.",
+            fields={"sort": "Must be one of: " + ", ".join(consensus.SORTS) + "."},
+        )
+    rows = consensus.consensus_map(service, consultation, sort)
+    return Response(ConsensusJSON.of(rows).model_dump_json(), media_type="application/json")
 
 
 def _endorsements(
@@ -500,6 +517,9 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations", endpoint(list_consultations, web=False)),
     ApiRoute("/consultations/{slug}", endpoint(get_consultation, web=False)),
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
+    ApiRoute(
+        "/consultations/{slug}/consensus", endpoint(consensus_json, web=False), name="consensus"
+    ),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
     ApiRoute("/consultations/{slug}/status", put_status, methods=["PUT"]),

@@ -9,13 +9,14 @@ from starlette.routing import Route
 
 from accounts.models import User
 from accounts.ratelimits import TooManyAttempts
+from app import charts
 from app.throttle import count_comment
 from app.urls import site_urls, url_path
 from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
-from consultations import commenting, endorsing, exports, moderating, policy, reanchoring
+from consultations import commenting, consensus, endorsing, exports, moderating, policy, reanchoring
 from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Comment, Consultation, Thread
@@ -273,8 +274,47 @@ def endorse(context: Context) -> Response:
     return redirect(f"{paragraph}#c-{comment_id}")
 
 
-def _download(slug: str, extension: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{slug}-comments.{extension}"'}
+def _download(slug: str, extension: str, what: str = "comments") -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{slug}-{what}.{extension}"'}
+
+
+def _sort(context: Context) -> str:
+    """The consensus map's order from the query (anything else: document order)."""
+    value = context.request.query_params.get("sort", "")
+    return value if value in consensus.SORTS else "paragraph"
+
+
+def consensus_page(context: Context) -> Response:
+    """Where the stakeholder groups agree: the paragraph × group map, for everyone."""
+    service = _service(context)
+    consultation = _visible(context, service)
+    rows = consensus.consensus_map(service, consultation, _sort(context))
+    status = service.effective_status(consultation)
+    totals = consensus.group_totals(rows)
+    values = {
+        "consultation": consultation,
+        "rows": rows,
+        "sort": _sort(context),
+        "sorts": consensus.SORTS,
+        "totals": totals,
+        "most_in_cell": charts.largest(c for row in rows for c in row.stances.values()),
+        "groups": consensus.GROUPS,
+        "definitions": consensus.DEFINITIONS,
+        "status": status,
+        "period": period_note(consultation, status, context.clock.now()),
+    }
+    return render(context.request, "consultations/consensus.html", values)
+
+
+def consensus_csv(context: Context) -> Response:
+    service = _service(context)
+    consultation = _visible(context, service)
+    rows = consensus.consensus_map(service, consultation, _sort(context))
+    return Response(
+        "\ufeff" + consensus.as_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers=_download(consultation.slug, "csv", "consensus"),
+    )
 
 
 def comments_csv(context: Context) -> Response:
@@ -328,6 +368,8 @@ routes = [
         name="consultation_diff",
     ),
     Route("/consultations/{slug}/comments.csv", endpoint(comments_csv), name="comments_csv"),
+    Route("/consultations/{slug}/consensus", endpoint(consensus_page), name="consensus"),
+    Route("/consultations/{slug}/consensus.csv", endpoint(consensus_csv), name="consensus_csv"),
     Route("/consultations/{slug}/comments.json", endpoint(comments_json), name="comments_json"),
     Route("/consultations/{slug}/p/{key}", endpoint(paragraph), name="paragraph"),
     Route(

@@ -73,15 +73,17 @@ class RecordingLoader(BaseLoader):
 
 
 def _own_chart(element: Tag) -> bool:
-    """The SVG chart of briefs/printable.html, where the template puts it (Markdown renders
-    no raw HTML, so no person's text can make an svg there or anywhere)."""
+    """An SVG chart where a template puts it: the printable brief's participation chart, and
+    the consensus page's stance bars (in table cells) and their pattern definitions
+    (Markdown renders no raw HTML, so no person's text can make an svg there or anywhere)."""
     parent = element.parent
+    if element.name != "svg" or parent is None:
+        return False
+    classes = element.get("class")
     return (
-        element.name == "svg"
-        and element.get("class") == ["chart-svg"]
-        and parent is not None
-        and parent.name == "section"
-        and parent.get("class") == ["annex-section"]
+        (classes == ["chart-svg"] and parent.get("class") == ["annex-section"])
+        or (classes == ["stance-svg"] and parent.name == "td")
+        or (classes == ["chart-defs"] and parent.name == "main")
     )
 
 
@@ -297,6 +299,9 @@ def _pages(visit: Visit, seeded: dict[str, object]) -> None:
         "/briefs/hostile-brief.csl.json",
         "/consultations/hostile/comments.csv",
         "/consultations/hostile/comments.json",
+        "/consultations/hostile/consensus",
+        f"/consultations/hostile/consensus?sort={HOSTILE}",
+        "/consultations/hostile/consensus.csv",
         f"/consultations/{HOSTILE}/comments.csv",
         f"/briefs/{HOSTILE}.html",
         "/search?q=xss",
