@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import pass_context
 from starlette.requests import Request
-from starlette.routing import Router
+from starlette.routing import BaseRoute, NoMatchFound, Route, Router
 
 from core.urls import PathFor, Urls
 
@@ -26,7 +26,32 @@ def path_for(router: Router, name: str, /, **params: str | int) -> str:
         key: quote(value, safe="/") if isinstance(value, str) else value
         for key, value in params.items()
     }
-    return str(router.url_path_for(name, **quoted))
+    for route in _named(router).get(name, ()):
+        try:
+            return str(route.url_path_for(name, **quoted))
+        except NoMatchFound:
+            continue  # another route of that name may take these parameters
+    return str(router.url_path_for(name, **quoted))  # mounted routes ("api:…"), or the error
+
+
+_BY_ROUTER: dict[int, tuple[Router, int, dict[str, list[BaseRoute]]]] = {}
+
+
+def _named(router: Router) -> dict[str, list[BaseRoute]]:
+    """The router's own named routes by name. Starlette's `url_path_for` tries every route
+    in turn, which made links a third of the draft page's time (600 of them per page).
+    Keyed by identity (a Router is not hashable); a few routers live at once (tests make
+    many apps, hence the bound)."""
+    known = _BY_ROUTER.get(id(router))
+    if known is None or known[0] is not router or known[1] != len(router.routes):
+        by_name: dict[str, list[BaseRoute]] = {}
+        for route in router.routes:
+            if isinstance(route, Route) and route.name:
+                by_name.setdefault(route.name, []).append(route)
+        if len(_BY_ROUTER) >= 32:
+            _BY_ROUTER.clear()
+        known = _BY_ROUTER[id(router)] = (router, len(router.routes), by_name)
+    return known[2]
 
 
 def url_path(request: Request, name: str, /, **params: str | int) -> str:

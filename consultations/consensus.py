@@ -201,15 +201,23 @@ SORTS = ("paragraph", "contention", "agreement")
 
 
 def consensus_map(
-    service: ConsultationService, consultation: Consultation, sort: str = "paragraph"
+    service: ConsultationService,
+    consultation: Consultation,
+    sort: str = "paragraph",
+    *,
+    paragraphs: Sequence[Paragraph] | None = None,
+    threads: Mapping[str, int] | None = None,
 ) -> list[ParagraphConsensus]:
-    """Every paragraph of the current version with its stances by group and its scores;
-    `sort`: in document order, most contested first, or most agreed first."""
+    """Every paragraph of the current version (or of `paragraphs`) with its stances by
+    group and its scores; `sort`: in document order, most contested first, or most agreed
+    first. A caller that has the paragraphs and thread counts already passes them."""
     session = service.session
-    paragraphs = service.paragraphs(service.version(consultation))
+    if paragraphs is None:
+        paragraphs = service.paragraphs(service.version(consultation))
     stances, undisclosed = _opening_stances(session, consultation)
     votes = _votes(session, consultation, stances)
-    threads = service.thread_counts(consultation)
+    if threads is None:
+        threads = service.thread_counts(consultation)
     rows = [
         ParagraphConsensus(
             p, threads.get(p.key, 0), stances.get(p.key, {}), undisclosed[p.key], votes[p.key]
@@ -449,3 +457,75 @@ def group_totals(
             totals[group].update(counts)
         totals[None].update(row.undisclosed)
     return totals
+
+
+# -- reading aids for the draft page: the outline and the filters --------------------------------
+
+FILTERS = ("contested", "agreed", "unanswered")
+CONTESTED = 0.5  # contention from which a paragraph is marked contested
+FILTER_TOP = 10  # "most contested" and "most agreed" show at most this many paragraphs
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading of the draft and the activity on the paragraphs under it (until the next
+    heading of the same or a higher level)."""
+
+    heading: Paragraph
+    level: int
+    threads: int
+    contested: int  # paragraphs under it whose groups disagree (contention ≥ 0.5)
+
+
+def heading_level(paragraph: Paragraph) -> int:
+    hashes = len(paragraph.source) - len(paragraph.source.lstrip("#"))
+    return hashes if 1 <= hashes <= 6 else 1
+
+
+def outline(rows: Sequence[ParagraphConsensus]) -> list[Section]:
+    """The draft's headings, each with its section's threads and contested paragraphs."""
+    sections: list[Section] = []
+    for index, row in enumerate(rows):
+        if row.paragraph.kind != "heading":
+            continue
+        level = heading_level(row.paragraph)
+        threads = contested = 0
+        for later in rows[index:]:
+            heading = later is not row and later.paragraph.kind == "heading"
+            if heading and heading_level(later.paragraph) <= level:
+                break
+            threads += later.threads
+            contested += later.contention >= CONTESTED
+        sections.append(Section(row.paragraph, level, threads, contested))
+    return sections
+
+
+def filtered_keys(
+    session: Session, consultation: Consultation, rows: Sequence[ParagraphConsensus], show: str
+) -> set[str] | None:
+    """The paragraphs a draft-page filter keeps (None: no filter, all of them)."""
+    if show == "contested":
+        ranked = sorted((r for r in rows if r.contention > 0), key=lambda r: -r.contention)
+    elif show == "agreed":
+        neutral = bridging({})
+        ranked = sorted((r for r in rows if r.bridging > neutral), key=lambda r: -r.bridging)
+    elif show == "unanswered":
+        return unanswered_keys(session, consultation)
+    else:
+        return None
+    return {row.key for row in ranked[:FILTER_TOP]}
+
+
+def unanswered_keys(session: Session, consultation: Consultation) -> set[str]:
+    """Paragraphs with a thread that nobody has replied to yet (and no editor decided)."""
+    reply = select(Comment.id).where(Comment.thread_id == Thread.id, Comment.parent_id.is_not(None))
+    query = (
+        select(Thread.paragraph_key)
+        .where(
+            Thread.consultation_id == consultation.id,
+            Thread.disposition.is_(None),
+            ~reply.exists(),
+        )
+        .distinct()
+    )
+    return set(session.scalars(query))

@@ -74,12 +74,22 @@ def draft(context: Context) -> Response:
     version = service.version(consultation, context.params.get("number"))
     latest = version if "number" not in context.params else service.version(consultation)
     status = service.effective_status(consultation)
+    paragraphs, counts = service.paragraphs(version), service.thread_counts(consultation)
+    rows = consensus.consensus_map(service, consultation, paragraphs=paragraphs, threads=counts)
+    show = context.request.query_params.get("show", "")
+    keep = consensus.filtered_keys(context.session, consultation, rows, show)
     values = {
         "consultation": consultation,
         "version": version,
         "latest": latest,
-        "paragraphs": service.paragraphs(version),
-        "counts": service.thread_counts(consultation),
+        "paragraphs": paragraphs,
+        "counts": counts,
+        "consensus": {row.key: row for row in rows},
+        "sections": consensus.outline(rows),
+        "filters": consensus.FILTERS,
+        "show": show if keep is not None else "",
+        "keep": keep,
+        "groups": consensus.GROUPS,
         "outdated": service.outdated(consultation) if version.id == latest.id else {},
         "accepting": service.is_accepting_comments(consultation),
         "status": status,

@@ -189,3 +189,111 @@ def test_an_empty_draft_says_so(anonymous: Browser, session: Session, clock: Fix
     assert text_of(html, "table.overall tbody") != ""
     data = anonymous.get("/api/v1/consultations/quiet/consensus").json()
     assert [p["agreement"] for p in data["paragraphs"]] == [0.5, 0.5]
+
+
+def test_each_margin_shows_its_number_and_stances_by_group(
+    anonymous: Browser, world: World
+) -> None:
+    html = page(anonymous.get(f"/consultations/{world.slug}"))
+    blocks = html.select(".draft .block")
+    assert [text_of(b, ".margin-ordinal") for b in blocks] == ["¶1", "¶2", "¶3"]
+    first = blocks[0].select_one(".margin .visually-hidden:-soup-contains('Stances by group')")
+    assert first is not None
+    assert first.get_text() == "Stances by group: Government: Support 1; Civil society: Support 1."
+    assert [t.get_text() for t in blocks[0].select("svg.margin-chart text")] == [
+        "Gov.",
+        "Civil soc.",
+    ]
+    # The hidden comment is not counted; the anonymous one is, in no group.
+    assert [t.get_text() for t in blocks[1].select("svg.margin-chart text")] == [
+        "Academia",
+        "Undisclosed",
+    ]
+    assert blocks[2].select_one(".badge--contested") is not None
+    assert blocks[0].select_one(".badge--contested") is None
+
+
+@pytest.mark.parametrize(
+    ("show", "ordinals"),
+    [
+        ("contested", ["¶3"]),
+        ("agreed", ["¶1"]),
+        ("unanswered", ["¶1", "¶2", "¶3"]),
+        ("", ["¶1", "¶2", "¶3"]),
+    ],
+)
+def test_the_filters_keep_the_paragraphs_they_name(
+    anonymous: Browser, world: World, show: str, ordinals: list[str]
+) -> None:
+    html = page(anonymous.get(f"/consultations/{world.slug}", params={"show": show}))
+    assert [text_of(b, ".margin-ordinal") for b in html.select(".draft .block")] == ordinals
+    current = text_of(html, ".draft-filters strong[aria-current]")
+    assert (
+        current
+        == {
+            "": "All paragraphs",
+            "contested": "Most contested",
+            "agreed": "Most agreed",
+            "unanswered": "Unanswered threads",
+        }[show]
+    )
+
+
+def test_a_reply_answers_a_thread(
+    anonymous: Browser, world: World, session: Session, clock: FixedClock
+) -> None:
+    service = ConsultationService(session, clock=clock)
+    for thread in service.threads(world.consultation, None):
+        if thread.paragraph_key != service.paragraphs(service.version(world.consultation))[0].key:
+            comment_on(
+                session,
+                clock,
+                world.consultation,
+                author=world.chief,
+                parent=thread.comments[0],
+                body="Thank you.",
+            )
+    session.commit()
+    html = page(anonymous.get(f"/consultations/{world.slug}", params={"show": "unanswered"}))
+    assert [text_of(b, ".margin-ordinal") for b in html.select(".draft .block")] == ["¶1"]
+    assert "Showing 1 of 3 paragraphs." in text_of(html, "p.notice[role=status]")
+
+
+def test_an_unknown_filter_shows_everything(anonymous: Browser, world: World) -> None:
+    response = anonymous.get(f"/consultations/{world.slug}", params={"show": "<script>x</script>"})
+    assert response.status_code == 200
+    assert len(page(response).select(".draft .block")) == 3
+    assert "<script>x" not in response.text
+
+
+HEADED = (
+    "# Scope\n\nEnd users first.\n\n## Encryption\n\nKeep it strong.\n\nNo back doors.\n\n"
+    "# Routing\n\nSign the routes.\n"
+)
+
+
+def test_the_outline_lists_the_headings_with_their_sections_activity(
+    anonymous: Browser, session: Session, clock: FixedClock
+) -> None:
+    consultation = open_consultation(session, clock, slug="headed", markdown=HEADED)
+    gov, civil = person(session, clock, G.GOVERNMENT), person(session, clock, G.CIVIL_SOCIETY)
+    comment_on(session, clock, consultation, author=gov, ordinal=4)  # "Keep it strong."
+    comment_on(session, clock, consultation, author=civil, ordinal=4, stance="oppose")
+    comment_on(session, clock, consultation, author=gov, ordinal=7)
+    session.commit()
+    html = page(anonymous.get("/consultations/headed"))
+    items = html.select("nav.outline li")
+    assert [a.get_text() for li in items for a in li.select("a")] == [
+        "Scope",
+        "Encryption",
+        "Routing",
+    ]
+    assert [text_of(li, ".meta") for li in items] == [
+        "2 threads · 1 contested",
+        "2 threads · 1 contested",
+        "1 thread",
+    ]
+    assert items[1]["class"] == ["outline-level-2"]
+    assert (
+        items[0].select_one("a")["href"].endswith("#p-" + html.select(".draft .block")[0]["id"][2:])
+    )
