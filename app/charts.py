@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from app import i18n
 from consultations.attribution import GROUP_LABELS
-from consultations.consensus import GROUPS, ParagraphConsensus
+from consultations.consensus import CONTESTED, GROUPS, Day, ParagraphConsensus, bridging
 from core.enums import LABELS, StakeholderGroup, Stance
 from core.i18n import N_
 
@@ -110,3 +110,79 @@ def margin_chart(row: ParagraphConsensus) -> Markup:
     # Only numbers, our own class names and escaped labels are in it.
     hidden = Markup('<span class="visually-hidden">{}</span>').format(sentence)
     return Markup(svg) + hidden  # noqa: S704
+
+
+# -- participation over time and the activity strip -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    key: str  # the group's value, or "undisclosed": the class that colours it
+    y: float
+    height: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    day: Day
+    x: float
+    width: float
+    stacks: list[Stack]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    columns: list[Column]
+    width: int
+    height: int
+    most: int
+
+
+def timeline(days: list[Day], width: int = 600, height: int = 120) -> Timeline:
+    """A column per day, stacked by group in the groups' order, on one scale."""
+    most = max((day.total for day in days), default=0)
+    step = width / max(len(days), 1)
+    scale = height / max(most, 1)
+    columns = []
+    for index, day in enumerate(days):
+        stacks, top = [], float(height)
+        for group in (*GROUPS, None):
+            count = day.by_group.get(group, 0)
+            if count:
+                top -= count * scale
+                key = group.value if group else "undisclosed"
+                stacks.append(Stack(key, round(top, 2), round(count * scale, 2), count))
+        columns.append(Column(day, round(index * step, 2), round(max(step - 1, 1), 2), stacks))
+    return Timeline(columns, width, height, most)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    row: ParagraphConsensus
+    x: float
+    height: float
+    tone: str  # "contested", "agreed" or "quiet"
+
+
+def activity_strip(
+    rows: list[ParagraphConsensus], width: int = 600, height: int = 40
+) -> list[Tick]:
+    """A tick per paragraph in document order, as tall as its thread count (one scale),
+    toned by whether its groups disagree or agree."""
+    most = max((row.threads for row in rows), default=0)
+    step = width / max(len(rows), 1)
+    ordered = sorted(rows, key=lambda row: row.paragraph.ordinal)
+    neutral = bridging({})
+    ticks = []
+    for index, row in enumerate(ordered):
+        tone = (
+            "contested"
+            if row.contention >= CONTESTED
+            else "agreed"
+            if row.bridging > neutral
+            else "quiet"
+        )
+        tall = row.threads * height / max(most, 1)
+        ticks.append(Tick(row, round(index * step, 2), round(tall, 2), tone))
+    return ticks

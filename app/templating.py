@@ -145,6 +145,8 @@ def make_templates() -> Jinja2Templates:
         largest=charts.largest,
         stance_order=charts.STANCE_ORDER,
         margin_chart=charts.margin_chart,
+        timeline=charts.timeline,
+        activity_strip=charts.activity_strip,
     )
     return Jinja2Templates(env=env, context_processors=[csrf_context, follow_context])
 

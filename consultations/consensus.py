@@ -9,6 +9,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from consultations.exports import cell
 from consultations.models import Comment, Consultation, Endorsement, Paragraph, Thread
 from consultations.services import ConsultationService
+from core.clock import as_utc
 from core.enums import Attribution, StakeholderGroup, Stance
 from core.i18n import N_
 
@@ -529,3 +531,37 @@ def unanswered_keys(session: Session, consultation: Consultation) -> set[str]:
         .distinct()
     )
     return set(session.scalars(query))
+
+
+# -- participation over time ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """Comments written on one day (UTC), by the author's group (None: anonymous)."""
+
+    day: date
+    by_group: Mapping[StakeholderGroup | None, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_group.values())
+
+
+def participation_over_time(session: Session, consultation: Consultation) -> list[Day]:
+    """Every day from the first comment to the last, quiet days included (a gap in the
+    chart is a quiet day, not a missing one); hidden comments are left out."""
+    query = (
+        select(Comment.created_at, Comment.attribution, Comment.stakeholder_group)
+        .join(Thread, Comment.thread_id == Thread.id)
+        .where(Thread.consultation_id == consultation.id, Comment.hidden_at.is_(None))
+    )
+    counts: defaultdict[date, Counter[StakeholderGroup | None]] = defaultdict(Counter)
+    for created_at, attribution, group in session.execute(query):
+        shown = None if attribution == Attribution.ANONYMOUS else group
+        counts[as_utc(created_at).date()][shown] += 1
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [Day(day, dict(counts.get(day, Counter()))) for day in days]

@@ -308,6 +308,7 @@ def consensus_page(context: Context) -> Response:
         "sorts": consensus.SORTS,
         "totals": totals,
         "most_in_cell": charts.largest(c for row in rows for c in row.stances.values()),
+        "days": consensus.participation_over_time(context.session, consultation),
         "groups": consensus.GROUPS,
         "definitions": consensus.DEFINITIONS,
         "status": status,

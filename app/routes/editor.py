@@ -14,7 +14,7 @@ from app.forms import read_form
 from app.urls import url_path
 from app.web import Context, endpoint, endpoint_reading, redirect, render
 from consultations import managing, versions
-from consultations.consensus import participation, stance_map
+from consultations.consensus import GROUPS, participation, participation_over_time, stance_map
 from consultations.creating import NewConsultation, create_consultation
 from consultations.importing import draft_markdown
 from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
@@ -102,6 +102,8 @@ def manage(context: Context) -> Response:
         "period": period_note(consultation, status, context.clock.now()),
         "statuses": list(ConsultationStatus),
         "participation": participation(session, consultation),
+        "days": participation_over_time(session, consultation),
+        "groups": GROUPS,
         "stances": stance_map(session, consultation),
         "counts": service.thread_counts(consultation),
         "orphans": service.state_counts(consultation)[ThreadState.ORPHANED],

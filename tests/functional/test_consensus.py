@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -297,3 +298,31 @@ def test_the_outline_lists_the_headings_with_their_sections_activity(
     assert (
         items[0].select_one("a")["href"].endswith("#p-" + html.select(".draft .block")[0]["id"][2:])
     )
+
+
+def test_participation_over_time_counts_each_day_by_group(
+    anonymous: Browser, world: World, session: Session, clock: FixedClock
+) -> None:
+    """The world's comments are all of one day; two days later, one more: three columns (the
+    quiet day drawn as a gap), two rows of numbers; anonymous and hidden comments as they
+    are everywhere (apart, and not at all)."""
+    clock.advance(timedelta(days=2))
+    comment_on(session, clock, world.consultation, author=person(session, clock, G.ACADEMIA))
+    session.commit()
+    for url in (f"/consultations/{world.slug}/consensus", f"/consultations/{world.slug}/manage"):
+        visitor = anonymous
+        if url.endswith("manage"):
+            visitor.sign_in(world.chief.email)
+        html = page(visitor.get(url))
+        figure = html.select_one("figure.timeline-chart")
+        assert figure is not None, url
+        columns = {rect["x"] for rect in figure.select("svg.timeline-svg rect")}
+        assert len(columns) == 2  # two days with comments; the quiet one between has none
+        rows = figure.select("table tbody tr")
+        assert [text_of(row, "th") for row in rows] == ["2026-11-02", "2026-11-04"]
+        first, second = rows
+        assert text_of(first, "td[data-label='Government']") == "2"  # the anonymous one apart
+        assert text_of(first, "td[data-label='Undisclosed']") == "1"
+        assert text_of(first, "td[data-label='Comments']") == "6"  # the hidden one left out
+        assert text_of(second, "td[data-label='Academia']") == "1"
+        assert "7 comments over 3 days; the busiest day had 6." in text_of(figure, "figcaption")

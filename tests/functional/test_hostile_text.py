@@ -84,6 +84,8 @@ def _own_chart(element: Tag) -> bool:
         (classes == ["chart-svg"] and parent.get("class") == ["annex-section"])
         or (classes == ["stance-svg"] and parent.name == "td")
         or (classes == ["chart-defs"] and parent.name == "main")
+        or (classes in (["timeline-svg"], ["strip-svg"]) and parent.name == "figure")
+        or (classes == ["margin-chart"] and parent.name == "div")
     )
 
 
