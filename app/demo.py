@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import core.models  # noqa: F401 - every mapper must be configured before the first query
@@ -37,7 +38,7 @@ from briefs import contesting, suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
-from consultations import moderating
+from consultations import endorsing, moderating, opinions
 from consultations.attribution import GROUP_LABELS
 from consultations.commenting import NewComment
 from consultations.creating import NewConsultation, create_consultation
@@ -45,7 +46,14 @@ from consultations.models import Comment, Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core.clock import SystemClock
 from core.db import unit_of_work
-from core.enums import Attribution, ConsultationStatus, Disposition, FlagReason, Language
+from core.enums import (
+    Attribution,
+    ConsultationStatus,
+    Disposition,
+    FlagReason,
+    Language,
+    StakeholderGroup,
+)
 from core.errors import InvalidInput
 from core.markdown import strip_front_matter
 
@@ -188,6 +196,8 @@ class DemoLoader:
         self.standards()
         self.encryption()
         self.fragmentation()
+        self.session.flush()
+        self.group_opinions()
         return self.report
 
     def at(self, days: float) -> datetime:
@@ -254,6 +264,7 @@ class DemoLoader:
             change_note=words.revision_note,
         )
         self.discuss(consultation, words.after_revision, -4.5, -0.2)
+        self.endorse_in_camps(consultation)
         self.report.consultations.append((consultation, "open, version 2"))
 
     def fragmentation(self) -> None:
@@ -268,6 +279,34 @@ class DemoLoader:
         self.report.consultations.append((consultation, "open"))
 
     # -- steps -----------------------------------------------------------------------------
+
+    def endorse_in_camps(self, consultation: Consultation) -> None:
+        """Participants endorse what their camp wrote: those who weigh lawful access
+        (government, industry) and those who weigh end-to-end encryption (academia, civil
+        society, the technical community), so the consensus page has opinion groups to show
+        and the comments have endorsement counts."""
+        self.at(-0.1)
+        access = {StakeholderGroup.GOVERNMENT, StakeholderGroup.PRIVATE_SECTOR}
+        openings = self.session.scalars(
+            select(Comment)
+            .join(Thread)
+            .where(Thread.consultation_id == consultation.id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+        ).all()
+        for person in self.people.values():
+            if person.stakeholder_group is None or person.id == self.editor.id:
+                continue
+            camp = person.stakeholder_group in access
+            for comment in openings:
+                if comment.author_id != person.id and (comment.stakeholder_group in access) == camp:
+                    endorsing.endorse(self.session, self.clock, person, comment.id)
+
+    def group_opinions(self) -> None:
+        """What the worker would compute a minute later, so the first page view has it."""
+        marks = opinions.fingerprints(self.session)
+        for consultation, _state in self.report.consultations:
+            if consultation.id in marks:
+                opinions.refresh(self.session, self.clock, consultation, marks[consultation.id])
 
     def open_consultation(
         self,

@@ -34,7 +34,7 @@ from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
 from briefs import notifications as brief_mail
-from consultations import notifications
+from consultations import notifications, opinions
 from core.clock import Clock
 from core.db import unit_of_work
 from core.idempotency import IdempotencyStore
@@ -49,6 +49,8 @@ MIN_PASS_SECONDS = 0.2
 #: rather than a whole poll later: the failure has emptied the pool of dead connections.
 RETRY_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 3600.0
+#: How often the worker looks for consultations whose opinion groups are out of date.
+OPINIONS_EVERY_SECONDS = 30.0
 
 
 @dataclass
@@ -60,6 +62,7 @@ class OutboxWorker:
     urls: Urls
     secret: str = ""  # signs the unsubscribe links in notification mail
     _pruned_at: float = field(default=-PRUNE_EVERY_SECONDS, init=False)
+    _grouped_at: float = field(default=-OPINIONS_EVERY_SECONDS, init=False)
 
     @classmethod
     def from_settings(
@@ -75,6 +78,7 @@ class OutboxWorker:
         """Apply pending search events and send pending mail; returns (indexed, sent)."""
         self.prune_when_due()
         indexed = self.index.catch_up(self.sessions)
+        self.group_opinions_when_due()
         sent = 0
         if not isinstance(self.mailer, NullMailer):
             self.queue_digests()
@@ -92,6 +96,15 @@ class OutboxWorker:
             with unit_of_work(self.sessions) as session:
                 queued += following.claim_digest(session, user_id, self.clock.now())
         return queued
+
+    def group_opinions_when_due(self) -> None:
+        """Now and then, regroup the opinions of consultations with new votes (off the
+        request path: clustering a large consultation takes a second or two)."""
+        now = time.monotonic()
+        if now - self._grouped_at < OPINIONS_EVERY_SECONDS:
+            return
+        self._grouped_at = now
+        opinions.refresh_due(self.sessions, self.clock)
 
     def prune_when_due(self) -> None:
         """Now and then, delete ended rate-limit windows and expired idempotency keys

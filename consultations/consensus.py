@@ -337,7 +337,7 @@ def suggestion_support(
     )
     people = authors.union(endorsers).subquery()
     by_group = select(people.c.grp, func.count(distinct(people.c.person))).group_by(people.c.grp)
-    participants: dict[StakeholderGroup, int] = dict(session.execute(by_group).tuples().all())
+    participants: dict[StakeholderGroup, int] = dict(session.execute(by_group).all())
     suggestions = session.scalars(
         select(Comment.id)
         .join(Thread, Comment.thread_id == Thread.id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Column,
     ForeignKey,
     Index,
@@ -244,3 +246,19 @@ class Flag(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     comment: Mapped[Comment] = relationship()
+
+
+class OpinionMap(Base):
+    """The opinion groups last computed for a consultation by the outbox worker
+    (consultations/opinions.py): what the consensus page shows, never computed on a request.
+    `fingerprint` says which votes it was computed from, so the worker knows when to redo it."""
+
+    __tablename__ = "opinion_maps"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    computed_at: Mapped[datetime]
+    fingerprint: Mapped[str] = mapped_column(String(100))
+    participants: Mapped[int]
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

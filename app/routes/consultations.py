@@ -16,7 +16,16 @@ from app.web import Context, endpoint, is_htmx, redirect, render
 from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
-from consultations import commenting, consensus, endorsing, exports, moderating, policy, reanchoring
+from consultations import (
+    commenting,
+    consensus,
+    endorsing,
+    exports,
+    moderating,
+    opinions,
+    policy,
+    reanchoring,
+)
 from consultations.commenting import NewComment
 from consultations.diff import diff_versions
 from consultations.models import Comment, Consultation, Thread
@@ -309,6 +318,8 @@ def consensus_page(context: Context) -> Response:
         "totals": totals,
         "most_in_cell": charts.largest(c for row in rows for c in row.stances.values()),
         "days": consensus.participation_over_time(context.session, consultation),
+        "opinion_map": opinions.for_page(context.session, consultation),
+        "opinions_minimum": (opinions.MIN_PARTICIPANTS, opinions.MIN_VOTES),
         "groups": consensus.GROUPS,
         "definitions": consensus.DEFINITIONS,
         "status": status,

@@ -10,10 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import User
-from consultations import endorsing, moderating
+from consultations import endorsing, moderating, opinions
 from consultations.models import Consultation
 from consultations.moderating import ModerationDecision
 from consultations.services import ConsultationService
@@ -326,3 +326,49 @@ def test_participation_over_time_counts_each_day_by_group(
         assert text_of(first, "td[data-label='Comments']") == "6"  # the hidden one left out
         assert text_of(second, "td[data-label='Academia']") == "1"
         assert "7 comments over 3 days; the busiest day had 6." in text_of(figure, "figcaption")
+
+
+def test_opinion_groups_appear_once_enough_people_voted(
+    anonymous: Browser,
+    session: Session,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """Two camps that cut across the declared groups' lines: civil society and academia
+    support ¶1 and ¶2 and oppose ¶3 and ¶4; government and industry the other way round."""
+    consultation = open_consultation(session, clock, slug="camps", paragraphs=5)
+    session.commit()
+    assert opinions.refresh_due(sessions, clock) == 0  # no comment, nothing to group
+    html = page(anonymous.get("/consultations/camps/consensus"))
+    assert "so far 0 have" in text_of(html, "section.opinion-groups")
+    camps = [
+        ([G.CIVIL_SOCIETY] * 5 + [G.ACADEMIA] * 3, ("support", "support", "oppose", "oppose")),
+        ([G.GOVERNMENT] * 4 + [G.PRIVATE_SECTOR] * 3, ("oppose", "oppose", "support", "support")),
+    ]
+    for groups, stances in camps:
+        for group in groups:
+            voter = person(session, clock, group)
+            for ordinal, stance in enumerate(stances, start=1):
+                comment_on(
+                    session, clock, consultation, author=voter, ordinal=ordinal, stance=stance
+                )
+    # An anonymous voter counts in no opinion group (their group would show).
+    consultation.allow_anonymous = True
+    stranger = person(session, clock, G.TECHNICAL_COMMUNITY)
+    for ordinal in (1, 2, 3):
+        comment_on(
+            session, clock, consultation, author=stranger, ordinal=ordinal, attribution="anonymous"
+        )
+    session.commit()
+    clock.advance(opinions.REFRESH_EVERY)
+    assert opinions.refresh_due(sessions, clock) == 1
+    assert opinions.refresh_due(sessions, clock) == 0  # nothing new: not regrouped
+    html = page(anonymous.get("/consultations/camps/consensus"))
+    cards = html.select("section.opinion-groups li.opinion-group")
+    assert [text_of(card, "h4") for card in cards] == ["Opinion group A", "Opinion group B"]
+    first, second = (card.get_text(" ", strip=True) for card in cards)
+    assert "8 people: Civil society 5, Academia 3" in first
+    assert "Agrees on: ¶1 , ¶2" in first
+    assert "7 people: Government 4, Private sector 3" in second
+    assert "Technical community" not in first + second
+    assert "Computed from 15 participants' votes." in text_of(html, "section.opinion-groups")
