@@ -37,6 +37,7 @@ from briefs import contesting, suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
+from consultations import campaigns
 from consultations.attribution import GROUP_LABELS
 from consultations.commenting import NewComment
 from consultations.creating import NewConsultation, create_consultation
@@ -187,6 +188,8 @@ class DemoLoader:
         self.standards()
         self.encryption()
         self.fragmentation()
+        for consultation, _state in self.report.consultations:
+            campaigns.rebuild(self.session, consultation.id, self.now)
         return self.report
 
     def at(self, days: float) -> datetime:

@@ -1,4 +1,5 @@
-"""Performs the outbox's side effects: keeps this node's search index current, sends mail.
+"""Performs the outbox's side effects: keeps this node's search index current, sends mail,
+groups near-identical comments into campaigns.
 
 It runs either inside each web process, as a background task (the default: one process
 is a complete deployment, and tests and development need nothing else), or as a process
@@ -34,7 +35,7 @@ from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
 from briefs import notifications as brief_mail
-from consultations import notifications
+from consultations import campaigns, notifications
 from core.clock import Clock
 from core.db import unit_of_work
 from core.idempotency import IdempotencyStore
@@ -72,8 +73,10 @@ class OutboxWorker:
         return cls(sessions, index, mailer, clock, app_urls(settings.base_url), settings.secret_key)
 
     def run_once(self) -> tuple[int, int]:
-        """Apply pending search events and send pending mail; returns (indexed, sent)."""
+        """Place new comments among campaigns, apply pending search events and send pending
+        mail; returns (indexed, sent)."""
         self.prune_when_due()
+        campaigns.assign_pending(self.sessions, self.clock.now)
         indexed = self.index.catch_up(self.sessions)
         sent = 0
         if not isinstance(self.mailer, NullMailer):

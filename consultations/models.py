@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column
@@ -190,3 +201,35 @@ class AppliedSuggestion(Base):
     resolved_conflict: Mapped[bool] = mapped_column(default=False)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied_at: Mapped[datetime]
+
+
+class CampaignMember(Base):
+    """A thread's opening comment as the near-duplicate grouping saw it (consultations/
+    campaigns.py): its MinHash signature, and the campaign it belongs to, named by the id of
+    the campaign's earliest comment (None while nothing else says nearly the same)."""
+
+    __tablename__ = "campaign_members"
+    __table_args__ = (Index("ix_campaign_members_campaign", "consultation_id", "campaign_id"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None]
+    signature: Mapped[str] = mapped_column(Text)  # base64 of the MinHash's uint32 values
+    indexed_at: Mapped[datetime]
+
+
+class CampaignBand(Base):
+    """One LSH band of a member's signature, hashed with its band number: two comments of
+    a consultation sharing any band's hash are candidates to compare."""
+
+    __tablename__ = "campaign_bands"
+    __table_args__ = (Index("ix_campaign_bands_lookup", "consultation_id", "hash"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_members.comment_id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    hash: Mapped[int] = mapped_column(BigInteger)

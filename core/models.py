@@ -12,6 +12,8 @@ from accounts.models import (
 )
 from briefs.models import Brief, BriefVersion
 from consultations.models import (
+    CampaignBand,
+    CampaignMember,
     Comment,
     Consultation,
     DraftVersion,
@@ -31,6 +33,8 @@ __all__ = [
     "Base",
     "Brief",
     "BriefVersion",
+    "CampaignBand",
+    "CampaignMember",
     "Comment",
     "Consultation",
     "DraftVersion",
