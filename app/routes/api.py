@@ -41,7 +41,7 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, managing, versions
+from consultations import campaigns, commenting, managing, versions
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.importing import MAX_UPLOAD_BYTES
 from consultations.managing import NOT_CHANGED, CommentRules, StatusChange
@@ -161,6 +161,17 @@ def list_threads(context: Context) -> Response:
     threads = [] if key and not KEY_PATTERN.match(key) else service.threads(consultation, key)
     contests = contests_for(context.session, [thread.id for thread in threads])
     items = [thread_json(thread, contests.get(thread.id)) for thread in threads]
+    return JSONResponse({"items": items})
+
+
+def list_campaigns(context: Context) -> Response:
+    """Groups of near-identical thread openings (two or more), largest first; the example is
+    the earliest comment's words, without its author."""
+    consultation = _public_consultation(context, _service(context))
+    found = campaigns.campaigns(context.session, consultation.id)
+    items = [
+        {"size": c.size, "comment_ids": list(c.comment_ids), "example": c.example} for c in found
+    ]
     return JSONResponse({"items": items})
 
 
@@ -440,6 +451,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute("/consultations", endpoint(list_consultations, web=False)),
     ApiRoute("/consultations/{slug}", endpoint(get_consultation, web=False)),
     ApiRoute("/consultations/{slug}/threads", endpoint(list_threads, web=False), name="threads"),
+    ApiRoute("/consultations/{slug}/campaigns", endpoint(list_campaigns, web=False)),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
     ApiRoute("/consultations/{slug}/status", put_status, methods=["PUT"]),

@@ -109,6 +109,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/consultations"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}/threads"): Call(PUBLIC),
+    ("GET", "/api/v1/consultations/{slug}/campaigns"): Call(PUBLIC),
     ("GET", "/api/v1/briefs"): Call(PUBLIC),
     ("GET", "/api/v1/briefs/{slug}"): Call(PUBLIC),
     ("GET", "/api/v1/search"): Call(PUBLIC),

@@ -52,6 +52,7 @@ OPERATIONS = {
     "GET /consultations",
     "GET /consultations/{slug}",
     "GET /consultations/{slug}/threads",
+    "GET /consultations/{slug}/campaigns",
     "POST /consultations/{slug}/paragraphs/{key}/comments",
     "POST /consultations/{slug}/versions",
     "GET /briefs",
