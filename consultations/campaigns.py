@@ -31,7 +31,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import Row, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from consultations.models import CampaignBand, CampaignMember, Comment, Thread
@@ -48,6 +48,7 @@ __all__ = [
     "campaigns",
     "group",
     "normalise",
+    "on_paragraph",
     "rebuild",
     "signature",
     "similarity",
@@ -365,6 +366,74 @@ def campaigns(session: Session, consultation_id: int) -> list[Campaign]:
     bodies = {row.id: row.body for row in rows}
     found = [Campaign(tuple(ids), bodies[ids[0]]) for ids in groups]
     return sorted(found, key=lambda c: (-c.size, c.comment_ids[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """A thread of the campaign on another paragraph."""
+
+    thread_id: int
+    paragraph_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A campaign as one paragraph's page shows it: its earliest thread there, then the
+    others there (folded) and links to those on other paragraphs."""
+
+    lead: Thread
+    here: tuple[Thread, ...]
+    elsewhere: tuple[Elsewhere, ...]
+
+    @property
+    def others(self) -> int:
+        return len(self.here) + len(self.elsewhere)
+
+
+@dataclass(frozen=True, slots=True)
+class OnParagraph:
+    leads: dict[int, Shown]  # by the lead thread's id
+    folded: frozenset[int]  # the threads shown inside a lead's campaign, not on their own
+
+
+def on_paragraph(session: Session, consultation_id: int, threads: Sequence[Thread]) -> OnParagraph:
+    """How a paragraph's threads (with their comments loaded) fold into campaigns."""
+    openings = {t.comments[0].id: t for t in threads if t.comments}
+    if not openings:
+        return OnParagraph({}, frozenset())
+    wanted = select(CampaignMember.campaign_id).where(
+        CampaignMember.comment_id.in_(openings), CampaignMember.campaign_id.is_not(None)
+    )
+    rows = session.execute(
+        select(
+            CampaignMember.comment_id,
+            CampaignMember.campaign_id,
+            Comment.thread_id,
+            Thread.paragraph_key,
+        )
+        .join(Comment, Comment.id == CampaignMember.comment_id)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(
+            CampaignMember.consultation_id == consultation_id,
+            CampaignMember.campaign_id.in_(wanted),
+        )
+        .order_by(CampaignMember.comment_id)
+    ).all()
+    members: dict[int, list[Row[int, int | None, int, str]]] = defaultdict(list)
+    for row in rows:
+        members[row.campaign_id or 0].append(row)
+    leads: dict[int, Shown] = {}
+    folded: set[int] = set()
+    for group in members.values():
+        here = [openings[r.comment_id] for r in group if r.comment_id in openings]
+        if len(group) < 2 or not here:
+            continue
+        elsewhere = tuple(
+            Elsewhere(r.thread_id, r.paragraph_key) for r in group if r.comment_id not in openings
+        )
+        leads[here[0].id] = Shown(here[0], tuple(here[1:]), elsewhere)
+        folded.update(t.id for t in here[1:])
+    return OnParagraph(leads, frozenset(folded))
 
 
 def thread_groups(session: Session, consultation_id: int) -> list[list[int]]:
