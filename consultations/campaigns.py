@@ -24,7 +24,7 @@ import base64
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +47,7 @@ __all__ = [
     "campaign_of",
     "campaigns",
     "group",
+    "group_signatures",
     "normalise",
     "on_paragraph",
     "rebuild",
@@ -130,10 +131,13 @@ def _decode(stored: str) -> Signature:
 def group(comments: Iterable[tuple[int, str]]) -> dict[int, int]:
     """Comment id → campaign id (its group's smallest id), for the comments that have a
     similar one; LSH candidates only, never every pair."""
-    signatures: dict[int, Signature] = {}
+    return group_signatures({comment_id: signature(body) for comment_id, body in comments})
+
+
+def group_signatures(signatures: Mapping[int, Signature]) -> dict[int, int]:
+    """`group`, of comments already hashed."""
     buckets: dict[int, list[int]] = defaultdict(list)
-    for comment_id, body in comments:
-        signatures[comment_id] = values = signature(body)
+    for comment_id, values in signatures.items():
         for hashed in band_hashes(values):
             buckets[hashed].append(comment_id)
     parent = {comment_id: comment_id for comment_id in signatures}
@@ -292,7 +296,7 @@ def rebuild(
     session: Session,
     consultation_id: int,
     now: datetime,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Group a consultation's openings afresh, in memory (`roundtable campaigns`, for the
     comments posted before campaigns were grouped); returns how many it placed."""
@@ -309,14 +313,15 @@ def rebuild(
         .where(Thread.consultation_id == consultation_id, Comment.parent_id.is_(None))
         .order_by(Comment.id)
     ).all()
-    placed = group((row.id, row.body) for row in openings)
+    signatures = {row.id: signature(row.body) for row in openings}
+    placed = group_signatures(signatures)
     members = [
-        (row.id, consultation_id, placed.get(row.id), signature(row.body)) for row in openings
+        (cid, consultation_id, placed.get(cid), values) for cid, values in signatures.items()
     ]
     for start in range(0, len(members), 500):
         _store(session, members[start : start + 500], now)
         if progress is not None:
-            progress(min(start + 500, len(members)))
+            progress(min(start + 500, len(members)), len(members))
     return len(members)
 
 
