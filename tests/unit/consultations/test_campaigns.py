@@ -78,21 +78,24 @@ def test_comments_placed_one_by_one_form_the_groups_found_at_once(
     rng = random.Random(3)
     sources = centralization_prose(3)
     posted: list[Comment] = []
-    for n in range(24):
-        body = campaign_variant(sources[n % 3], rng, rng.randint(1, 4))
-        posted.append(
-            comment_on(session, clock, consultation, author=author, ordinal=n % 4 + 1, body=body)
+
+    def post(body: str, ordinal: int = 1, parent: Comment | None = None) -> Comment:
+        return comment_on(
+            session, clock, consultation, author=author, ordinal=ordinal, body=body, parent=parent
         )
-    posted.append(
-        comment_on(session, clock, consultation, author=author, body="Unrelated: who pays?")
-    )
-    reply = comment_on(
-        session, clock, consultation, author=author, body=posted[0].body, parent=posted[0]
-    )
+
+    for n in range(10):  # placed by one pass, the rest by another
+        posted.append(post(campaign_variant(sources[n % 3], rng, rng.randint(1, 4)), n % 4 + 1))
+    session.commit()
+    assert campaigns.assign_pending(sessions, clock.now) == 10
+    for n in range(10, 24):
+        posted.append(post(campaign_variant(sources[n % 3], rng, rng.randint(1, 4)), n % 4 + 1))
+    posted.append(post("Unrelated: who pays?"))
+    reply = post(posted[0].body, parent=posted[0])
     elsewhere = comment_on(session, clock, other, author=author, body=posted[0].body)
     session.commit()
 
-    assert campaigns.assign_pending(sessions, clock.now) == len(posted) + 1
+    assert campaigns.assign_pending(sessions, clock.now) == len(posted) + 1 - 10
     assert campaigns.assign_pending(sessions, clock.now) == 0
     assert (
         session.scalars(
@@ -118,3 +121,32 @@ def test_comments_placed_one_by_one_form_the_groups_found_at_once(
     # Rebuilding (the CLI) finds the same campaigns.
     assert campaigns.rebuild(session, consultation.id, clock.now()) == len(posted)
     assert campaigns.campaign_of(session, consultation.id) == stored
+
+
+def test_a_comment_like_two_campaigns_merges_them(
+    session: Session, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    words = " ".join(centralization_prose(2)).split()[:60]
+    first, second, both = " ".join(words[:35]), " ".join(words[25:]), " ".join(words)
+    assert campaigns.group([(1, first), (2, second)]) == {}
+    assert campaigns.group([(1, first), (2, second), (3, both)]) == {1: 1, 2: 1, 3: 1}
+
+    consultation = open_consultation(session, clock, paragraphs=2)
+    author = make_user(session, clock)
+    ids = []
+    for body in (first, first + " Thanks.", second, second + " Thanks."):
+        ids.append(comment_on(session, clock, consultation, author=author, body=body).id)
+    session.commit()
+    campaigns.assign_pending(sessions, clock.now)
+    assert campaigns.campaign_of(session, consultation.id) == {
+        ids[0]: ids[0],
+        ids[1]: ids[0],
+        ids[2]: ids[2],
+        ids[3]: ids[2],
+    }
+    bridge = comment_on(session, clock, consultation, author=author, ordinal=2, body=both)
+    session.commit()
+    campaigns.assign_pending(sessions, clock.now)
+    session.expire_all()
+    expected = dict.fromkeys([*ids, bridge.id], ids[0])
+    assert campaigns.campaign_of(session, consultation.id) == expected
