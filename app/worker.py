@@ -50,6 +50,7 @@ MIN_PASS_SECONDS = 0.2
 #: rather than a whole poll later: the failure has emptied the pool of dead connections.
 RETRY_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 3600.0
+PASS_CAMPAIGN_BATCHES = 5  # of campaigns.BATCH comments
 
 
 @dataclass
@@ -73,11 +74,13 @@ class OutboxWorker:
         return cls(sessions, index, mailer, clock, app_urls(settings.base_url), settings.secret_key)
 
     def run_once(self) -> tuple[int, int]:
-        """Place new comments among campaigns, apply pending search events and send pending
+        """Apply pending search events, place new comments among campaigns and send pending
         mail; returns (indexed, sent)."""
         self.prune_when_due()
-        campaigns.assign_pending(self.sessions, self.clock.now)
         indexed = self.index.catch_up(self.sessions)
+        # After the index (search freshness has a bar; a campaign can wait a pass), and a
+        # bounded share of each pass, so a backlog never holds the index and the mail back.
+        campaigns.assign_pending(self.sessions, self.clock.now, batches=PASS_CAMPAIGN_BATCHES)
         sent = 0
         if not isinstance(self.mailer, NullMailer):
             self.queue_digests()

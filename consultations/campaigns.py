@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -287,11 +288,14 @@ def _store(
     )
 
 
-def assign_pending(sessions: sessionmaker[Session], now: Callable[[], datetime]) -> int:
-    """Place the comments of pending campaign events, a batch per transaction; each event
-    is claimed once cluster-wide. Returns how many events were done."""
+def assign_pending(
+    sessions: sessionmaker[Session], now: Callable[[], datetime], batches: int | None = None
+) -> int:
+    """Place the comments of pending campaign events, a batch per transaction (at most
+    `batches` of them); each event is claimed once cluster-wide. Returns how many events
+    were done."""
     done = 0
-    while True:
+    for _batch in itertools.count() if batches is None else range(batches):
         with unit_of_work(sessions) as session:
             events = _claim(session)
             if not events:
@@ -303,6 +307,7 @@ def assign_pending(sessions: sessionmaker[Session], now: Callable[[], datetime])
             for event in events:
                 event.processed_at = stamp
             done += len(events)
+    return done
 
 
 def _claim(session: Session) -> list[OutboxEvent]:
