@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.cli import main
 from consultations.models import Consultation, Paragraph
@@ -297,8 +297,8 @@ def test_campaigns_are_grouped_afresh_for_existing_comments(
     assert roundtable("demo").exit_code == 0
     engine = make_engine(database_url)
     with make_sessionmaker(engine)() as session, session.begin():
-        session.execute(CampaignBand.__table__.delete())
-        session.execute(CampaignMember.__table__.delete())
+        session.execute(delete(CampaignBand))
+        session.execute(delete(CampaignMember))
 
     grouped = roundtable("campaigns")
     assert grouped.exit_code == 0, grouped.output
