@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/comment_post.py
 	$(BIN)/python bench/search_archive.py --paragraphs 20000 --briefs 1000
 	$(BIN)/python bench/brief_pdf.py
+	$(BIN)/python bench/campaigns.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -236,6 +236,46 @@ def reindex(settings: Settings) -> None:
     click.echo(f"Indexed {count} documents.")
 
 
+@main.command("campaigns")
+@click.option("--slug", help="Only this consultation.  [default: every consultation]")
+@click.pass_obj
+def campaigns_command(settings: Settings, slug: str | None) -> None:
+    """Group near-identical comments into campaigns afresh (comments posted before
+    campaigns were grouped; the outbox worker places new ones)."""
+    from rich.progress import Progress, TaskID
+    from sqlalchemy import select
+
+    from consultations import campaigns
+    from consultations.models import Consultation
+    from core.clock import SystemClock
+    from core.db import unit_of_work
+
+    sessions = _sessions(settings)
+    with unit_of_work(sessions) as session:
+        query = select(Consultation.id, Consultation.slug).order_by(Consultation.id)
+        if slug is not None:
+            query = query.where(Consultation.slug == slug)
+        consultations = session.execute(query).all()
+    if slug is not None and not consultations:
+        raise click.ClickException(f"No consultation called {slug!r}.")
+    placed = found = 0
+    with Progress() as progress:
+        for consultation_id, name in consultations:
+            task = progress.add_task(name, total=None)
+
+            def report(done: int, total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            with unit_of_work(sessions) as session:
+                now = SystemClock().now()
+                placed += campaigns.rebuild(session, consultation_id, now, report)
+                found += len(campaigns.campaigns(session, consultation_id))
+            progress.update(task, completed=1, total=1) if placed == 0 else None
+    click.echo(
+        f"Grouped {placed} comments of {len(consultations)} consultations: {found} campaigns."
+    )
+
+
 @main.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj

@@ -38,7 +38,7 @@ from briefs import contesting, suggestions
 from briefs.dispositions import Decision
 from briefs.services import BriefService
 from briefs.synthesis import SynthesisService
-from consultations import endorsing, moderating, opinions
+from consultations import campaigns, endorsing, moderating, opinions
 from consultations.attribution import GROUP_LABELS
 from consultations.commenting import NewComment
 from consultations.creating import NewConsultation, create_consultation
@@ -196,6 +196,8 @@ class DemoLoader:
         self.standards()
         self.encryption()
         self.fragmentation()
+        for consultation, _state in self.report.consultations:
+            campaigns.rebuild(self.session, consultation.id, self.now)
         self.session.flush()
         self.group_opinions()
         return self.report

@@ -197,7 +197,21 @@ def thread_schemas() -> dict[str, Schema]:
         "comments": array(ref("Comment")),
         "contest": nullable(ref("Contest")),
     }
-    return {"Thread": obj(thread), "ThreadList": obj({"items": array(ref("Thread"))})}
+    campaign = {
+        "size": integer("How many thread openings say nearly the same (two or more).", minimum=2),
+        "comment_ids": array(integer(minimum=1)),
+        "example": string("The earliest comment's words (never its author)."),
+    }
+    return {
+        "Thread": obj(thread),
+        "ThreadList": obj({"items": array(ref("Thread"))}),
+        "Campaign": obj(
+            campaign,
+            description="Near-identical openings of threads on any paragraphs (a campaign "
+            "letter sent with small edits), earliest comment first.",
+        ),
+        "CampaignList": obj({"items": array(ref("Campaign"))}),
+    }
 
 
 class _ModelSchemas(GenerateJsonSchema):
@@ -380,6 +394,18 @@ def consultation_paths() -> dict[str, Schema]:
                     ),
                 ],
                 "responses": ok(ref("ConsensusJSON")) | errors(400, 404),
+            }
+        },
+        "/consultations/{slug}/campaigns": {
+            "get": {
+                "operationId": "listCampaigns",
+                "tags": ["consultations"],
+                "summary": "Groups of near-identical comments, largest first.",
+                "description": "Thread openings whose words nearly match (MinHash over word "
+                "shingles, estimated Jaccard similarity of 0.35 or more), across paragraphs. "
+                "Grouped shortly after posting, by the outbox worker.",
+                "parameters": uses("slug"),
+                "responses": ok(ref("CampaignList")) | errors(404),
             }
         },
         "/consultations/{slug}/paragraphs/{key}/comments": {"post": post_comment_operation()},

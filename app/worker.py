@@ -1,4 +1,5 @@
-"""Performs the outbox's side effects: keeps this node's search index current, sends mail.
+"""Performs the outbox's side effects: keeps this node's search index current, sends mail,
+groups near-identical comments into campaigns.
 
 It runs either inside each web process, as a background task (the default: one process
 is a complete deployment, and tests and development need nothing else), or as a process
@@ -34,7 +35,7 @@ from app import i18n
 from app.settings import Settings
 from app.urls import app_urls
 from briefs import notifications as brief_mail
-from consultations import notifications, opinions
+from consultations import campaigns, notifications, opinions
 from core.clock import Clock
 from core.db import unit_of_work
 from core.idempotency import IdempotencyStore
@@ -51,6 +52,7 @@ RETRY_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 3600.0
 #: How often the worker looks for consultations whose opinion groups are out of date.
 OPINIONS_EVERY_SECONDS = 30.0
+PASS_CAMPAIGN_BATCHES = 5  # of campaigns.BATCH comments
 
 
 @dataclass
@@ -75,9 +77,13 @@ class OutboxWorker:
         return cls(sessions, index, mailer, clock, app_urls(settings.base_url), settings.secret_key)
 
     def run_once(self) -> tuple[int, int]:
-        """Apply pending search events and send pending mail; returns (indexed, sent)."""
+        """Apply pending search events, place new comments among campaigns and send pending
+        mail; returns (indexed, sent)."""
         self.prune_when_due()
         indexed = self.index.catch_up(self.sessions)
+        # After the index (search freshness has a bar; a campaign can wait a pass), and a
+        # bounded share of each pass, so a backlog never holds the index and the mail back.
+        campaigns.assign_pending(self.sessions, self.clock.now, batches=PASS_CAMPAIGN_BATCHES)
         self.group_opinions_when_due()
         sent = 0
         if not isinstance(self.mailer, NullMailer):

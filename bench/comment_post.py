@@ -58,7 +58,7 @@ from sqlalchemy import Engine, text  # noqa: E402
 
 from bench.common import temporary_database  # noqa: E402
 
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = Path(os.environ.get("ROUNDTABLE_CORPORA") or ROOT.parent / "shared" / "corpora")
 RFC8890 = CORPORA / "ietf" / "rfc8890-for-the-users" / "draft-iab-for-the-users.md"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BAR_ACCEPTED_PER_S = 500.0  # SPEC.md's quality bars

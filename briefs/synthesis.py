@@ -1,9 +1,11 @@
 """The synthesis workspace: an editor weighs every thread and records its disposition with a
 rationale (accepted suggestions are merged into the draft by briefs/suggestions.py).
 
-Identical comments (a campaign pasting the same text) are grouped so the editor reads them
-once; a disposition given to the group is recorded on every thread in it, so the annex of
-the brief still accounts for each of them.
+Threads whose openings say nearly the same, on any paragraph (a campaign letter sent with
+small edits: consultations/campaigns.py, or copies identical after normalising that the
+worker has not placed yet), are grouped so the editor reads them once; a disposition given
+to the group is recorded on every thread in it, so the annex of the brief still accounts for
+each of them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlalchemy.orm import Session, selectinload
 from accounts import following
 from accounts.models import User
 from accounts.policy import require_editor
+from consultations import campaigns
 from consultations.attribution import public_author
+from consultations.campaigns import normalise
 from consultations.models import Consultation, Paragraph, Thread
 from consultations.services import ConsultationService
 from core import audit, outbox
@@ -34,7 +38,6 @@ if TYPE_CHECKING:  # the decision's module uses this service: a cycle at run tim
 
 __all__ = ["QueueFilter", "QueueItem", "SynthesisService", "normalise", "replace_paragraph"]
 
-_NON_WORD = re.compile(r"[\W_]+")
 _MARKERS = {
     "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+"),
     "list_item": re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+"),
@@ -43,7 +46,7 @@ _MARKERS = {
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
-    """A thread to decide, shown once for itself and the threads that say the same."""
+    """A thread to decide, shown once for itself and the threads that say (nearly) the same."""
 
     thread: Thread
     paragraph: Paragraph | None
@@ -55,8 +58,15 @@ class QueueItem:
         return 1 + len(self.duplicates)
 
     @property
+    def identical(self) -> bool:
+        """Every opening of the group reads the same once normalised."""
+        return len({_opening_text(t) for t in (self.thread, *self.duplicates)}) == 1
+
+    @property
     def decided(self) -> bool:
-        return self.thread.disposition is not None
+        """Every thread of the group has a disposition (a campaign letter that came after the
+        decision puts the card back among the undecided)."""
+        return all(t.disposition is not None for t in (self.thread, *self.duplicates))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +123,6 @@ class QueueFilter:
         return all(checks)
 
 
-def normalise(body: str) -> str:
-    """A comment reduced to its words, so copies differing in case or punctuation match."""
-    return " ".join(_NON_WORD.sub(" ", body.casefold()).split())
-
-
-def _opening_text(thread: Thread) -> str:
-    return normalise(thread.comments[0].body) if thread.comments else ""
-
-
 def _with_block_marker(kind: str, old_source: str, replacement: str) -> str:
     """Keep the block's Markdown marker (``## ``, ``- ``, ``> ``, table pipes): suggestions
     are written against the paragraph's visible text, which has none."""
@@ -175,7 +176,7 @@ class SynthesisService:
         return thread
 
     def decide(self, thread_id: int, *, editor: User | None, decision: Decision) -> Thread:
-        """Record what became of a thread (and of its identical copies) and resolve it."""
+        """Record what became of a thread (and of the others of its campaign) and resolve it."""
         editor = require_editor(editor)
         thread = self.session.get(Thread, thread_id)
         if thread is None:
@@ -205,21 +206,22 @@ class SynthesisService:
         return thread
 
     def queue(self, consultation: Consultation) -> list[QueueItem]:
-        """Every thread with its comments, undecided first, then in document order."""
-        threads = self.consultations.threads(consultation)
-        groups: dict[tuple[str, str], list[Thread]] = {}
-        for thread in threads:
-            text = _opening_text(thread)
-            group_key = (thread.paragraph_key, text or f"#{thread.id}")
-            groups.setdefault(group_key, []).append(thread)
-        keys = {thread.paragraph_key for thread in threads}
-        items = self._items(consultation, list(groups.values()), keys)
+        """Every thread with its comments, a campaign as one item (its earliest thread
+        first), undecided first, then in document order."""
+        threads = {thread.id: thread for thread in self.consultations.threads(consultation)}
+        groups = [
+            [threads[i] for i in ids if i in threads]
+            for ids in campaigns.thread_groups(self.session, consultation.id)
+        ]
+        groups = [group for group in groups if group]
+        keys = {group[0].paragraph_key for group in groups}
+        items = self._items(consultation, groups, keys)
         return sorted(items, key=_queue_order)
 
     def item(self, consultation: Consultation, thread_id: int) -> QueueItem:
         """The queue entry that shows a thread, without building the whole queue (htmx
         re-renders one card after each decision)."""
-        group = sorted(self._group_of(self.thread(consultation, thread_id)), key=lambda t: t.id)
+        group = self._group_of(self.thread(consultation, thread_id))
         return self._items(consultation, [group], {group[0].paragraph_key})[0]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -252,20 +254,15 @@ class SynthesisService:
         )
 
     def _group_of(self, thread: Thread) -> list[Thread]:
-        """The thread and the other threads on its paragraph whose opening says the same."""
-        text = _opening_text(thread)
-        if not text:
-            return [thread]
-        query = (
-            select(Thread)
-            .where(
-                Thread.consultation_id == thread.consultation_id,
-                Thread.paragraph_key == thread.paragraph_key,
-            )
-            .options(selectinload(Thread.comments))
-        )
-        siblings = self.session.scalars(query).all()
-        return [thread] + [t for t in siblings if t.id != thread.id and _opening_text(t) == text]
+        """The threads of the thread's campaign (or of its copies), earliest opening first."""
+        ids = next(
+            (ids for ids in campaigns.thread_groups(self.session, thread.consultation_id)
+             if thread.id in ids),
+            [thread.id],
+        )  # fmt: skip
+        query = select(Thread).where(Thread.id.in_(ids)).options(selectinload(Thread.comments))
+        found = {t.id: t for t in self.session.scalars(query)}
+        return [found[i] for i in ids if i in found] or [thread]
 
     def _items(
         self, consultation: Consultation, groups: list[list[Thread]], keys: set[str]
@@ -288,6 +285,10 @@ class SynthesisService:
         for key in keys - found.keys():
             found[key] = self.consultations.paragraph(consultation, key)
         return found
+
+
+def _opening_text(thread: Thread) -> str:
+    return normalise(thread.comments[0].body) if thread.comments else ""
 
 
 def _queue_order(item: QueueItem) -> tuple[bool, int, int]:

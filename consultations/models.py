@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -262,3 +264,35 @@ class OpinionMap(Base):
     fingerprint: Mapped[str] = mapped_column(String(100))
     participants: Mapped[int]
     groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class CampaignMember(Base):
+    """A thread's opening comment as the near-duplicate grouping saw it (consultations/
+    campaigns.py): its MinHash signature, and the campaign it belongs to, named by the id of
+    the campaign's earliest comment (None while nothing else says nearly the same)."""
+
+    __tablename__ = "campaign_members"
+    __table_args__ = (Index("ix_campaign_members_campaign", "consultation_id", "campaign_id"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None]
+    signature: Mapped[str] = mapped_column(Text)  # base64 of the MinHash's uint32 values
+    indexed_at: Mapped[datetime]
+
+
+class CampaignBand(Base):
+    """One LSH band of a member's signature, hashed with its band number: two comments of
+    a consultation sharing any band's hash are candidates to compare."""
+
+    __tablename__ = "campaign_bands"
+    __table_args__ = (Index("ix_campaign_bands_lookup", "consultation_id", "hash"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_members.comment_id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    hash: Mapped[int] = mapped_column(BigInteger)

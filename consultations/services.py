@@ -455,13 +455,15 @@ class ConsultationService:
             verified=author.affiliation_verified_at is not None,
             created_at=self.clock.now(),
         )
-        # Indexed for search, and its receipt mailed to the author, in one statement.
-        outbox.emit_all(
-            self.session,
-            self.clock.now(),
+        # Indexed for search, its receipt mailed to the author and, for a thread's opening,
+        # placed among the campaigns (consultations/campaigns.py), in one statement.
+        events = [
             (outbox.SEARCH, "comment", {"id": comment.id}),
             (outbox.MAIL, "receipt", {"comment_id": comment.id}),
-        )
+        ]
+        if comment.parent_id is None:
+            events.append((outbox.CAMPAIGN, "comment", {"id": comment.id}))
+        outbox.emit_all(self.session, self.clock.now(), *events)
         self._tell_followers(comment, mailed=self._notify_reply(comment))
         return comment
 

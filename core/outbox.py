@@ -4,7 +4,7 @@ change that causes them, and performed afterwards by workers. A crash loses noth
 Two kinds of consumers read it differently:
 - *log* consumers (each node's search index) keep their own high-water mark and replay
   every event, so every node catches up independently;
-- *queue* consumers (mail) claim an event once, cluster-wide, and stamp `processed_at`.
+- *queue* consumers (mail, campaigns) claim an event once, cluster-wide, and stamp `processed_at`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from core.db import Base
 
 SEARCH = "search"
 MAIL = "mail"
+CAMPAIGN = "campaign"  # a queue topic: a thread's opening to place among campaigns
 NOTIFY_CHANNEL = "outbox"  # see alembic/versions/0003_outbox_notify.py
 STOP_CHECK_SECONDS = 0.5
 RECONNECT_SECONDS = 0.5

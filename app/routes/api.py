@@ -41,7 +41,15 @@ from briefs.dispositions import NOT_SAVED, Decision
 from briefs.models import BriefVersion, DispositionContest
 from briefs.publishing import NOT_CREATED, NewBrief
 from briefs.services import BriefService
-from consultations import commenting, consensus, endorsing, managing, moderating, versions
+from consultations import (
+    campaigns,
+    commenting,
+    consensus,
+    endorsing,
+    managing,
+    moderating,
+    versions,
+)
 from consultations.commenting import KEY_PATTERN, NewComment, PublicComment
 from consultations.consensus import ConsensusJSON
 from consultations.importing import MAX_UPLOAD_BYTES
@@ -196,6 +204,17 @@ def _endorsements(
 ) -> dict[int, dict[StakeholderGroup, int]]:
     ids = [comment.id for thread in threads for comment in thread.comments]
     return endorsing.counts_by_group(context.session, ids)
+
+
+def list_campaigns(context: Context) -> Response:
+    """Groups of near-identical thread openings (two or more), largest first; the example is
+    the earliest comment's words, without its author."""
+    consultation = _public_consultation(context, _service(context))
+    found = campaigns.campaigns(context.session, consultation.id)
+    items = [
+        {"size": c.size, "comment_ids": list(c.comment_ids), "example": c.example} for c in found
+    ]
+    return JSONResponse({"items": items})
 
 
 def _payload(limit: int = MAX_BODY_BYTES) -> Callable[[Request], Awaitable[Payload]]:
@@ -520,6 +539,7 @@ API_ROUTES: list[BaseRoute] = [
     ApiRoute(
         "/consultations/{slug}/consensus", endpoint(consensus_json, web=False), name="consensus"
     ),
+    ApiRoute("/consultations/{slug}/campaigns", endpoint(list_campaigns, web=False)),
     ApiRoute("/consultations/{slug}/paragraphs/{key}/comments", post_comment, methods=["POST"]),
     ApiRoute("/consultations/{slug}/versions", post_version, methods=["POST"]),
     ApiRoute("/consultations/{slug}/status", put_status, methods=["PUT"]),

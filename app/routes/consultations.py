@@ -17,6 +17,7 @@ from briefs import contesting
 from briefs.contesting import NOT_CONTESTED, NewContest
 from briefs.services import BriefService
 from consultations import (
+    campaigns,
     commenting,
     consensus,
     endorsing,
@@ -227,6 +228,7 @@ def _paragraph_page(
         "quoted": service.quote_spans(consultation, threads, paragraph.text),
         "in_current": service.in_current_version(consultation, key),
         "threads": threads,
+        "similar": campaigns.on_paragraph(context.session, consultation.id, threads),
         "written_on": reanchoring.written_on(context.session, consultation, threads),
         "can_manage": policy.can_manage(context.user),
         "cited_in": briefs.citations_for_threads([thread.id for thread in threads]),

@@ -115,6 +115,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/consultations/{slug}"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}/threads"): Call(PUBLIC),
     ("GET", "/api/v1/consultations/{slug}/consensus"): Call(PUBLIC),
+    ("GET", "/api/v1/consultations/{slug}/campaigns"): Call(PUBLIC),
     ("GET", "/api/v1/briefs"): Call(PUBLIC),
     ("GET", "/api/v1/briefs/{slug}"): Call(PUBLIC),
     ("GET", "/api/v1/search"): Call(PUBLIC),

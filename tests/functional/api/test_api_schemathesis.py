@@ -53,6 +53,7 @@ OPERATIONS = {
     "GET /consultations/{slug}",
     "GET /consultations/{slug}/threads",
     "GET /consultations/{slug}/consensus",
+    "GET /consultations/{slug}/campaigns",
     "POST /consultations/{slug}/paragraphs/{key}/comments",
     "POST /consultations/{slug}/versions",
     "GET /briefs",

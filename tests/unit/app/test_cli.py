@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.cli import main
 from consultations.models import Consultation, Paragraph
@@ -286,3 +286,30 @@ def test_serve_listens_where_asked_and_base_url_follows(tmp_path: Path, how: str
     links = {link.get("rel"): link.get("href") for link in root.iter(f"{atom}link")}
     assert links["self"] == f"http://127.0.0.1:{port}/search.atom?q=privacy"
     assert links["alternate"] == f"http://127.0.0.1:{port}/search?q=privacy"
+
+
+def test_campaigns_are_grouped_afresh_for_existing_comments(
+    roundtable: Run, database_url: str
+) -> None:
+    """The demo's comments, as if posted before campaigns were grouped, get theirs."""
+    from consultations.models import CampaignBand, CampaignMember
+
+    assert roundtable("demo").exit_code == 0
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        session.execute(delete(CampaignBand))
+        session.execute(delete(CampaignMember))
+
+    grouped = roundtable("campaigns")
+    assert grouped.exit_code == 0, grouped.output
+    assert "of 3 consultations: 1 campaigns." in grouped.output
+    with make_sessionmaker(engine)() as session:
+        placed = session.scalar(select(func.count()).select_from(CampaignMember)) or 0
+        campaigned = select(func.count()).where(CampaignMember.campaign_id.is_not(None))
+        assert placed > 30 and session.scalar(campaigned) == 4
+    engine.dispose()
+
+    again = roundtable("campaigns", "--slug", "privacy-partitioning-encryption")
+    assert "of 1 consultations: 1 campaigns." in again.output
+    missing = roundtable("campaigns", "--slug", "nowhere")
+    assert missing.exit_code == 1 and "No consultation called 'nowhere'" in missing.output

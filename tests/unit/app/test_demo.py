@@ -12,6 +12,7 @@ from accounts.models import User
 from app.demo import load_demo
 from app.settings import Settings
 from briefs.models import Brief, BriefVersion
+from consultations import campaigns
 from consultations.models import Comment, Consultation, DraftVersion, Thread
 from core.clock import FixedClock
 from core.enums import ConsultationStatus, Language, StakeholderGroup
@@ -42,7 +43,9 @@ def test_sample_has_both_languages_and_every_group(summary: str, session: Sessio
     assert {c.language for c in consultations} == {Language.EN, Language.UK}
     groups = session.scalars(select(Comment.stakeholder_group).distinct()).all()
     assert set(groups) == set(StakeholderGroup)
-    assert 30 <= _count(session, Comment) <= 60
+    assert 30 <= _count(session, Comment) <= 70
+    campaigns_of = [campaigns.campaigns(session, c.id) for c in consultations]
+    assert [c.size for found in campaigns_of for c in found] == [4], "one campaign, of four"
     assert session.scalar(select(func.count()).where(Comment.suggestion.is_not(None)))
 
 

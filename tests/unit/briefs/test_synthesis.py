@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from briefs.dispositions import Decision
 from briefs.synthesis import SynthesisService, normalise, replace_paragraph
+from consultations import campaigns
 from consultations.models import Paragraph, Thread
 from core.audit import AuditEvent
 from core.clock import FixedClock
 from core.enums import Disposition, StakeholderGroup, ThreadStatus
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.outbox import SEARCH, OutboxEvent
+from tests.corpora import campaign_variant, centralization_prose
 from tests.factories import comment_on
 from tests.unit.briefs.conftest import Consulted, person
 
@@ -155,7 +159,53 @@ def test_deciding_a_group_decides_each_thread_in_it(
 
     decided = session.scalars(select(Thread).where(Thread.id.in_(ids))).all()
     assert {(t.disposition, t.rationale) for t in decided} == {(Disposition.ACCEPTED, "Agreed.")}
-    assert consulted.named.thread.disposition is None  # same text, other paragraph
+    # The same text on another paragraph is one campaign with them.
+    assert consulted.named.thread.disposition == Disposition.ACCEPTED
+
+
+def test_a_campaign_across_paragraphs_is_one_card_decided_at_once(
+    session: Session,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    synthesis: SynthesisService,
+    consulted: Consulted,
+) -> None:
+    letter = centralization_prose(1)[0]
+    rng = random.Random(7)
+    ids = []
+    for index in range(5):
+        supporter = person(session, clock, f"Campaigner {index}", "", StakeholderGroup.ACADEMIA)
+        body = campaign_variant(letter, rng, 3)
+        comment = comment_on(
+            session, clock, consulted.consultation, author=supporter, ordinal=index + 2, body=body
+        )
+        ids.append(comment.thread_id)
+    session.commit()
+    before = synthesis.queue(consulted.consultation)
+    assert all(item.count == 1 for item in before if item.thread.id in ids), "not placed yet"
+
+    campaigns.assign_pending(sessions, clock.now)
+    session.expire_all()
+    queue = synthesis.queue(consulted.consultation)
+
+    [card] = [item for item in queue if item.thread.id in ids]
+    assert (card.thread.id, card.count, card.identical) == (ids[0], 5, False)
+    assert [t.id for t in card.duplicates] == ids[1:]
+    assert synthesis.item(consulted.consultation, ids[3]) == card
+    synthesis.decide(ids[2], editor=consulted.editor, decision=Decision.of("noted", ""))
+    decided = session.scalars(select(Thread).where(Thread.id.in_(ids))).all()
+    assert {t.disposition for t in decided} == {Disposition.NOTED}
+    audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "thread.disposition"))
+    assert sorted(a.subject_id for a in audit) == sorted(ids), "an audit entry per thread"
+
+    # A letter arriving after the decision puts the card back among the undecided.
+    late = person(session, clock, "Late Campaigner", "", StakeholderGroup.ACADEMIA)
+    comment_on(session, clock, consulted.consultation, author=late, body=letter)
+    session.commit()
+    campaigns.assign_pending(sessions, clock.now)
+    session.expire_all()
+    [card] = [item for item in synthesis.queue(consulted.consultation) if item.thread.id in ids]
+    assert (card.count, card.decided) == (6, False)
 
 
 def test_thread_lookup_is_scoped_to_its_consultation(
