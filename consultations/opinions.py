@@ -6,9 +6,9 @@ paragraphs and the suggestions: +1 for an opening comment supporting a paragraph
 opposing it, 0 for amend / question / neutral; an endorsement of a comment is the endorser
 taking its stance on its paragraph, and +1 on the suggestion it carries. A statement a
 person did not vote on is 0 (no opinion). The rows are projected on their first two
-principal components and clustered with k-means for k = 2…5; the k whose groups have the best
-silhouette in the votes themselves wins, and below `MIN_SILHOUETTE` there are no distinct
-groups to show.
+principal components and clustered with k-means for k = 2…5; the k with the best silhouette
+wins, and the groups are shown only if that silhouette beats the one of the same votes
+shuffled within each statement by `MIN_GAIN` (random votes split in the plane too).
 
 Anonymous comments are left out: a group's make-up by stakeholder group would otherwise
 tell whose they were. Hidden comments are left out too.
@@ -44,7 +44,7 @@ from core.enums import Attribution, ConsultationStatus, StakeholderGroup, Stance
 MIN_PARTICIPANTS = 10
 MIN_VOTES = 3
 MAX_GROUPS = 5
-MIN_SILHOUETTE = 0.15
+MIN_GAIN = 0.1  # silhouette above the shuffled votes' for groups to count
 REFRESH_EVERY = timedelta(minutes=1)  # a busy consultation is regrouped at most this often
 AGREES, SPLIT = 0.6, 0.3  # mean vote for "agrees"; share each way for "splits"
 LETTERS = "ABCDE"
@@ -156,21 +156,29 @@ def cluster(
     from sklearn.decomposition import PCA
     from sklearn.metrics import silhouette_score
 
-    points = PCA(n_components=2, random_state=0).fit_transform(matrix)
-    best: tuple[float, np.ndarray[Any, np.dtype[np.int_]]] | None = None
-    distinct = len(np.unique(points.round(6), axis=0))  # k-means finds no more clusters
-    for k in range(2, min(MAX_GROUPS, people - 1, distinct) + 1):
-        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(points)
-        if len(set(labels)) < 2:
-            continue
-        # Judged in the votes themselves, not in the plane: any cloud of points in two
-        # dimensions splits with a fair silhouette, random votes included.
-        score = float(silhouette_score(matrix, labels))
-        if best is None or score > best[0] + 1e-9:
-            best = (score, labels)
-    if best is None or best[0] < MIN_SILHOUETTE:
+    def grouped(votes: np.ndarray[Any, np.dtype[np.float64]], k: int | None) -> tuple[float, Any]:
+        """The best (silhouette, labels) over k = 2…5 (or at the given k) in the plane."""
+        points = PCA(n_components=2, random_state=0).fit_transform(votes)
+        distinct = len(np.unique(points.round(6), axis=0))  # k-means finds no more clusters
+        best: tuple[float, Any] = (-1.0, None)
+        for n in [k] if k else range(2, min(MAX_GROUPS, people - 1, distinct) + 1):
+            labels = KMeans(n_clusters=n, n_init=10, random_state=0).fit_predict(points)
+            if len(set(labels.tolist())) > 1:
+                score = float(silhouette_score(points, labels))
+                best = max(best, (score, labels), key=lambda pair: pair[0])
+        return best
+
+    score, labels = grouped(matrix, None)
+    if labels is None:
         return None
-    return _by_size(best[1])
+    # Any cloud of points splits in the plane with a fair silhouette, random votes too: the
+    # groups count only if they beat the same votes shuffled within each statement (which
+    # keeps how each statement was voted on, and removes who voted with whom).
+    shuffled = np.random.default_rng(0).permuted(matrix, axis=0)
+    null, _ = grouped(shuffled, len(set(labels.tolist())))
+    if score - null < MIN_GAIN:
+        return None
+    return _by_size(labels)
 
 
 def _by_size(labels: np.ndarray[Any, np.dtype[np.int_]]) -> np.ndarray[Any, np.dtype[np.int_]]:
